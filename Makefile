@@ -1,0 +1,68 @@
+# Flourish: `make run` to try it, `make test` to check it.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HTMX := flourish/static/vendor/htmx.min.js
+
+.PHONY: run test setup migrate seed evaluate bench lint format audit clean help
+
+help:
+	@echo "make run       set up, migrate, load demonstration data if empty, serve on http://$${HOST:-127.0.0.1}:$${PORT:-8000}"
+	@echo "make test      set up, then run the whole test suite"
+	@echo "make evaluate  score the matching engine against the written patient vignettes"
+	@echo "make bench     run the benchmarks in bench/"
+	@echo "make lint      ruff check and format check"
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Flourish needs Python 3.11 or newer (found " + sys.version.split()[0] + ")"'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $@
+
+# htmx comes from npm, pinned by package-lock.json; without npm every page still works.
+$(HTMX): package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+		npm ci --no-audit --no-fund --silent && mkdir -p $(dir $(HTMX)) && cp node_modules/htmx.org/dist/htmx.min.js $(HTMX); \
+	else \
+		echo "npm not found: serving pages without htmx (they work without it)."; \
+	fi
+
+setup: $(VENV)/.installed
+	@$(MAKE) --no-print-directory $(HTMX) || echo "Could not install htmx; pages still work without it."
+
+migrate: setup
+	$(BIN)/flourish migrate
+
+seed: migrate
+	$(BIN)/flourish seed --if-empty
+
+run: seed
+	@$(BIN)/flourish demo-sign-ins
+	@echo "Serving Flourish on http://$${HOST:-127.0.0.1}:$${PORT:-8000} (Ctrl+C to stop)"
+	$(BIN)/flourish serve
+
+test: setup
+	$(BIN)/python -m pytest
+
+evaluate: setup
+	$(BIN)/python -m matching.evaluate
+
+bench: setup
+	$(BIN)/python bench/match_latency.py
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: setup
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+audit: setup
+	$(BIN)/pip-audit --skip-editable
+
+clean:
+	rm -rf $(VENV) node_modules .pytest_cache

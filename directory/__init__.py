@@ -1,0 +1,1 @@
+"""The consortium's organisations, venues, activities and weekly sessions."""

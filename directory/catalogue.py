@@ -1,0 +1,235 @@
+"""Each worker's in-memory copy of the directory, kept current from the change log.
+
+Every write that touches an activity or its sessions adds a DirectoryChange row in the same
+transaction. Before answering a search or a match, a worker reads the rows it has not seen and
+reloads just those activities, so a coordinator's edit shows up in the next answer, in every
+worker, without a restart.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from datetime import date, datetime, timedelta
+from typing import Protocol
+
+import sqlalchemy as sa
+from sqlmodel import Session
+
+from directory.models import (
+    Activity,
+    ActivityCategory,
+    ActivitySession,
+    DirectoryChange,
+    Organisation,
+    Schedule,
+    Venue,
+)
+from directory.records import ActivityRecord, UpcomingSession, WeeklyTime
+from flourish import clock
+
+#: How far ahead the in-memory copy holds sessions.
+HORIZON = timedelta(weeks=8)
+#: Change rows older than this are pruned; a worker quieter than this reloads everything.
+CHANGE_RETENTION = timedelta(hours=24)
+#: Ids come from a sequence, so a transaction can commit a lower id after a higher one is seen.
+#: Re-reading this recent window (and skipping rows already applied) catches those late rows.
+LATE_COMMIT_WINDOW = timedelta(seconds=30)
+
+
+class CatalogueListener(Protocol):
+    def upsert(self, record: ActivityRecord) -> None: ...
+    def remove(self, activity_id: str) -> None: ...
+    def rebuild(self, records: list[ActivityRecord]) -> None: ...
+
+
+def note_change(db: Session, activity_ids: Iterable[str]) -> None:
+    """Record that these activities changed; call inside the writing transaction."""
+    now = clock.now()
+    for activity_id in set(activity_ids):
+        db.add(DirectoryChange(activity_id=activity_id, at=now))
+
+
+def load_records(
+    db: Session, activity_ids: Iterable[str] | None = None, *, today: date | None = None
+) -> list[ActivityRecord]:
+    """Build records for the given activities (all active ones when None)."""
+    today = today or clock.today()
+    query = (
+        sa.select(Activity, Organisation.name, Venue)
+        .join(Organisation, Organisation.id == Activity.organisation_id)
+        .outerjoin(Venue, Venue.id == Activity.venue_id)
+        .where(Activity.is_active.is_(True))
+    )
+    ids: list[str] | None = None
+    if activity_ids is not None:
+        ids = list(activity_ids)
+        if not ids:
+            return []
+        query = query.where(Activity.id.in_(ids))
+    rows = db.execute(query).all()
+    if not rows:
+        return []
+    wanted = [row[0].id for row in rows]
+
+    categories: dict[str, list[str]] = defaultdict(list)
+    weekly: dict[str, list[WeeklyTime]] = defaultdict(list)
+    sessions: dict[str, list[UpcomingSession]] = defaultdict(list)
+    for chunk in _chunks(wanted, 900):
+        for activity_id, category in db.execute(
+            sa.select(ActivityCategory.activity_id, ActivityCategory.category)
+            .where(ActivityCategory.activity_id.in_(chunk))
+            .order_by(ActivityCategory.activity_id, ActivityCategory.position)
+        ):
+            categories[activity_id].append(category)
+        for schedule in db.scalars(
+            sa.select(Schedule)
+            .where(Schedule.activity_id.in_(chunk))
+            .where(sa.or_(Schedule.ends_on.is_(None), Schedule.ends_on >= today))
+            .order_by(Schedule.weekday, Schedule.start_time)
+        ):
+            weekly[schedule.activity_id].append(
+                WeeklyTime(schedule.weekday, schedule.start_time, schedule.end_time)
+            )
+        for s in db.scalars(
+            sa.select(ActivitySession)
+            .where(ActivitySession.activity_id.in_(chunk))
+            .where(ActivitySession.date >= today, ActivitySession.date < today + HORIZON)
+            .order_by(ActivitySession.date, ActivitySession.start_time)
+        ):
+            sessions[s.activity_id].append(
+                UpcomingSession(
+                    s.id, s.date, s.start_time, s.end_time, s.capacity, s.places_booked, s.cancelled
+                )
+            )
+
+    records = []
+    for activity, organisation_name, venue in rows:
+        records.append(
+            ActivityRecord(
+                id=activity.id,
+                title=activity.title,
+                description=activity.description,
+                newcomer_notes=activity.newcomer_notes,
+                tags=tuple(activity.tags or ()),
+                categories=tuple(categories.get(activity.id, ())),
+                organisation_id=activity.organisation_id,
+                organisation_name=organisation_name,
+                venue_id=venue.id if venue else None,
+                venue_name=venue.name if venue else None,
+                venue_address=venue.address if venue else "",
+                postcode=venue.postcode if venue else None,
+                latitude=venue.latitude if venue else None,
+                longitude=venue.longitude if venue else None,
+                led_by=activity.led_by,
+                typical_group_size=activity.typical_group_size,
+                cost_pence=activity.cost_pence,
+                gender=activity.gender,
+                age_min=activity.age_min,
+                age_max=activity.age_max,
+                quiet_space=activity.quiet_space,
+                buddy_welcome=activity.buddy_welcome,
+                welcome_contact=activity.welcome_contact,
+                welcome_note=activity.welcome_note,
+                booking=activity.booking,
+                one_to_one_start=activity.one_to_one_start,
+                continuation=activity.continuation,
+                volunteering=activity.volunteering,
+                step_free=bool(venue and venue.step_free),
+                confirmed_at=activity.confirmed_at,
+                weekly=tuple(weekly.get(activity.id, ())),
+                sessions=tuple(sessions.get(activity.id, ())),
+            )
+        )
+    return records
+
+
+def _chunks(items: list[str], size: int) -> Iterable[list[str]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+class Catalogue:
+    """Active activities by id, plus listeners (search and matching indexes) kept in step."""
+
+    def __init__(self, session_factory: Callable[[], Session]) -> None:
+        self._session_factory = session_factory
+        self._lock = threading.Lock()
+        self._records: dict[str, ActivityRecord] = {}
+        self._listeners: list[CatalogueListener] = []
+        self._last_change_id = 0
+        self._loaded_for: date | None = None
+        self._last_poll: datetime | None = None
+        self._applied: dict[int, datetime] = {}
+
+    def subscribe(self, listener: CatalogueListener) -> None:
+        with self._lock:
+            self._listeners.append(listener)
+            if self._loaded_for is not None:
+                listener.rebuild(list(self._records.values()))
+
+    def records(self) -> list[ActivityRecord]:
+        self.refresh()
+        return list(self._records.values())
+
+    def get(self, activity_id: str) -> ActivityRecord | None:
+        self.refresh()
+        return self._records.get(activity_id)
+
+    def refresh(self) -> None:
+        """Bring this worker's copy up to date. Cheap when nothing changed: one indexed query."""
+        with self._lock:
+            now = clock.now()
+            stale_worker = self._last_poll is None or now - self._last_poll > CHANGE_RETENTION / 2
+            if self._loaded_for != clock.today() or stale_worker:
+                self._reload_everything()
+                return
+            self._last_poll = now
+            window_start = now - LATE_COMMIT_WINDOW
+            self._applied = {k: at for k, at in self._applied.items() if at >= window_start}
+            with self._session_factory() as db:
+                rows = db.execute(
+                    sa.select(DirectoryChange.id, DirectoryChange.activity_id, DirectoryChange.at).where(
+                        sa.or_(DirectoryChange.id > self._last_change_id, DirectoryChange.at >= window_start)
+                    )
+                ).all()
+                changes = [row for row in rows if row[0] not in self._applied]
+                if not changes:
+                    return
+                for change_id, _, at in changes:
+                    self._applied[change_id] = max(at, window_start)
+                self._last_change_id = max(self._last_change_id, max(row[0] for row in changes))
+                changed = {row[1] for row in changes}
+                fresh = {record.id: record for record in load_records(db, changed)}
+            for activity_id in changed:
+                if activity_id in fresh:
+                    self._records[activity_id] = fresh[activity_id]
+                    for listener in self._listeners:
+                        listener.upsert(fresh[activity_id])
+                elif self._records.pop(activity_id, None) is not None:
+                    for listener in self._listeners:
+                        listener.remove(activity_id)
+
+    def _reload_everything(self) -> None:
+        with self._session_factory() as db:
+            last = db.scalar(sa.select(sa.func.max(DirectoryChange.id))) or 0
+            records = load_records(db)
+        self._records = {record.id: record for record in records}
+        self._last_change_id = last
+        self._applied = {}
+        self._loaded_for = clock.today()
+        self._last_poll = clock.now()
+        for listener in self._listeners:
+            listener.rebuild(records)
+
+    def invalidate(self) -> None:
+        """Forget everything; the next call reloads (after bulk imports)."""
+        with self._lock:
+            self._loaded_for = None
+
+
+def prune_changes(db: Session) -> int:
+    cutoff = clock.now() - CHANGE_RETENTION
+    result = db.execute(sa.delete(DirectoryChange).where(DirectoryChange.at < cutoff))
+    return result.rowcount or 0

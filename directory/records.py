@@ -1,0 +1,129 @@
+"""Plain, read-only views of activities for search and matching.
+
+These records are what the in-memory indexes hold: everything needed to search, rank and explain
+an activity without another database query. They carry no SQLAlchemy state.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+#: A listing not confirmed by its coordinator for this long is flagged and ranked lower.
+STALE_AFTER = timedelta(weeks=8)
+
+#: The anxiety-related features people can ask for, in the words shown to them.
+FEATURES: dict[str, str] = {
+    "small_group": "Small group (8 or fewer)",
+    "quiet_space": "Quiet space to step away to",
+    "buddy_welcome": "Can come first with a friend or link worker",
+    "met_at_door": "Someone named meets newcomers",
+    "one_to_one_start": "Can start one-to-one",
+    "drop_in": "Drop in, no booking needed",
+    "no_cost": "Free",
+    "step_free": "Step-free access",
+    "women_only": "Women only",
+    "men_only": "Men only",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class UpcomingSession:
+    id: int
+    date: date
+    start_time: time
+    end_time: time
+    capacity: int
+    places_booked: int
+    cancelled: bool
+
+    @property
+    def places_left(self) -> int:
+        return 0 if self.cancelled else max(self.capacity - self.places_booked, 0)
+
+
+@dataclass(frozen=True, slots=True)
+class WeeklyTime:
+    weekday: int  # 0 = Monday
+    start_time: time
+    end_time: time
+
+
+@dataclass(frozen=True, slots=True)
+class ActivityRecord:
+    id: str
+    title: str
+    description: str
+    newcomer_notes: str
+    tags: tuple[str, ...]
+    categories: tuple[str, ...]
+    organisation_id: str
+    organisation_name: str
+    venue_id: str | None
+    venue_name: str | None
+    venue_address: str
+    postcode: str | None
+    latitude: float | None
+    longitude: float | None
+    led_by: str  # peer or staff
+    typical_group_size: int
+    cost_pence: int
+    gender: str  # any, women, men
+    age_min: int | None
+    age_max: int | None
+    quiet_space: bool
+    buddy_welcome: bool
+    welcome_contact: str | None
+    welcome_note: str
+    booking: str  # drop_in or booked
+    one_to_one_start: bool
+    continuation: bool
+    volunteering: bool
+    step_free: bool
+    confirmed_at: datetime
+    weekly: tuple[WeeklyTime, ...] = ()
+    #: Sessions from today for the next eight weeks, in date order.
+    sessions: tuple[UpcomingSession, ...] = field(default=())
+
+    @property
+    def small_group(self) -> bool:
+        return self.typical_group_size <= 8
+
+    @property
+    def no_cost(self) -> bool:
+        return self.cost_pence == 0
+
+    @property
+    def met_at_door(self) -> bool:
+        return bool(self.welcome_contact)
+
+    @property
+    def drop_in(self) -> bool:
+        return self.booking == "drop_in"
+
+    @property
+    def women_only(self) -> bool:
+        return self.gender == "women"
+
+    @property
+    def men_only(self) -> bool:
+        return self.gender == "men"
+
+    @property
+    def peer_led(self) -> bool:
+        return self.led_by == "peer"
+
+    def has_feature(self, feature: str) -> bool:
+        return bool(getattr(self, feature))
+
+    def is_stale(self, now: datetime) -> bool:
+        return now - self.confirmed_at > STALE_AFTER
+
+    def sessions_between(self, start: date, end: date) -> list[UpcomingSession]:
+        return [s for s in self.sessions if start <= s.date < end]
+
+    def text(self) -> str:
+        """Everything a text model should read about this activity."""
+        return " ".join(
+            [self.title, self.description, self.newcomer_notes, " ".join(self.tags), self.organisation_name]
+        )

@@ -1,0 +1,5 @@
+from litestar import Router
+
+from directory.views import DirectoryController
+
+router = Router(path="/", route_handlers=[DirectoryController])

@@ -1,0 +1,242 @@
+"""Public search: forgiving of typos and word order, across titles, tags, descriptions,
+organisation and venue names, with the filters people use to narrow a list.
+
+Each query word is compared with every word the directory uses (rapidfuzz), so "gardning" finds
+"gardening" and "knitin" finds "knitting"; an activity scores by how well each query word is met
+in it, weighted by where the word appears and how distinctive it is.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import threading
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+import numpy as np
+from rapidfuzz import fuzz, process
+from rapidfuzz.distance import JaroWinkler
+from scipy import sparse
+
+from directory.categories import time_of_day
+from directory.records import FEATURES, ActivityRecord
+
+STOP_WORDS = frozenset(
+    ["a", "an", "and", "are", "at", "be", "by", "for", "from", "group", "groups", "i", "in", "is", "it", "me", "my", "of", "on", "or", "our", "the", "to", "us", "we", "with", "you", "your"]
+)
+FIELD_WEIGHTS = {"title": 1.0, "tags": 0.9, "organisation": 0.7, "venue": 0.6, "body": 0.5}
+
+
+#: How alike two words must be (0-100) to count as the same word misspelt. Short words need to
+#: be near-exact, or "art" would find "part" and "men" would find "women".
+def min_similarity(word: str) -> float:
+    if len(word) <= 3:
+        return 100.0
+    return 86.0 if len(word) == 4 else 80.0
+
+
+_WORD = re.compile(r"[a-z0-9]+")
+
+
+def words(text: str) -> list[str]:
+    return [_stem(w) for w in _WORD.findall(text.lower().replace("'", "")) if w not in STOP_WORDS]
+
+
+def _stem(word: str) -> str:
+    # Plurals only: enough for "walks"/"walk" while keeping words recognisable for fuzzy matching.
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        return word[:-1]
+    return word
+
+
+@dataclass(frozen=True)
+class SearchFilters:
+    categories: tuple[str, ...] = ()
+    days: tuple[int, ...] = ()
+    times: tuple[str, ...] = ()
+    areas: tuple[str, ...] = ()  # postcode districts such as S65
+    features: tuple[str, ...] = ()
+    free_only: bool = False
+    organisation_id: str | None = None
+
+    def accepts(self, record: ActivityRecord) -> bool:
+        if self.categories and not set(self.categories) & set(record.categories):
+            return False
+        if self.organisation_id and record.organisation_id != self.organisation_id:
+            return False
+        if self.free_only and record.cost_pence > 0:
+            return False
+        if self.areas and (not record.postcode or record.postcode.split(" ")[0] not in self.areas):
+            return False
+        for feature in self.features:
+            if feature in FEATURES and not record.has_feature(feature):
+                return False
+        if self.days or self.times:
+            slots = [(w.weekday, time_of_day(w.start_time.hour)) for w in record.weekly]
+            if not any(
+                (not self.days or d in self.days) and (not self.times or t in self.times) for d, t in slots
+            ):
+                return False
+        return True
+
+
+@dataclass
+class SearchHit:
+    record: ActivityRecord
+    score: float
+    matched: list[str] = field(default_factory=list)
+
+
+class SearchIndex:
+    """Fuzzy word index over activity records, updated one activity at a time."""
+
+    def __init__(self) -> None:
+        self._lock = threading.RLock()
+        self._records: dict[str, ActivityRecord] = {}
+        self._dirty = True
+        self._vocab: list[str] = []
+        self._matrix: sparse.csc_matrix | None = None
+        self._ids: list[str] = []
+        self._idf: np.ndarray = np.zeros(0)
+
+    # CatalogueListener
+    def rebuild(self, records: list[ActivityRecord]) -> None:
+        with self._lock:
+            self._records = {r.id: r for r in records}
+            self._dirty = True
+
+    def upsert(self, record: ActivityRecord) -> None:
+        with self._lock:
+            self._records[record.id] = record
+            self._dirty = True
+
+    def remove(self, activity_id: str) -> None:
+        with self._lock:
+            self._records.pop(activity_id, None)
+            self._dirty = True
+
+    def _build(self) -> None:
+        ids = list(self._records)
+        weights_per_doc: list[dict[str, float]] = []
+        df: Counter[str] = Counter()
+        for activity_id in ids:
+            record = self._records[activity_id]
+            best: dict[str, float] = {}
+            fields = {
+                "title": record.title,
+                "tags": " ".join(record.tags),
+                "organisation": record.organisation_name,
+                "venue": f"{record.venue_name or ''} {record.venue_address}",
+                "body": f"{record.description} {record.newcomer_notes}",
+            }
+            for name, text in fields.items():
+                for word in words(text):
+                    best[word] = max(best.get(word, 0.0), FIELD_WEIGHTS[name])
+            weights_per_doc.append(best)
+            df.update(best.keys())
+        vocab = sorted(df)
+        column = {w: i for i, w in enumerate(vocab)}
+        rows, cols, vals = [], [], []
+        for row, best in enumerate(weights_per_doc):
+            for word, weight in best.items():
+                rows.append(row)
+                cols.append(column[word])
+                vals.append(weight)
+        n = max(len(ids), 1)
+        self._matrix = sparse.csc_matrix((vals, (rows, cols)), shape=(len(ids), len(vocab)), dtype=np.float32)
+        self._idf = np.array([math.log(1 + n / df[w]) for w in vocab], dtype=np.float32)
+        self._vocab = vocab
+        self._ids = ids
+        self._dirty = False
+
+    def _similar_words(self, word: str) -> list[tuple[int, float]]:
+        found: dict[int, float] = {}
+        for _, score, index in process.extract(
+            word, self._vocab, scorer=fuzz.ratio, score_cutoff=min_similarity(word), limit=25
+        ):
+            # Squared, so an exact word clearly beats a near miss.
+            found[index] = (score / 100.0) ** 2
+        if len(word) >= 5:
+            # Misspellings keep the start of a word ("gardning" for "garden"); Jaro-Winkler rewards a
+            # shared beginning, so it catches these where plain edit distance is too strict.
+            for _, score, index in process.extract(
+                word, self._vocab, scorer=JaroWinkler.normalized_similarity, score_cutoff=0.88, limit=25
+            ):
+                if self._vocab[index][:3] == word[:3]:
+                    found[index] = max(found.get(index, 0.0), score**2 * 0.95)
+        if len(word) >= 4:
+            # "knit" should find "knitting": a prefix is a strong match even if the ratio is low.
+            for index, candidate in enumerate(self._vocab):
+                if candidate.startswith(word) and index not in found:
+                    found[index] = 0.8
+        return list(found.items())
+
+    def search(
+        self,
+        query: str,
+        filters: SearchFilters | None = None,
+        *,
+        now: datetime,
+    ) -> list[SearchHit]:
+        filters = filters or SearchFilters()
+        with self._lock:
+            if self._dirty:
+                self._build()
+            records = [self._records[i] for i in self._ids]
+            query_words = list(dict.fromkeys(words(query or "")))[:12]
+            if not query_words:
+                hits = [SearchHit(r, 0.0) for r in records if filters.accepts(r)]
+                hits.sort(key=lambda h: (h.record.is_stale(now), h.record.title.lower()))
+                return hits
+            assert self._matrix is not None
+            total = np.zeros(len(self._ids), dtype=np.float32)
+            possible = 0.0
+            matched_words: dict[int, list[str]] = {}
+            top_idf = float(self._idf.max()) if len(self._idf) else 1.0
+            for word in query_words:
+                candidates = self._similar_words(word)
+                if not candidates:
+                    possible += 1.0
+                    continue
+                indexes = [i for i, _ in candidates]
+                similarity = np.array([s for _, s in candidates], dtype=np.float32)
+                # A distinctive word ("knitting") counts for more than a common one ("rotherham"),
+                # so "rother" is not met by every address in the borough.
+                weight = similarity * (self._idf[indexes] / top_idf)
+                block = self._matrix[:, indexes].toarray() * weight
+                best = block.max(axis=1)
+                total += best
+                possible += float(weight.max())
+                for row in np.nonzero(best)[0]:
+                    matched_words.setdefault(int(row), []).append(
+                        self._vocab[indexes[int(block[row].argmax())]]
+                    )
+            if possible == 0:
+                return []
+            scores = total / possible
+        hits = []
+        for row in np.nonzero(scores >= 0.25)[0]:
+            record = records[int(row)]
+            if not filters.accepts(record):
+                continue
+            score = float(scores[row]) * (0.8 if record.is_stale(now) else 1.0)
+            hits.append(SearchHit(record, score, matched_words.get(int(row), [])))
+        hits.sort(key=lambda h: (-h.score, h.record.title.lower()))
+        if hits:
+            # Drop the long tail of one-common-word matches once good matches exist.
+            cutoff = hits[0].score * 0.35
+            hits = [h for h in hits if h.score >= cutoff]
+        return hits
+
+
+def next_sessions(record: ActivityRecord, today: date, count: int = 4) -> list:
+    return [s for s in record.sessions if s.date >= today][:count]
+
+
+def within_weeks(record: ActivityRecord, today: date, weeks: int) -> list:
+    end = today + timedelta(weeks=weeks)
+    return [s for s in record.sessions if today <= s.date < end]

@@ -1,0 +1,550 @@
+"""Directory operations: create and edit listings, schedules and sessions. No HTTP here.
+
+Every write checks who may make it, refuses stale edits, records before and after values in the
+audit log, and notes which activities changed so every worker's index catches up.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session
+
+from directory.catalogue import note_change
+from directory.models import (
+    Activity,
+    ActivityCategory,
+    ActivitySession,
+    ListingReport,
+    Organisation,
+    Schedule,
+    Venue,
+)
+from directory.postcodes import PostcodeError, locate
+from directory.schemas import ActivityInput, OrganisationInput, ReportInput, ScheduleInput, VenueInput
+from flourish import audit, clock
+from flourish.audit import Actor
+from flourish.auth.roles import Role
+from flourish.errors import Conflict, Forbidden, InvalidInput, NotFound, StaleEdit
+
+#: Coordinators see and plan this far ahead; sessions are generated to here.
+PLANNING_HORIZON = timedelta(weeks=8)
+
+
+# ---- who may do what -------------------------------------------------------------------------
+
+
+def can_manage(actor: Actor, organisation_id: str) -> bool:
+    if actor.role == Role.ADMIN:
+        return True
+    return actor.role == Role.COORDINATOR and actor.organisation_id == organisation_id
+
+
+def ensure_can_manage(actor: Actor, organisation_id: str) -> None:
+    if not can_manage(actor, organisation_id):
+        raise Forbidden("You can only change listings for your own organisation.")
+
+
+def get_or_404(db: Session, model: type, key: Any, what: str) -> Any:
+    obj = db.get(model, key) if key is not None else None
+    if obj is None:
+        raise NotFound(f"We could not find that {what}. It may have been removed.")
+    return obj
+
+
+def _check_version(obj: Any, submitted: int | None, what: str) -> None:
+    if submitted is not None and submitted != obj.version:
+        raise StaleEdit(what)
+
+
+def _apply(obj: Any, values: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    before = audit.snapshot(obj, list(values))
+    for name, value in values.items():
+        setattr(obj, name, value)
+    after = audit.snapshot(obj, list(values))
+    return audit.diff(before, after)
+
+
+def _geocode(db: Session, postcode: str | None) -> tuple[float | None, float | None]:
+    if not postcode:
+        return None, None
+    try:
+        place = locate(postcode, db)
+    except PostcodeError as exc:
+        raise InvalidInput({"postcode": str(exc)}) from None
+    return place.latitude, place.longitude
+
+
+# ---- organisations ---------------------------------------------------------------------------
+
+
+def update_organisation(
+    db: Session, actor: Actor, organisation_id: str, data: OrganisationInput
+) -> Organisation:
+    organisation = get_or_404(db, Organisation, organisation_id, "organisation")
+    ensure_can_manage(actor, organisation.id)
+    _check_version(organisation, data.version, "this organisation")
+    values = {name: getattr(data, name) for name in OrganisationInput.FIELDS}
+    lat, lon = _geocode(db, data.postcode)
+    values.update(latitude=lat, longitude=lon)
+    before, after = _apply(organisation, values)
+    if after:
+        organisation.version += 1
+        organisation.updated_at = clock.now()
+        audit.record(
+            db, actor, "organisation.updated", "organisation", organisation.id, before=before, after=after
+        )
+        activity_ids = db.scalars(sa.select(Activity.id).where(Activity.organisation_id == organisation.id))
+        note_change(db, activity_ids)
+    db.commit()
+    return organisation
+
+
+# ---- venues ----------------------------------------------------------------------------------
+
+
+def create_venue(db: Session, actor: Actor, organisation_id: str, data: VenueInput) -> Venue:
+    get_or_404(db, Organisation, organisation_id, "organisation")
+    ensure_can_manage(actor, organisation_id)
+    lat, lon = _geocode(db, data.postcode)
+    now = clock.now()
+    venue = Venue(
+        organisation_id=organisation_id,
+        **{name: getattr(data, name) for name in VenueInput.FIELDS},
+        latitude=lat,
+        longitude=lon,
+        created_at=now,
+        updated_at=now,
+    )
+    db.add(venue)
+    db.flush()
+    audit.record(
+        db, actor, "venue.created", "venue", venue.id, after=audit.snapshot(venue, VenueInput.FIELDS)
+    )
+    db.commit()
+    return venue
+
+
+def update_venue(db: Session, actor: Actor, venue_id: str, data: VenueInput) -> Venue:
+    venue = get_or_404(db, Venue, venue_id, "venue")
+    ensure_can_manage(actor, venue.organisation_id)
+    _check_version(venue, data.version, "this venue")
+    values = {name: getattr(data, name) for name in VenueInput.FIELDS}
+    values["latitude"], values["longitude"] = _geocode(db, data.postcode)
+    before, after = _apply(venue, values)
+    if after:
+        venue.version += 1
+        venue.updated_at = clock.now()
+        audit.record(db, actor, "venue.updated", "venue", venue.id, before=before, after=after)
+        note_change(db, db.scalars(sa.select(Activity.id).where(Activity.venue_id == venue.id)))
+    db.commit()
+    return venue
+
+
+# ---- activities ------------------------------------------------------------------------------
+
+
+def _check_venue(db: Session, organisation_id: str, venue_id: str | None) -> None:
+    if venue_id is None:
+        return
+    venue = db.get(Venue, venue_id)
+    if venue is None:
+        raise InvalidInput({"venue_id": "Choose one of your venues from the list"})
+
+
+def _set_categories(db: Session, activity_id: str, categories: list[str]) -> None:
+    db.execute(sa.delete(ActivityCategory).where(ActivityCategory.activity_id == activity_id))
+    for position, category in enumerate(categories):
+        db.add(ActivityCategory(activity_id=activity_id, category=category, position=position))
+
+
+def categories_of(db: Session, activity_id: str) -> list[str]:
+    return list(
+        db.scalars(
+            sa.select(ActivityCategory.category)
+            .where(ActivityCategory.activity_id == activity_id)
+            .order_by(ActivityCategory.position)
+        )
+    )
+
+
+def create_activity(db: Session, actor: Actor, organisation_id: str, data: ActivityInput) -> Activity:
+    get_or_404(db, Organisation, organisation_id, "organisation")
+    ensure_can_manage(actor, organisation_id)
+    _check_venue(db, organisation_id, data.venue_id)
+    now = clock.now()
+    activity = Activity(
+        organisation_id=organisation_id,
+        **{name: getattr(data, name) for name in ActivityInput.FIELDS},
+        confirmed_at=now,
+        created_at=now,
+        updated_at=now,
+    )
+    db.add(activity)
+    db.flush()
+    _set_categories(db, activity.id, data.categories)
+    after = audit.snapshot(activity, ActivityInput.FIELDS) | {"categories": data.categories}
+    audit.record(db, actor, "activity.created", "activity", activity.id, after=after)
+    note_change(db, [activity.id])
+    db.commit()
+    return activity
+
+
+def update_activity(db: Session, actor: Actor, activity_id: str, data: ActivityInput) -> Activity:
+    activity = get_or_404(db, Activity, activity_id, "activity")
+    ensure_can_manage(actor, activity.organisation_id)
+    _check_version(activity, data.version, "this activity")
+    _check_venue(db, activity.organisation_id, data.venue_id)
+    old_categories = categories_of(db, activity.id)
+    before, after = _apply(activity, {name: getattr(data, name) for name in ActivityInput.FIELDS})
+    if old_categories != data.categories:
+        _set_categories(db, activity.id, data.categories)
+        before["categories"], after["categories"] = old_categories, data.categories
+    now = clock.now()
+    # Saving the listing is the coordinator saying it is right as of today.
+    activity.confirmed_at = now
+    if after:
+        activity.version += 1
+        activity.updated_at = now
+        audit.record(db, actor, "activity.updated", "activity", activity.id, before=before, after=after)
+    else:
+        audit.record(db, actor, "activity.confirmed", "activity", activity.id)
+    note_change(db, [activity.id])
+    db.commit()
+    return activity
+
+
+def confirm_activity(db: Session, actor: Actor, activity_id: str) -> Activity:
+    activity = get_or_404(db, Activity, activity_id, "activity")
+    ensure_can_manage(actor, activity.organisation_id)
+    before = audit.snapshot(activity, ["confirmed_at"])
+    activity.confirmed_at = clock.now()
+    audit.record(
+        db,
+        actor,
+        "activity.confirmed",
+        "activity",
+        activity.id,
+        before=before,
+        after=audit.snapshot(activity, ["confirmed_at"]),
+    )
+    note_change(db, [activity.id])
+    db.commit()
+    return activity
+
+
+def set_activity_active(db: Session, actor: Actor, activity_id: str, active: bool) -> Activity:
+    activity = get_or_404(db, Activity, activity_id, "activity")
+    ensure_can_manage(actor, activity.organisation_id)
+    if activity.is_active != active:
+        activity.is_active = active
+        activity.version += 1
+        activity.updated_at = clock.now()
+        audit.record(
+            db,
+            actor,
+            "activity.listed" if active else "activity.withdrawn",
+            "activity",
+            activity.id,
+            before={"is_active": not active},
+            after={"is_active": active},
+        )
+        note_change(db, [activity.id])
+    db.commit()
+    return activity
+
+
+# ---- schedules and sessions ------------------------------------------------------------------
+
+
+def _dates_for(schedule: Schedule, start: date, end: date) -> list[date]:
+    first = max(start, schedule.starts_on)
+    last = min(end, schedule.ends_on) if schedule.ends_on else end
+    offset = (schedule.weekday - first.weekday()) % 7
+    day = first + timedelta(days=offset)
+    days = []
+    while day <= last:
+        days.append(day)
+        day += timedelta(days=7)
+    return days
+
+
+def generate_sessions(db: Session, schedule: Schedule, *, until: date | None = None) -> int:
+    """Create the sessions a schedule implies from today to the horizon; existing ones stay."""
+    today = clock.today()
+    until = until or today + PLANNING_HORIZON
+    existing = set(
+        db.scalars(
+            sa.select(ActivitySession.date).where(
+                ActivitySession.schedule_id == schedule.id, ActivitySession.date >= today
+            )
+        )
+    )
+    created = 0
+    for day in _dates_for(schedule, today, until):
+        if day in existing:
+            continue
+        db.add(
+            ActivitySession(
+                activity_id=schedule.activity_id,
+                schedule_id=schedule.id,
+                date=day,
+                start_time=schedule.start_time,
+                end_time=schedule.end_time,
+                capacity=schedule.capacity,
+            )
+        )
+        created += 1
+    schedule.generated_until = max(schedule.generated_until or until, until)
+    if created:
+        note_change(db, [schedule.activity_id])
+    return created
+
+
+def extend_all_sessions(db: Session, *, until: date | None = None) -> int:
+    """Roll every schedule forward to the horizon; safe to run from several workers at once."""
+    until = until or clock.today() + PLANNING_HORIZON
+    created = 0
+    schedules = db.scalars(
+        sa.select(Schedule).where(
+            sa.or_(Schedule.generated_until.is_(None), Schedule.generated_until < until)
+        )
+    ).all()
+    for schedule in schedules:
+        created += generate_sessions(db, schedule, until=until)
+    db.commit()
+    return created
+
+
+def add_schedule(db: Session, actor: Actor, activity_id: str, data: ScheduleInput) -> Schedule:
+    activity = get_or_404(db, Activity, activity_id, "activity")
+    ensure_can_manage(actor, activity.organisation_id)
+    schedule = Schedule(
+        activity_id=activity.id,
+        weekday=data.weekday,
+        start_time=data.start_time,
+        end_time=data.end_time,
+        capacity=data.capacity,
+        starts_on=data.starts_on,
+        ends_on=data.ends_on,
+    )
+    db.add(schedule)
+    db.flush()
+    generate_sessions(db, schedule)
+    audit.record(db, actor, "schedule.created", "schedule", schedule.id, after=_schedule_values(schedule))
+    db.commit()
+    return schedule
+
+
+def _schedule_values(schedule: Schedule) -> dict[str, Any]:
+    return audit.snapshot(
+        schedule, ["activity_id", "weekday", "start_time", "end_time", "capacity", "starts_on", "ends_on"]
+    )
+
+
+def update_schedule(
+    db: Session, actor: Actor, schedule_id: str, data: ScheduleInput
+) -> list[ActivitySession]:
+    """Change a weekly schedule. Future sessions follow it; sessions with people booked that
+    can no longer happen as booked are cancelled and returned so someone can tell those people."""
+    schedule = get_or_404(db, Schedule, schedule_id, "schedule")
+    activity = get_or_404(db, Activity, schedule.activity_id, "activity")
+    ensure_can_manage(actor, activity.organisation_id)
+    _check_version(schedule, data.version, "this schedule")
+    before = _schedule_values(schedule)
+    day_moved = data.weekday != schedule.weekday
+    schedule.weekday, schedule.start_time, schedule.end_time = data.weekday, data.start_time, data.end_time
+    schedule.capacity, schedule.starts_on, schedule.ends_on = data.capacity, data.starts_on, data.ends_on
+    schedule.version += 1
+    today = clock.today()
+    affected: list[ActivitySession] = []
+    future = db.scalars(
+        sa.select(ActivitySession).where(
+            ActivitySession.schedule_id == schedule.id, ActivitySession.date >= today
+        )
+    ).all()
+    for session in future:
+        out_of_range = session.date < schedule.starts_on or (
+            schedule.ends_on and session.date > schedule.ends_on
+        )
+        if day_moved or out_of_range:
+            if session.places_booked == 0:
+                db.delete(session)
+            elif not session.cancelled:
+                session.cancelled = True
+                session.cancelled_reason = "The weekly session moved or ended"
+                session.version += 1
+                affected.append(session)
+            continue
+        session.start_time, session.end_time = schedule.start_time, schedule.end_time
+        session.capacity = max(schedule.capacity, session.places_booked)
+        session.version += 1
+    db.flush()
+    generate_sessions(db, schedule)
+    audit.record(
+        db,
+        actor,
+        "schedule.updated",
+        "schedule",
+        schedule.id,
+        before=before,
+        after=_schedule_values(schedule),
+    )
+    note_change(db, [activity.id])
+    db.commit()
+    return affected
+
+
+def change_capacity(
+    db: Session, actor: Actor, session_id: int, capacity: int, version: int | None = None
+) -> ActivitySession:
+    """Set a session's capacity. It can never go below the places already booked; the check and
+    the change are one UPDATE, so a booking racing with this edit cannot slip underneath."""
+    session = get_or_404(db, ActivitySession, session_id, "session")
+    activity = get_or_404(db, Activity, session.activity_id, "activity")
+    ensure_can_manage(actor, activity.organisation_id)
+    if capacity < 0:
+        raise InvalidInput({"capacity": "Capacity cannot be negative"})
+    if capacity > 1000:
+        raise InvalidInput({"capacity": "Enter 1000 or less"})
+    before = {"capacity": session.capacity}
+    query = (
+        sa.update(ActivitySession)
+        .where(ActivitySession.id == session.id, ActivitySession.places_booked <= capacity)
+        .values(capacity=capacity, version=ActivitySession.version + 1)
+    )
+    if version is not None:
+        query = query.where(ActivitySession.version == version)
+    result = db.execute(query)
+    if result.rowcount != 1:
+        db.rollback()
+        fresh = db.get(ActivitySession, session_id)
+        db.refresh(fresh)
+        if version is not None and fresh.version != version:
+            raise StaleEdit("this session")
+        raise InvalidInput(
+            {
+                "capacity": f"{fresh.places_booked} {'place is' if fresh.places_booked == 1 else 'places are'} "
+                f"already booked, so the capacity cannot go below {fresh.places_booked}."
+            }
+        )
+    audit.record(
+        db,
+        actor,
+        "session.capacity_changed",
+        "activity_session",
+        session.id,
+        before=before,
+        after={"capacity": capacity},
+    )
+    note_change(db, [session.activity_id])
+    db.commit()
+    db.refresh(session)
+    return session
+
+
+def cancel_session(
+    db: Session, actor: Actor, session_id: int, reason: str, version: int | None = None
+) -> ActivitySession:
+    session = get_or_404(db, ActivitySession, session_id, "session")
+    activity = get_or_404(db, Activity, session.activity_id, "activity")
+    ensure_can_manage(actor, activity.organisation_id)
+    _check_version(session, version, "this session")
+    if session.cancelled:
+        raise Conflict("This session is already cancelled.")
+    if session.date < clock.today():
+        raise Conflict("This session has already taken place, so it cannot be cancelled.")
+    session.cancelled = True
+    session.cancelled_reason = (reason or "").strip()[:300]
+    session.version += 1
+    audit.record(
+        db,
+        actor,
+        "session.cancelled",
+        "activity_session",
+        session.id,
+        before={"cancelled": False},
+        after={"cancelled": True, "reason": session.cancelled_reason},
+    )
+    note_change(db, [session.activity_id])
+    db.commit()
+    return session
+
+
+def reinstate_session(db: Session, actor: Actor, session_id: int) -> ActivitySession:
+    session = get_or_404(db, ActivitySession, session_id, "session")
+    activity = get_or_404(db, Activity, session.activity_id, "activity")
+    ensure_can_manage(actor, activity.organisation_id)
+    if not session.cancelled:
+        raise Conflict("This session is not cancelled.")
+    if session.date < clock.today():
+        raise Conflict("This session's date has passed.")
+    session.cancelled = False
+    session.cancelled_reason = ""
+    session.version += 1
+    audit.record(
+        db,
+        actor,
+        "session.reinstated",
+        "activity_session",
+        session.id,
+        before={"cancelled": True},
+        after={"cancelled": False},
+    )
+    note_change(db, [session.activity_id])
+    db.commit()
+    return session
+
+
+# ---- problem reports -------------------------------------------------------------------------
+
+
+def report_problem(db: Session, actor: Actor, activity_id: str, data: ReportInput) -> ListingReport:
+    activity = get_or_404(db, Activity, activity_id, "activity")
+    report = ListingReport(
+        activity_id=activity.id,
+        reason=data.reason,
+        details=data.details,
+        reporter_contact=data.reporter_contact,
+        created_at=clock.now(),
+    )
+    db.add(report)
+    db.flush()
+    audit.record(
+        db,
+        actor,
+        "listing.problem_reported",
+        "listing_report",
+        report.id,
+        after={"activity_id": activity.id, "reason": data.reason},
+    )
+    db.commit()
+    return report
+
+
+def resolve_report(db: Session, actor: Actor, report_id: int) -> ListingReport:
+    report = get_or_404(db, ListingReport, report_id, "report")
+    activity = get_or_404(db, Activity, report.activity_id, "activity")
+    if actor.role != Role.VAR_MANAGER:
+        ensure_can_manage(actor, activity.organisation_id)
+    if report.resolved_at is not None:
+        raise Conflict("This report was already marked as dealt with.")
+    report.resolved_at = clock.now()
+    report.resolved_by = actor.user_id
+    audit.record(db, actor, "listing.problem_resolved", "listing_report", report.id, after={"resolved": True})
+    db.commit()
+    return report
+
+
+def open_reports(db: Session, organisation_id: str | None = None) -> list[tuple[ListingReport, Activity]]:
+    query = (
+        sa.select(ListingReport, Activity)
+        .join(Activity, Activity.id == ListingReport.activity_id)
+        .where(ListingReport.resolved_at.is_(None))
+        .order_by(ListingReport.created_at.desc())
+    )
+    if organisation_id:
+        query = query.where(Activity.organisation_id == organisation_id)
+    return [(r, a) for r, a in db.execute(query).all()]

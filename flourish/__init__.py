@@ -1,0 +1,1 @@
+"""Flourish: the shared tool of the Rotherham social prescribing mental health service."""

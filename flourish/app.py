@@ -1,0 +1,84 @@
+"""The application factory: settings, database, sessions, templates, and every package's routes."""
+
+from __future__ import annotations
+
+import logging
+
+from litestar import Litestar
+from litestar.config.compression import CompressionConfig
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.logging import LoggingConfig
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import JsonRenderPlugin
+from litestar.plugins.htmx import HTMXPlugin
+from litestar.static_files import create_static_files_router
+from litestar.template.config import TemplateConfig
+
+from directory.catalogue import Catalogue
+from directory.search import SearchIndex
+from flourish.auth.sessions import SessionPolicy, make_store
+from flourish.csrf import csrf_protect
+from flourish.database import Database
+from flourish.handlers import EXCEPTION_HANDLERS
+from flourish.logs import configure_logging
+from flourish.middleware import FlourishMiddleware, add_response_headers
+from flourish.settings import Settings, get_settings
+from flourish.templating import STATIC_DIR, make_template_engine
+from flourish.web import provide_db
+
+log = logging.getLogger("flourish")
+
+
+def _routers() -> list:
+    # Each package registers its own routes; this is the only list of them.
+    from directory.routes import router as directory_router
+    from flourish.routes import router as core_router
+
+    return [core_router, directory_router]
+
+
+def create_app(settings: Settings | None = None, database: Database | None = None) -> Litestar:
+    settings = settings or get_settings()
+    configure_logging(json_lines=settings.log_json)
+    database = database or Database(settings.database_url)
+    policy = SessionPolicy(settings.session_idle_minutes, settings.session_max_hours)
+    catalogue = Catalogue(database.reader)
+    search_index = SearchIndex()
+    catalogue.subscribe(search_index)
+
+    state = State(
+        {
+            "settings": settings,
+            "database": database,
+            "session_store": make_store(settings.session_store, database, policy),
+            "catalogue": catalogue,
+            "search_index": search_index,
+        }
+    )
+    return Litestar(
+        route_handlers=[
+            *_routers(),
+            create_static_files_router(path="/static", directories=[STATIC_DIR], include_in_schema=False),
+        ],
+        state=state,
+        dependencies={"db": Provide(provide_db)},
+        middleware=[FlourishMiddleware],
+        before_request=csrf_protect,
+        before_send=[add_response_headers],
+        exception_handlers=EXCEPTION_HANDLERS,
+        plugins=[HTMXPlugin()],
+        template_config=TemplateConfig(instance=make_template_engine()),
+        compression_config=CompressionConfig(backend="gzip", minimum_size=1000),
+        openapi_config=OpenAPIConfig(
+            title="Flourish API",
+            version="1.0",
+            description="The Flourish directory, matching and referral API. Reads of the directory and "
+            "POST /api/v1/match need no sign-in; writes need a signed-in role and the CSRF token.",
+            path="/api/v1/schema",
+            render_plugins=[JsonRenderPlugin()],
+        ),
+        logging_config=LoggingConfig(configure_root_logger=False, log_exceptions="never"),
+        on_shutdown=[database.dispose],
+        debug=settings.debug,
+    )

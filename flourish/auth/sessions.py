@@ -1,0 +1,189 @@
+"""Server-side sign-in sessions, shared by every worker.
+
+The browser holds only a random token; the store keeps a hash of it with the user, when the
+session began and when it was last used. Two stores: the database (default; works for one
+process or several against PostgreSQL) and Redis.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Protocol
+
+import sqlalchemy as sa
+
+from flourish import clock
+from flourish.auth.models import WebSession
+from flourish.database import Database
+
+#: Refresh last-seen at most this often, so busy pages do not write on every request.
+TOUCH_INTERVAL = timedelta(seconds=60)
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class SessionRecord:
+    id: str
+    user_id: int
+    created_at: datetime
+    last_seen_at: datetime
+    expires_at: datetime
+
+
+class SessionStore(Protocol):
+    def create(self, user_id: int) -> str: ...
+    def load(self, token: str) -> SessionRecord | None: ...
+    def touch(self, record: SessionRecord) -> None: ...
+    def delete(self, token: str) -> None: ...
+    def delete_all_for_user(self, user_id: int) -> int: ...
+
+
+class SessionPolicy:
+    def __init__(self, idle_minutes: int, max_hours: int) -> None:
+        self.idle = timedelta(minutes=idle_minutes)
+        self.lifetime = timedelta(hours=max_hours)
+
+    def is_live(self, record: SessionRecord, now: datetime) -> bool:
+        return now < record.expires_at and now - record.last_seen_at < self.idle
+
+
+class DatabaseSessionStore:
+    def __init__(self, database: Database, policy: SessionPolicy) -> None:
+        self.database = database
+        self.policy = policy
+
+    def create(self, user_id: int) -> str:
+        token = secrets.token_urlsafe(32)
+        now = clock.now()
+        with self.database.transaction() as db:
+            db.add(
+                WebSession(
+                    id=token_hash(token),
+                    user_id=user_id,
+                    created_at=now,
+                    last_seen_at=now,
+                    expires_at=now + self.policy.lifetime,
+                )
+            )
+        return token
+
+    def load(self, token: str) -> SessionRecord | None:
+        with self.database.reader() as db:
+            row = db.get(WebSession, token_hash(token))
+            if row is None:
+                return None
+            record = SessionRecord(row.id, row.user_id, row.created_at, row.last_seen_at, row.expires_at)
+        if not self.policy.is_live(record, clock.now()):
+            self._delete_hash(record.id)
+            return None
+        return record
+
+    def touch(self, record: SessionRecord) -> None:
+        now = clock.now()
+        if now - record.last_seen_at < TOUCH_INTERVAL:
+            return
+        with self.database.transaction() as db:
+            db.execute(sa.update(WebSession).where(WebSession.id == record.id).values(last_seen_at=now))
+
+    def delete(self, token: str) -> None:
+        self._delete_hash(token_hash(token))
+
+    def _delete_hash(self, hashed: str) -> None:
+        with self.database.transaction() as db:
+            db.execute(sa.delete(WebSession).where(WebSession.id == hashed))
+
+    def delete_all_for_user(self, user_id: int) -> int:
+        with self.database.transaction() as db:
+            result = db.execute(sa.delete(WebSession).where(WebSession.user_id == user_id))
+        return result.rowcount or 0
+
+    def purge_expired(self) -> int:
+        now = clock.now()
+        with self.database.transaction() as db:
+            result = db.execute(
+                sa.delete(WebSession).where(
+                    sa.or_(WebSession.expires_at < now, WebSession.last_seen_at < now - self.policy.idle)
+                )
+            )
+        return result.rowcount or 0
+
+
+class RedisSessionStore:
+    """Sessions in Redis, expiring by themselves after the idle timeout."""
+
+    prefix = "flourish:session:"
+
+    def __init__(self, url: str, policy: SessionPolicy) -> None:
+        import redis
+
+        self.redis = redis.Redis.from_url(url, decode_responses=True)
+        self.policy = policy
+
+    def _ttl(self, record: SessionRecord, now: datetime) -> int:
+        remaining = min(self.policy.idle, record.expires_at - now)
+        return max(int(remaining.total_seconds()), 1)
+
+    def create(self, user_id: int) -> str:
+        token = secrets.token_urlsafe(32)
+        now = clock.now()
+        record = SessionRecord(token_hash(token), user_id, now, now, now + self.policy.lifetime)
+        self._save(record, now)
+        self.redis.sadd(f"{self.prefix}user:{user_id}", record.id)
+        return token
+
+    def _save(self, record: SessionRecord, now: datetime) -> None:
+        payload = {
+            "user_id": record.user_id,
+            "created_at": record.created_at.isoformat(),
+            "last_seen_at": record.last_seen_at.isoformat(),
+            "expires_at": record.expires_at.isoformat(),
+        }
+        self.redis.set(self.prefix + record.id, json.dumps(payload), ex=self._ttl(record, now))
+
+    def load(self, token: str) -> SessionRecord | None:
+        hashed = token_hash(token)
+        raw = self.redis.get(self.prefix + hashed)
+        if raw is None:
+            return None
+        data = json.loads(raw)
+        record = SessionRecord(
+            hashed,
+            int(data["user_id"]),
+            datetime.fromisoformat(data["created_at"]),
+            datetime.fromisoformat(data["last_seen_at"]),
+            datetime.fromisoformat(data["expires_at"]),
+        )
+        if not self.policy.is_live(record, clock.now()):
+            self.redis.delete(self.prefix + hashed)
+            return None
+        return record
+
+    def touch(self, record: SessionRecord) -> None:
+        now = clock.now()
+        if now - record.last_seen_at < TOUCH_INTERVAL:
+            return
+        self._save(SessionRecord(record.id, record.user_id, record.created_at, now, record.expires_at), now)
+
+    def delete(self, token: str) -> None:
+        self.redis.delete(self.prefix + token_hash(token))
+
+    def delete_all_for_user(self, user_id: int) -> int:
+        key = f"{self.prefix}user:{user_id}"
+        hashes = self.redis.smembers(key)
+        if hashes:
+            self.redis.delete(*(self.prefix + h for h in hashes))
+        self.redis.delete(key)
+        return len(hashes)
+
+
+def make_store(setting: str, database: Database, policy: SessionPolicy) -> SessionStore:
+    if setting.startswith(("redis://", "rediss://")):
+        return RedisSessionStore(setting, policy)
+    return DatabaseSessionStore(database, policy)

@@ -1,0 +1,100 @@
+"""Sign in, sign out, and sign out everywhere."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+from typing import Annotated
+
+from litestar import Controller, Request, get, post
+from litestar.params import QueryParameter
+from litestar.response import Redirect, Template
+
+from flourish import audit
+from flourish.auth.guards import signed_in
+from flourish.auth.roles import Role
+from flourish.auth.services import SignInRefused, authenticate
+from flourish.forms import first
+from flourish.middleware import request_state
+from flourish.web import DbSession, FormBody, actor_of, redirect, render
+
+HOME_FOR_ROLE = {
+    Role.LINK_WORKER: "/matching",
+    Role.COORDINATOR: "/coordinator",
+    Role.VAR_MANAGER: "/manage",
+    Role.COMMISSIONER: "/reports",
+    Role.ADMIN: "/admin",
+}
+
+
+def safe_next(target: str | None) -> str | None:
+    """Only follow local paths after sign-in, never another site."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target[:500]
+    return None
+
+
+class SignInController(Controller):
+    path = "/"
+    include_in_schema = False
+
+    @get("/sign-in", sync_to_thread=False)
+    def sign_in_form(
+        self, request: Request, next_path: Annotated[str | None, QueryParameter(name="next")] = None
+    ) -> Template:
+        return render(
+            request, "auth/sign_in.html", {"email": "", "error": None, "next": safe_next(next_path) or ""}
+        )
+
+    @post("/sign-in", sync_to_thread=True)
+    def sign_in(self, request: Request, db: DbSession, data: FormBody) -> Template | Redirect:
+        settings = request.app.state.settings
+        email = first(data, "email").strip()[:320]
+        next_path = safe_next(first(data, "next"))
+        try:
+            user = authenticate(
+                db,
+                email,
+                first(data, "password"),
+                max_failures=settings.sign_in_max_failures,
+                window=timedelta(minutes=settings.sign_in_window_minutes),
+            )
+        except SignInRefused as refused:
+            status = 429 if refused.throttled else 400
+            return render(
+                request,
+                "auth/sign_in.html",
+                {"email": email, "error": refused.message, "next": next_path or ""},
+                status_code=status,
+            )
+        store = request.app.state.session_store
+        state = request_state(request.scope)
+        # A fresh session id at every sign-in, so a planted cookie is worthless.
+        if old := state.get("session_token"):
+            store.delete(old)
+        state["new_session_token"] = store.create(user.id)
+        state["set_csrf"] = state["csrf_token"] = secrets.token_urlsafe(32)
+        return redirect(
+            request,
+            next_path or HOME_FOR_ROLE.get(Role(user.role), "/"),
+            message=f"Welcome, {user.full_name}.",
+        )
+
+    @post("/sign-out", sync_to_thread=True)
+    def sign_out(self, request: Request) -> Redirect:
+        state = request_state(request.scope)
+        if token := state.get("session_token"):
+            request.app.state.session_store.delete(token)
+        state["clear_session"] = True
+        return redirect(request, "/", message="You have signed out.")
+
+    @post("/sign-out-everywhere", guards=[signed_in], sync_to_thread=True)
+    def sign_out_everywhere(self, request: Request, db: DbSession) -> Redirect:
+        actor = actor_of(request)
+        count = request.app.state.session_store.delete_all_for_user(actor.user_id)
+        audit.record(
+            db, actor, "user.signed_out_everywhere", "user", actor.user_id, after={"sessions_ended": count}
+        )
+        db.commit()
+        request_state(request.scope)["clear_session"] = True
+        return redirect(request, "/", message="You have been signed out on every device.")

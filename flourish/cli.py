@@ -1,0 +1,202 @@
+"""The `flourish` command: migrate, load demonstration data, serve, and look after the data."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+import sqlalchemy as sa
+
+from flourish.settings import PROJECT_ROOT, SettingsError, get_settings
+
+
+def _database():
+    from flourish.database import Database
+
+    return Database(get_settings().database_url)
+
+
+def migrate_database(url: str) -> None:
+    from alembic import command
+    from alembic.config import Config
+
+    config = Config(str(PROJECT_ROOT / "alembic.ini"))
+    config.set_main_option("script_location", str(PROJECT_ROOT / "migrations"))
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    command.upgrade(config, "head")
+
+
+@click.group()
+def main() -> None:
+    """Flourish: the Rotherham social prescribing service's shared tool."""
+    try:
+        get_settings()
+    except SettingsError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@main.command()
+def migrate() -> None:
+    """Bring the database schema up to date."""
+    settings = get_settings()
+    if settings.is_sqlite:
+        Path(settings.database_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    migrate_database(settings.database_url)
+    click.echo("Database is up to date.")
+
+
+@main.command()
+@click.option("--if-empty", is_flag=True, help="Only load when the database has no organisations yet.")
+@click.option("--directory", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None)
+def seed(if_empty: bool, directory: Path | None) -> None:
+    """Load the demonstration data from seeds/."""
+    from directory.models import Organisation
+    from flourish.seeding import SEEDS_DIR, SeedError, load_seeds, read_seeds
+
+    database = _database()
+    with database.reader() as db:
+        has_data = db.scalar(sa.select(sa.func.count()).select_from(Organisation)) > 0
+    if has_data:
+        if if_empty:
+            click.echo("The database already has data; demonstration data not loaded.")
+            return
+        raise click.ClickException("The database already has organisations; seed an empty database.")
+    try:
+        bundle = read_seeds(directory or SEEDS_DIR)
+    except SeedError as exc:
+        click.echo("The demonstration data has problems, so nothing was loaded:", err=True)
+        for problem in exc.problems:
+            click.echo(f"  - {problem}", err=True)
+        sys.exit(1)
+    with database.transaction() as db:
+        counts = load_seeds(db, bundle)
+    click.echo("Loaded demonstration data: " + ", ".join(f"{n} {k}" for k, n in counts.items()) + ".")
+
+
+@main.command("demo-sign-ins")
+def demo_sign_ins_command() -> None:
+    """Print the demonstration sign-ins."""
+    from flourish.auth.roles import ROLE_LABELS, Role
+    from flourish.seeding import demo_sign_ins
+
+    click.echo("Demonstration sign-ins (fictional people; demonstration data only):")
+    for user in demo_sign_ins():
+        click.echo(
+            f"  {ROLE_LABELS[Role(user['role'])]:<18} {user['email']:<38} password: {user['password']}"
+        )
+
+
+@main.command()
+@click.option("--host", default=None, help="Defaults to HOST or 127.0.0.1.")
+@click.option("--port", type=int, default=None, help="Defaults to PORT or 8000.")
+@click.option("--workers", type=int, default=None, help="Server processes; defaults to WORKERS or 1.")
+@click.option("--reload", is_flag=True, help="Restart when code changes (development).")
+def serve(host: str | None, port: int | None, workers: int | None, reload: bool) -> None:
+    """Serve Flourish over HTTP."""
+    import uvicorn
+
+    settings = get_settings()
+    uvicorn.run(
+        "flourish.app:create_app",
+        factory=True,
+        host=host or settings.host,
+        port=port or settings.port,
+        workers=workers or settings.workers,
+        reload=reload,
+        proxy_headers=True,
+        timeout_graceful_shutdown=10,
+        log_level="info",
+    )
+
+
+@main.command("create-user")
+@click.option("--email", required=True)
+@click.option("--name", "full_name", required=True)
+@click.option(
+    "--role",
+    type=click.Choice(["link_worker", "coordinator", "var_manager", "commissioner", "admin"]),
+    required=True,
+)
+@click.option("--organisation", default=None, help="Organisation id or exact name (coordinators).")
+@click.option("--team", default=None, help="CMHT team (link workers).")
+@click.password_option()
+def create_user_command(
+    email: str, full_name: str, role: str, organisation: str | None, team: str | None, password: str
+) -> None:
+    """Create a user who can sign in."""
+    from directory.models import Organisation
+    from flourish.audit import Actor
+    from flourish.auth.services import create_user
+    from flourish.errors import Conflict, InvalidInput
+
+    database = _database()
+    with database.transaction() as db:
+        organisation_id = None
+        if organisation:
+            found = db.get(Organisation, organisation) or db.scalar(
+                sa.select(Organisation).where(Organisation.name == organisation)
+            )
+            if found is None:
+                raise click.ClickException(f"No organisation with the id or name {organisation!r}")
+            organisation_id = found.id
+        try:
+            user = create_user(
+                db,
+                Actor.system("cli"),
+                email=email,
+                full_name=full_name,
+                role=role,
+                password=password,
+                organisation_id=organisation_id,
+                team=team,
+            )
+        except InvalidInput as exc:
+            raise click.ClickException("; ".join(f"{k}: {v}" for k, v in exc.errors.items())) from None
+        except Conflict as exc:
+            raise click.ClickException(exc.message) from None
+        click.echo(f"Created {user.email} ({role}).")
+
+
+@main.group()
+def sessions() -> None:
+    """Weekly sessions."""
+
+
+@sessions.command("extend")
+def sessions_extend() -> None:
+    """Create sessions up to eight weeks ahead from every weekly schedule (run daily)."""
+    from directory.catalogue import prune_changes
+    from directory.services import extend_all_sessions
+
+    database = _database()
+    with database.transaction() as db:
+        created = extend_all_sessions(db)
+    with database.transaction() as db:
+        prune_changes(db)
+    click.echo(f"Created {created} sessions.")
+
+
+@main.group()
+def postcodes() -> None:
+    """Postcode lookups."""
+
+
+@postcodes.command("load")
+@click.argument("csv_path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def postcodes_load(csv_path: Path) -> None:
+    """Load full-postcode centroids from a CSV (for example the ONS Postcode Directory)."""
+    from directory.postcode_loader import load_postcode_csv
+
+    database = _database()
+    with database.transaction() as db:
+        loaded, skipped = load_postcode_csv(
+            db, csv_path, progress=lambda n: click.echo(f"  {n:,} rows read", err=True)
+        )
+    click.echo(
+        f"Loaded {loaded:,} postcodes; skipped {skipped:,} rows without a usable postcode or position."
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,161 @@
+"""Reading form and JSON input into clean values, collecting every problem at once.
+
+Each parser takes the raw text and returns a clean value or raises ValueError with a message
+that says what to fix. `FormReader` applies them field by field, so a person sees all their
+mistakes together and everything they typed is kept for the form to show again.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from datetime import date, time
+from typing import Any
+
+from flourish.errors import InvalidInput
+
+MAX_TEXT = 5000
+
+
+def first(raw: Mapping[str, Any], name: str) -> str:
+    value = raw.get(name)
+    if isinstance(value, list):
+        value = value[0] if value else ""
+    if value is None:
+        return ""
+    return value if isinstance(value, str) else str(value)
+
+
+def many(raw: Mapping[str, Any], name: str) -> list[str]:
+    value = raw.get(name)
+    if value is None:
+        return []
+    if isinstance(value, list):
+        return [v if isinstance(v, str) else str(v) for v in value if v not in (None, "")]
+    return [value] if value != "" else []
+
+
+class FormReader:
+    """Read fields from a mapping (form data or JSON), remembering errors and typed values."""
+
+    def __init__(self, raw: Mapping[str, Any]) -> None:
+        self.raw = raw
+        self.errors: dict[str, str] = {}
+
+    def value(
+        self, name: str, parse: Callable[[str], Any], *, required: bool = True, default: Any = None
+    ) -> Any:
+        text = first(self.raw, name).strip()
+        if not text:
+            if required:
+                self.errors[name] = "This is required"
+            return default
+        try:
+            return parse(text)
+        except InvalidInput as exc:
+            self.errors[name] = next(iter(exc.errors.values()))
+        except ValueError as exc:
+            self.errors[name] = str(exc)
+        return default
+
+    def text(self, name: str, *, required: bool = True, max_length: int = 200, default: str = "") -> str:
+        return self.value(name, lambda t: text(t, max_length), required=required, default=default)
+
+    def flag(self, name: str) -> bool:
+        return first(self.raw, name).strip().lower() in {"on", "true", "1", "yes"}
+
+    def choice(
+        self,
+        name: str,
+        choices: Mapping[str, str] | list[str] | tuple[str, ...],
+        *,
+        required: bool = True,
+        default: str | None = None,
+    ) -> Any:
+        return self.value(name, lambda t: choice(t, choices), required=required, default=default)
+
+    def choices(self, name: str, choices: Mapping[str, str] | list[str] | tuple[str, ...]) -> list[str]:
+        picked = []
+        for item in many(self.raw, name):
+            if item not in choices:
+                self.errors[name] = f"“{item[:40]}” is not one of the options"
+            elif item not in picked:
+                picked.append(item)
+        return picked
+
+    def check(self, condition: bool, name: str, message: str) -> None:
+        if not condition and name not in self.errors:
+            self.errors[name] = message
+
+    def raise_if_errors(self) -> None:
+        if self.errors:
+            raise InvalidInput(self.errors)
+
+
+def text(value: str, max_length: int = 200) -> str:
+    value = value.strip()
+    if len(value) > max_length:
+        raise ValueError(f"Keep this to {max_length} characters or fewer (it is {len(value)})")
+    if "\x00" in value:
+        raise ValueError("This contains characters that cannot be stored")
+    return value
+
+
+def whole_number(minimum: int | None = None, maximum: int | None = None) -> Callable[[str], int]:
+    def parse(value: str) -> int:
+        if not re.fullmatch(r"[+-]?\d{1,9}", value.strip()):
+            raise ValueError("Enter a whole number, like 12")
+        number = int(value)
+        if minimum is not None and number < minimum:
+            raise ValueError(f"Enter {minimum} or more")
+        if maximum is not None and number > maximum:
+            raise ValueError(f"Enter {maximum} or less")
+        return number
+
+    return parse
+
+
+def clock_time(value: str) -> time:
+    match = re.fullmatch(r"(\d{1,2})[:.](\d{2})", value.strip())
+    if not match:
+        raise ValueError("Enter a time like 10:30 (24-hour clock)")
+    hour, minute = int(match.group(1)), int(match.group(2))
+    if hour > 23 or minute > 59:
+        raise ValueError("Enter a real time between 00:00 and 23:59")
+    return time(hour, minute)
+
+
+def calendar_date(value: str) -> date:
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        raise ValueError("Enter a date like 2026-04-01 (year-month-day)") from None
+
+
+def choice(value: str, choices: Mapping[str, str] | list[str] | tuple[str, ...]) -> str:
+    if value not in choices:
+        options = list(choices.values()) if isinstance(choices, Mapping) else list(choices)
+        shown = ", ".join(str(o) for o in options[:8])
+        raise ValueError(f"Choose one of: {shown}")
+    return value
+
+
+def email(value: str) -> str:
+    value = value.strip()
+    if len(value) > 320 or not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", value):
+        raise ValueError("Enter an email address like name@example.org")
+    return value.lower()
+
+
+def phone(value: str) -> str:
+    digits = re.sub(r"[\s()+-]", "", value)
+    if not digits.isdigit() or not 10 <= len(digits) <= 13:
+        raise ValueError("Enter a phone number like 01709 123456")
+    return value.strip()
+
+
+def web_address(value: str) -> str:
+    value = value.strip()
+    if not re.fullmatch(r"https?://[^\s/$.?#].[^\s]*", value) or len(value) > 500:
+        raise ValueError("Enter a web address starting with https://")
+    return value

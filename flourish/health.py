@@ -1,0 +1,20 @@
+"""Liveness and readiness for load balancers and process managers."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from litestar import Controller, Request, Response, get
+
+
+class HealthController(Controller):
+    path = "/healthz"
+    include_in_schema = False
+
+    @get("/", sync_to_thread=True)
+    def health(self, request: Request) -> Response:
+        try:
+            with request.app.state.database.reader() as db:
+                db.execute(sa.text("SELECT 1"))
+        except Exception:  # any failure here means "not ready", which is the answer we give
+            return Response({"status": "database unavailable"}, status_code=503)
+        return Response({"status": "ok"})

@@ -1,0 +1,175 @@
+"""Per-request plumbing: request id, who is signed in, the CSRF cookie, flash messages, and the
+headers and cookies added to every response."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+import uuid
+from http.cookies import SimpleCookie
+from typing import Any
+
+import anyio.to_thread
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
+
+from flourish.audit import Actor
+from flourish.auth.models import User
+
+SESSION_COOKIE = "flourish_session"
+CSRF_COOKIE = "flourish_csrf"
+FLASH_COOKIE = "flourish_flash"
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9-]{8,64}$")
+
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
+
+
+def request_state(scope: Scope) -> dict[str, Any]:
+    return scope.setdefault("state", {})  # type: ignore[return-value]
+
+
+def sign(secret: str, value: str) -> str:
+    return hmac.new(secret.encode(), value.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+class FlourishMiddleware:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        litestar_app = scope["app"]
+        settings = litestar_app.state.settings
+        state = request_state(scope)
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        cookies = _parse_cookies(headers.get("cookie", ""))
+
+        given_id = headers.get("x-request-id", "")
+        request_id = given_id if _REQUEST_ID.match(given_id) else uuid.uuid4().hex
+        state["request_id"] = request_id
+
+        actor: Actor | None = None
+        token = cookies.get(SESSION_COOKIE)
+        if token and len(token) < 100:
+            actor = await anyio.to_thread.run_sync(_resolve_session, litestar_app.state, token, request_id)
+            if actor is None:
+                state["clear_session"] = True
+        scope["user"] = actor or Actor.public(request_id)
+        state["session_token"] = token if actor else None
+
+        csrf = cookies.get(CSRF_COOKIE, "")
+        if not re.fullmatch(r"[A-Za-z0-9_-]{32,64}", csrf):
+            csrf = secrets.token_urlsafe(32)
+            state["set_csrf"] = csrf
+        state["csrf_token"] = csrf
+
+        flash_raw = cookies.get(FLASH_COOKIE)
+        if flash_raw:
+            state["had_flash"] = True
+            state["flash_in"] = _read_flash(settings.secret_key, flash_raw)
+
+        await self.app(scope, receive, send)
+
+
+async def add_response_headers(message: Message, scope: Scope) -> None:
+    """before_send hook: security headers, the request id and any cookie changes, on every
+    response (404s and errors included, which never pass through route middleware)."""
+    if message["type"] != "http.response.start" or scope.get("type") != "http":
+        return
+    settings = scope["app"].state.settings
+    state = request_state(scope)
+    request_id = state.setdefault("request_id", uuid.uuid4().hex)
+    headers = list(message.get("headers", []))
+    headers.extend(_security_headers(settings.https))
+    headers.append((b"x-request-id", request_id.encode()))
+    headers.extend(_cookie_headers(state, settings))
+    message["headers"] = headers
+
+
+def _resolve_session(app_state: Any, token: str, request_id: str) -> Actor | None:
+    store = app_state.session_store
+    record = store.load(token)
+    if record is None:
+        return None
+    with app_state.database.reader() as db:
+        user = db.get(User, record.user_id)
+        if user is None or not user.is_active:
+            return None
+        actor = Actor(user.id, user.email, user.role, user.organisation_id, user.team, request_id)
+    store.touch(record)
+    return actor
+
+
+def _parse_cookies(header: str) -> dict[str, str]:
+    jar: SimpleCookie = SimpleCookie()
+    try:
+        jar.load(header)
+    except Exception:  # a garbled Cookie header is treated as no cookies at all
+        return {}
+    return {key: morsel.value for key, morsel in jar.items()}
+
+
+def _security_headers(https: bool) -> list[tuple[bytes, bytes]]:
+    headers = [
+        (b"content-security-policy", CONTENT_SECURITY_POLICY.encode()),
+        (b"x-content-type-options", b"nosniff"),
+        (b"x-frame-options", b"DENY"),
+        (b"referrer-policy", b"same-origin"),
+        (b"permissions-policy", b"camera=(), microphone=(), geolocation=()"),
+        (b"cross-origin-opener-policy", b"same-origin"),
+    ]
+    if https:
+        headers.append((b"strict-transport-security", b"max-age=31536000; includeSubDomains"))
+    return headers
+
+
+def _cookie(
+    name: str, value: str, *, https: bool, max_age: int | None = None, http_only: bool = True
+) -> bytes:
+    parts = [f"{name}={value}", "Path=/", "SameSite=Lax"]
+    if http_only:
+        parts.append("HttpOnly")
+    if https:
+        parts.append("Secure")
+    if max_age is not None:
+        parts.append(f"Max-Age={max_age}")
+    return "; ".join(parts).encode()
+
+
+def _cookie_headers(state: dict[str, Any], settings: Any) -> list[tuple[bytes, bytes]]:
+    out: list[tuple[bytes, bytes]] = []
+    https = settings.https
+    if new_token := state.get("new_session_token"):
+        out.append((b"set-cookie", _cookie(SESSION_COOKIE, new_token, https=https)))
+    elif state.get("clear_session"):
+        out.append((b"set-cookie", _cookie(SESSION_COOKIE, "", https=https, max_age=0)))
+    if csrf := state.get("set_csrf"):
+        out.append((b"set-cookie", _cookie(CSRF_COOKIE, csrf, https=https)))
+    if flash := state.get("flash_out"):
+        value = _write_flash(settings.secret_key, flash)
+        out.append((b"set-cookie", _cookie(FLASH_COOKIE, value, https=https, max_age=120)))
+    elif state.get("had_flash") and state.get("flash_consumed"):
+        out.append((b"set-cookie", _cookie(FLASH_COOKIE, "", https=https, max_age=0)))
+    return out
+
+
+def _write_flash(secret: str, message: str) -> str:
+    body = message.encode()[:600].hex()
+    return f"{body}.{sign(secret, body)}"
+
+
+def _read_flash(secret: str, raw: str) -> str | None:
+    body, _, signature = raw.partition(".")
+    if not hmac.compare_digest(sign(secret, body), signature):
+        return None
+    try:
+        return bytes.fromhex(body).decode(errors="replace")
+    except ValueError:
+        return None

@@ -1,0 +1,18 @@
+"""Importing every table module registers it with SQLModel's metadata (Alembic needs all of them)."""
+
+from __future__ import annotations
+
+import importlib
+
+MODEL_MODULES = (
+    "flourish.audit",
+    "flourish.auth.models",
+    "flourish.site",
+    "directory.models",
+    "grants.models",
+)
+
+
+def import_all_models() -> None:
+    for name in MODEL_MODULES:
+        importlib.import_module(name)

@@ -1,0 +1,394 @@
+"""Loading demonstration data from seeds/: validated first, then written in one transaction.
+
+Every problem is reported with the file, the record and the field, for example
+`seeds/activities.yaml, record 12 (key 'knit-and-natter'), field 'schedules[0].end_time':
+The end time must be after the start time`. Nothing is written unless every file is valid.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import yaml
+from sqlmodel import Session
+
+from directory.catalogue import note_change
+from directory.models import Activity, ActivityCategory, Organisation, Schedule, Venue
+from directory.postcodes import PostcodeError, locate, normalise_postcode
+from directory.schemas import read_activity, read_organisation, read_schedule, read_venue
+from directory.services import generate_sessions
+from flourish import audit, clock
+from flourish.audit import Actor
+from flourish.auth.roles import Role
+from flourish.auth.services import create_user
+from flourish.errors import InvalidInput
+from flourish.settings import PROJECT_ROOT
+from flourish.site import set_setting
+from grants.models import GrantAllocation
+
+SEEDS_DIR = PROJECT_ROOT / "seeds"
+_KEY = re.compile(r"^[a-z0-9][a-z0-9-]{0,59}$")
+SEED_ACTOR = Actor.system("seed")
+
+
+class SeedError(ValueError):
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+@dataclass
+class SeedRecord:
+    key: str
+    values: Any
+    raw: dict[str, Any]
+
+
+@dataclass
+class SeedBundle:
+    organisations: list[SeedRecord] = field(default_factory=list)
+    venues: list[SeedRecord] = field(default_factory=list)
+    activities: list[SeedRecord] = field(default_factory=list)
+    allocations: list[SeedRecord] = field(default_factory=list)
+    users: list[SeedRecord] = field(default_factory=list)
+
+
+class _Checker:
+    def __init__(self, base: Path) -> None:
+        self.base = base
+        self.problems: list[str] = []
+
+    def where(self, path: Path, index: int | None, key: str | None, field_name: str | None) -> str:
+        try:
+            name = path.relative_to(self.base.parent)
+        except ValueError:
+            name = path
+        parts = [str(name)]
+        if index is not None:
+            parts.append(f"record {index + 1}" + (f" (key '{key}')" if key else ""))
+        if field_name:
+            parts.append(f"field '{field_name}'")
+        return ", ".join(parts)
+
+    def problem(
+        self, path: Path, index: int | None, key: str | None, field_name: str | None, message: str
+    ) -> None:
+        self.problems.append(f"{self.where(path, index, key, field_name)}: {message}")
+
+
+def _read_file(checker: _Checker, path: Path, list_key: str) -> list[dict[str, Any]]:
+    if not path.exists():
+        checker.problem(path, None, None, None, "file is missing")
+        return []
+    try:
+        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        checker.problem(path, None, None, None, f"is not valid YAML ({exc})")
+        return []
+    if not isinstance(document, dict):
+        checker.problem(path, None, None, None, "must be a mapping with a list under " + repr(list_key))
+        return []
+    if document.get("demonstration_data") is not True:
+        checker.problem(
+            path, None, None, "demonstration_data", "must be true: seed files hold demonstration data only"
+        )
+    items = document.get(list_key)
+    if not isinstance(items, list):
+        checker.problem(path, None, None, list_key, "must be a list of records")
+        return []
+    return items
+
+
+def _records(checker: _Checker, path: Path, items: list[Any]) -> list[tuple[int, str, dict[str, Any]]]:
+    seen: set[str] = set()
+    out = []
+    for index, item in enumerate(items):
+        if not isinstance(item, dict):
+            checker.problem(path, index, None, None, "must be a mapping of field: value")
+            continue
+        key = item.get("key")
+        if not isinstance(key, str) or not _KEY.match(key):
+            checker.problem(
+                path, index, None, "key", "must be a short lowercase slug such as 'rother-valley-growers'"
+            )
+            continue
+        if key in seen:
+            checker.problem(path, index, key, "key", "is used by an earlier record in this file")
+            continue
+        seen.add(key)
+        out.append((index, key, item))
+    return out
+
+
+def _validate(checker: _Checker, path: Path, index: int, key: str, reader: Any, raw: dict[str, Any]) -> Any:
+    try:
+        return reader(raw)
+    except InvalidInput as exc:
+        for name, message in exc.errors.items():
+            checker.problem(path, index, key, name, message)
+    return None
+
+
+def read_seeds(directory: Path = SEEDS_DIR) -> SeedBundle:
+    """Parse and check every seed file; raises SeedError listing every problem found."""
+    checker = _Checker(directory)
+    bundle = SeedBundle()
+
+    path = directory / "organisations.yaml"
+    leads = 0
+    for index, key, raw in _records(checker, path, _read_file(checker, path, "organisations")):
+        role = raw.get("role")
+        if role not in ("lead", "provider"):
+            checker.problem(path, index, key, "role", "must be 'lead' or 'provider'")
+        leads += role == "lead"
+        values = _validate(checker, path, index, key, read_organisation, raw)
+        if values is not None:
+            bundle.organisations.append(SeedRecord(key, values, raw))
+    if bundle.organisations and leads != 1:
+        checker.problem(
+            path, None, None, "role", f"exactly one organisation must be the lead (found {leads})"
+        )
+    organisation_keys = {r.key for r in bundle.organisations}
+
+    path = directory / "venues.yaml"
+    for index, key, raw in _records(checker, path, _read_file(checker, path, "venues")):
+        if raw.get("organisation") not in organisation_keys:
+            checker.problem(
+                path,
+                index,
+                key,
+                "organisation",
+                f"'{raw.get('organisation')}' is not an organisation key in organisations.yaml",
+            )
+        values = _validate(checker, path, index, key, read_venue, raw)
+        if values is not None:
+            try:
+                locate(values.postcode)
+            except PostcodeError as exc:
+                checker.problem(path, index, key, "postcode", str(exc))
+                continue
+            bundle.venues.append(SeedRecord(key, values, raw))
+    venue_keys = {r.key for r in bundle.venues}
+
+    path = directory / "activities.yaml"
+    for index, key, raw in _records(checker, path, _read_file(checker, path, "activities")):
+        if raw.get("organisation") not in organisation_keys:
+            checker.problem(
+                path,
+                index,
+                key,
+                "organisation",
+                f"'{raw.get('organisation')}' is not an organisation key in organisations.yaml",
+            )
+        if raw.get("venue") is not None and raw.get("venue") not in venue_keys:
+            checker.problem(
+                path, index, key, "venue", f"'{raw.get('venue')}' is not a venue key in venues.yaml"
+            )
+        values = _validate(
+            checker, path, index, key, read_activity, {k: v for k, v in raw.items() if k != "venue"}
+        )
+        schedules = raw.get("schedules") or []
+        if not isinstance(schedules, list) or not schedules:
+            checker.problem(path, index, key, "schedules", "must list at least one weekly session")
+            schedules = []
+        parsed = []
+        for n, item in enumerate(schedules):
+            if not isinstance(item, dict):
+                checker.problem(
+                    path, index, key, f"schedules[{n}]", "must be a mapping with day, start, end and capacity"
+                )
+                continue
+            mapped = {
+                "day": item.get("day"),
+                "start_time": item.get("start"),
+                "end_time": item.get("end"),
+                "capacity": item.get("capacity"),
+                "ends_on": item.get("ends_on"),
+                "starts_on": item.get("starts_on"),
+            }
+            try:
+                schedule = read_schedule({k: v for k, v in mapped.items() if v is not None})
+            except InvalidInput as exc:
+                for name, message in exc.errors.items():
+                    checker.problem(path, index, key, f"schedules[{n}].{name}", message)
+                continue
+            if values is not None and schedule.capacity < values.typical_group_size:
+                checker.problem(
+                    path, index, key, f"schedules[{n}].capacity", "must be at least the typical group size"
+                )
+            parsed.append(schedule)
+        if values is not None:
+            bundle.activities.append(SeedRecord(key, (values, parsed), raw))
+
+    path = directory / "grants.yaml"
+    for index, key, raw in _records(checker, path, _read_file(checker, path, "allocations")):
+        if raw.get("organisation") not in organisation_keys:
+            checker.problem(
+                path, index, key, "organisation", f"'{raw.get('organisation')}' is not an organisation key"
+            )
+        amount = raw.get("amount_pence")
+        if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0:
+            checker.problem(path, index, key, "amount_pence", "must be a whole number of pence above zero")
+        year = raw.get("financial_year")
+        if not isinstance(year, int) or not 2000 <= year <= 2100:
+            checker.problem(
+                path, index, key, "financial_year", "must be the year the financial year starts, like 2026"
+            )
+        bundle.allocations.append(SeedRecord(key, None, raw))
+
+    path = directory / "users.yaml"
+    for index, key, raw in _records(checker, path, _read_file(checker, path, "users")):
+        if raw.get("role") not in {r.value for r in Role}:
+            checker.problem(path, index, key, "role", "must be one of " + ", ".join(r.value for r in Role))
+        if raw.get("role") == Role.COORDINATOR and raw.get("organisation") not in organisation_keys:
+            checker.problem(
+                path,
+                index,
+                key,
+                "organisation",
+                "a coordinator needs an organisation key from organisations.yaml",
+            )
+        for name in ("email", "full_name", "password"):
+            if not isinstance(raw.get(name), str) or not raw.get(name):
+                checker.problem(path, index, key, name, "is required")
+        bundle.users.append(SeedRecord(key, None, raw))
+
+    if checker.problems:
+        raise SeedError(checker.problems)
+    return bundle
+
+
+def load_seeds(db: Session, bundle: SeedBundle, *, today: date | None = None) -> dict[str, int]:
+    """Write a checked bundle. The caller commits (or rolls back) the whole thing."""
+    now = clock.now()
+    org_ids: dict[str, str] = {}
+    for record in bundle.organisations:
+        v = record.values
+        place = locate(v.postcode, db) if v.postcode else None
+        organisation = Organisation(
+            name=v.name,
+            role=record.raw["role"],
+            charity_number=v.charity_number,
+            description=v.description,
+            phone=v.phone,
+            email=v.email,
+            website=v.website,
+            address=v.address,
+            postcode=v.postcode,
+            latitude=place.latitude if place else None,
+            longitude=place.longitude if place else None,
+            created_at=now,
+            updated_at=now,
+        )
+        db.add(organisation)
+        db.flush()
+        org_ids[record.key] = organisation.id
+
+    venue_ids: dict[str, str] = {}
+    for record in bundle.venues:
+        v = record.values
+        place = locate(v.postcode, db)
+        venue = Venue(
+            organisation_id=org_ids[record.raw["organisation"]],
+            name=v.name,
+            address=v.address,
+            postcode=normalise_postcode(v.postcode),
+            latitude=place.latitude,
+            longitude=place.longitude,
+            step_free=v.step_free,
+            accessible_toilet=v.accessible_toilet,
+            parking=v.parking,
+            bus_routes=v.bus_routes,
+            how_to_get_there=v.how_to_get_there,
+            created_at=now,
+            updated_at=now,
+        )
+        db.add(venue)
+        db.flush()
+        venue_ids[record.key] = venue.id
+
+    sessions = 0
+    for record in bundle.activities:
+        v, schedules = record.values
+        activity = Activity(
+            organisation_id=org_ids[record.raw["organisation"]],
+            **{name: getattr(v, name) for name in v.FIELDS if name != "venue_id"},
+            venue_id=venue_ids.get(record.raw.get("venue")),
+            confirmed_at=now,
+            created_at=now,
+            updated_at=now,
+        )
+        db.add(activity)
+        db.flush()
+        for position, category in enumerate(v.categories):
+            db.add(ActivityCategory(activity_id=activity.id, category=category, position=position))
+        for s in schedules:
+            schedule = Schedule(
+                activity_id=activity.id,
+                weekday=s.weekday,
+                start_time=s.start_time,
+                end_time=s.end_time,
+                capacity=s.capacity,
+                starts_on=min(s.starts_on, today or clock.today()),
+                ends_on=s.ends_on,
+            )
+            db.add(schedule)
+            db.flush()
+            sessions += generate_sessions(db, schedule)
+        note_change(db, [activity.id])
+
+    for record in bundle.allocations:
+        raw = record.raw
+        db.add(
+            GrantAllocation(
+                organisation_id=org_ids[raw["organisation"]],
+                financial_year=raw["financial_year"],
+                amount_pence=raw["amount_pence"],
+                purpose=str(raw.get("purpose", ""))[:500],
+                created_at=now,
+            )
+        )
+
+    for record in bundle.users:
+        raw = record.raw
+        create_user(
+            db,
+            SEED_ACTOR,
+            email=raw["email"],
+            full_name=raw["full_name"],
+            role=raw["role"],
+            password=raw["password"],
+            organisation_id=org_ids.get(raw.get("organisation", "")),
+            team=raw.get("team"),
+            check_password=False,
+        )
+
+    set_setting(db, "demonstration_data", True)
+    audit.record(
+        db,
+        SEED_ACTOR,
+        "seed.loaded",
+        "site",
+        None,
+        after={"organisations": len(bundle.organisations), "activities": len(bundle.activities)},
+    )
+    db.flush()
+    return {
+        "organisations": len(bundle.organisations),
+        "venues": len(bundle.venues),
+        "activities": len(bundle.activities),
+        "sessions": sessions,
+        "allocations": len(bundle.allocations),
+        "users": len(bundle.users),
+    }
+
+
+def demo_sign_ins(directory: Path = SEEDS_DIR) -> list[dict[str, str]]:
+    document = yaml.safe_load((directory / "users.yaml").read_text(encoding="utf-8"))
+    return [
+        {k: str(u.get(k, "")) for k in ("email", "password", "role", "full_name")} for u in document["users"]
+    ]

@@ -1,0 +1,113 @@
+"""The Jinja environment: where templates live and the filters pages use."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from litestar.plugins.jinja import JinjaTemplateEngine
+from markupsafe import Markup
+
+from flourish import clock
+from flourish.audit import Actor
+from flourish.auth.roles import ROLE_LABELS, Role
+from flourish.middleware import request_state
+from flourish.money import format_pence, pence_to_input
+from flourish.settings import PROJECT_ROOT
+
+TEMPLATES_DIR = PROJECT_ROOT / "templates"
+STATIC_DIR = Path(__file__).parent / "static"
+HTMX_FILE = STATIC_DIR / "vendor" / "htmx.min.js"
+
+
+def london_date(value: date | datetime | None, style: str = "long") -> str:
+    """'Tuesday 3 March 2026' (long), '3 Mar' (short), '3 March 2026' (plain)."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = clock.to_london(value).date()
+    if style == "short":
+        return f"{value.day} {value:%b}"
+    if style == "plain":
+        return f"{value.day} {value:%B %Y}"
+    if style == "day":
+        return f"{value:%A} {value.day} {value:%B}"
+    return f"{value:%A} {value.day} {value:%B %Y}"
+
+
+def london_datetime(value: datetime | None) -> str:
+    if value is None:
+        return ""
+    local = clock.to_london(value)
+    return f"{local.day} {local:%B %Y} at {local:%H:%M}"
+
+
+def clock_time(value: time | None) -> str:
+    return "" if value is None else f"{value:%H:%M}"
+
+
+def form_token_field(request: Any) -> Markup:
+    token = request_state(request.scope).get("csrf_token", "")
+    return Markup('<input type="hidden" name="csrf_token" value="{}">').format(token)
+
+
+def form_token(request: Any) -> str:
+    return request_state(request.scope).get("csrf_token", "")
+
+
+def current_user(request: Any) -> Actor | None:
+    user = request.scope.get("user")
+    return user if isinstance(user, Actor) and user.signed_in else None
+
+
+def take_flash(request: Any) -> str | None:
+    state = request_state(request.scope)
+    if state.get("flash_out"):
+        return None  # a redirect is pending; the message belongs to the next page
+    state["flash_consumed"] = True
+    return state.get("flash_in")
+
+
+def role_label(role: str | None) -> str:
+    try:
+        return ROLE_LABELS[Role(role)]
+    except ValueError:
+        return role or ""
+
+
+def plural(count: int, singular: str, plural_form: str | None = None) -> str:
+    return f"{count} {singular if count == 1 else (plural_form or singular + 's')}"
+
+
+def make_environment(templates_dir: Path = TEMPLATES_DIR) -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(str(templates_dir)),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters.update(
+        pounds=format_pence,
+        pounds_input=pence_to_input,
+        london_date=london_date,
+        london_datetime=london_datetime,
+        clock_time=clock_time,
+        role_label=role_label,
+    )
+    env.globals.update(
+        form_token_field=form_token_field,
+        form_token=form_token,
+        current_user=current_user,
+        take_flash=take_flash,
+        plural=plural,
+        htmx_available=HTMX_FILE.exists(),
+        Role=Role,
+    )
+    return env
+
+
+def make_template_engine() -> JinjaTemplateEngine:
+    return JinjaTemplateEngine.from_environment(make_environment())

@@ -1,0 +1,89 @@
+"""Helpers every view uses: who is asking, rendering a page or one of its blocks, redirects
+with a message, and reading forms."""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from jinja2_fragments.litestar import HTMXBlockTemplate
+from litestar import Request
+from litestar.di import NamedDependency
+from litestar.enums import RequestEncodingType
+from litestar.params import Body
+from litestar.response import Redirect, Template
+from sqlmodel import Session
+
+from flourish.audit import Actor
+from flourish.middleware import request_state
+
+#: A urlencoded form body as a dict; repeated fields arrive as lists.
+FormBody = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
+
+#: The request's database session, as handlers declare it.
+DbSession = NamedDependency[Session]
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def provide_db(request: Request) -> Generator[Session, None, None]:
+    """One session per request. Writing requests get a session that, on SQLite, takes the write
+    lock when its transaction begins. Services commit; anything left is rolled back."""
+    database = request.app.state.database
+    session = database.reader() if request.method in SAFE_METHODS else database.writer()
+    try:
+        yield session
+    finally:
+        session.rollback()
+        session.close()
+
+
+def actor_of(request: Request) -> Actor:
+    user = request.scope.get("user")
+    if isinstance(user, Actor):
+        return user
+    return Actor.public(request_state(request.scope).get("request_id"))
+
+
+def wants_block(request: Request) -> bool:
+    """True for an htmx request that swaps part of a page; boosted and history-restore requests
+    get the whole page."""
+    htmx = getattr(request, "htmx", None)
+    return bool(htmx) and not htmx.boosted and not htmx.history_restore_request
+
+
+def render(
+    request: Request,
+    template: str,
+    context: dict[str, Any] | None = None,
+    *,
+    block: str | None = None,
+    status_code: int = 200,
+) -> Template:
+    context = context or {}
+    if block and wants_block(request):
+        return HTMXBlockTemplate(
+            template_name=template, block_name=block, context=context, status_code=status_code
+        )
+    return Template(template_name=template, context=context, status_code=status_code)
+
+
+def flash(request: Request, message: str) -> None:
+    """Show a message on the next page this browser loads."""
+    request_state(request.scope)["flash_out"] = message
+
+
+def redirect(request: Request, url: str, *, message: str | None = None) -> Redirect:
+    if message:
+        flash(request, message)
+    return Redirect(path=url, status_code=303)
+
+
+def url_with(path: str, **params: Any) -> str:
+    clean = {k: v for k, v in params.items() if v not in (None, "", [], False)}
+    return f"{path}?{urlencode(clean, doseq=True)}" if clean else path
+
+
+def is_api(request: Request) -> bool:
+    return request.url.path.startswith(("/api/", "/oruk"))

@@ -1,0 +1,1 @@
+"""Grant allocations, drawdown requests and the ledger that records every movement."""
