@@ -8,8 +8,10 @@ MODEL_MODULES = (
     "flourish.audit",
     "flourish.auth.models",
     "flourish.site",
+    "flourish.notifications",
     "directory.models",
     "grants.models",
+    "referrals.models",
 )
 
 

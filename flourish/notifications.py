@@ -1,0 +1,48 @@
+"""Messages to a person inside Flourish: a place has come free, a drawdown needs a decision."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlmodel import Field, Session, SQLModel
+
+from flourish import clock
+from flourish.database import utc_column
+
+
+class Notification(SQLModel, table=True):
+    __tablename__ = "notification"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="app_user.id", index=True)
+    message: str = Field(max_length=500)
+    link: str = Field(default="", max_length=300)
+    created_at: datetime = Field(sa_column=utc_column())
+    read_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+
+
+def notify(db: Session, user_id: int, message: str, link: str = "") -> Notification:
+    """Queue a message; the caller's transaction decides whether it is kept."""
+    note = Notification(user_id=user_id, message=message[:500], link=link[:300], created_at=clock.now())
+    db.add(note)
+    return note
+
+
+def unread(db: Session, user_id: int, limit: int = 20) -> list[Notification]:
+    return list(
+        db.scalars(
+            sa.select(Notification)
+            .where(Notification.user_id == user_id, Notification.read_at.is_(None))
+            .order_by(Notification.created_at.desc())
+            .limit(limit)
+        )
+    )
+
+
+def mark_read(db: Session, user_id: int, notification_id: int) -> None:
+    db.execute(
+        sa.update(Notification)
+        .where(Notification.id == notification_id, Notification.user_id == user_id)
+        .values(read_at=clock.now())
+    )

@@ -1,0 +1,1 @@
+"""Patients, referrals, bookings and the six-month pathway."""

@@ -1,0 +1,99 @@
+"""Patient, referral and booking tables. Patient data is special-category data: only link
+workers and admins see a patient record; coordinators see a first name and support needs for
+their own sessions; commissioners see counts only."""
+
+from __future__ import annotations
+
+import datetime as dt
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from flourish.database import json_column, utc_column
+
+
+class Patient(SQLModel, table=True):
+    __tablename__ = "patient"
+
+    id: int | None = Field(default=None, primary_key=True)
+    #: Pseudonymous reference used on screens and in reports, e.g. FL-7K3Q9.
+    reference: str = Field(max_length=12, unique=True, index=True)
+    first_name: str = Field(max_length=80)
+    last_name: str = Field(default="", max_length=80)
+    nhs_number: str | None = Field(default=None, max_length=10, index=True)
+    date_of_birth: dt.date | None = None
+    gender: str = Field(default="", max_length=10)  # woman, man, or blank
+    #: Postcode sector or district only: enough for distance and area reports.
+    area: str = Field(default="", max_length=8)
+    cmht_team: str = Field(default="", max_length=120)
+    link_worker_id: int | None = Field(default=None, foreign_key="app_user.id", index=True)
+    consent_to_share: bool = False
+    consent_recorded_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    #: What a provider must know to welcome this person safely (shown to their coordinator).
+    support_needs: str = Field(default="", max_length=1000)
+    created_at: datetime = Field(sa_column=utc_column())
+    #: Set when identifying fields have been erased under the retention policy or a request.
+    erased_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    version: int = 1
+
+
+class Referral(SQLModel, table=True):
+    __tablename__ = "referral"
+
+    id: int | None = Field(default=None, primary_key=True)
+    patient_id: int = Field(foreign_key="patient.id", index=True)
+    link_worker_id: int | None = Field(default=None, foreign_key="app_user.id", index=True)
+    cmht_team: str = Field(default="", max_length=120)
+    care_coordinator: str = Field(default="", max_length=120)
+    received_on: dt.date = Field(index=True)
+    reason: str = Field(default="", sa_type=sa.Text)
+    goals: str = Field(default="", sa_type=sa.Text)
+    #: What the patient hopes to get from the chosen activity, in their own words.
+    hopes: str = Field(default="", sa_type=sa.Text)
+    chosen_activity_id: str | None = Field(default=None, foreign_key="activity.id", max_length=36)
+    #: The matching conversation: options discussed and those turned down, with reasons.
+    options_discussed: list[dict[str, Any]] = Field(default_factory=list, sa_column=json_column())
+    options_declined: list[dict[str, Any]] = Field(default_factory=list, sa_column=json_column())
+    #: The profile used for matching (interests, needs, area), kept for the gaps report.
+    profile: dict[str, Any] = Field(default_factory=dict, sa_column=json_column())
+    status: str = Field(default="received", max_length=30, index=True)
+    created_at: datetime = Field(sa_column=utc_column())
+    closed_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    version: int = 1
+
+
+class Booking(SQLModel, table=True):
+    """A place taken on a session. Cancelled bookings keep their row, so history is kept and a
+    person can never hold two places on one session."""
+
+    __tablename__ = "booking"
+    __table_args__ = (sa.UniqueConstraint("session_id", "patient_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    session_id: int = Field(foreign_key="activity_session.id", index=True)
+    patient_id: int = Field(foreign_key="patient.id", index=True)
+    referral_id: int | None = Field(default=None, foreign_key="referral.id", index=True)
+    status: str = Field(default="booked", max_length=20)  # booked or cancelled
+    booked_at: datetime = Field(sa_column=utc_column())
+    booked_by: int | None = Field(default=None, foreign_key="app_user.id")
+    cancelled_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    #: attended, did_not_attend, cancelled_by_person, cancelled_by_provider; None until recorded.
+    attendance: str | None = Field(default=None, max_length=30)
+    attendance_recorded_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    attendance_recorded_by: int | None = Field(default=None, foreign_key="app_user.id")
+
+
+class WaitingListEntry(SQLModel, table=True):
+    __tablename__ = "waiting_list_entry"
+    __table_args__ = (sa.UniqueConstraint("session_id", "patient_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    session_id: int = Field(foreign_key="activity_session.id", index=True)
+    patient_id: int = Field(foreign_key="patient.id", index=True)
+    referral_id: int | None = Field(default=None, foreign_key="referral.id")
+    link_worker_id: int | None = Field(default=None, foreign_key="app_user.id")
+    status: str = Field(default="waiting", max_length=20)  # waiting, place_free, booked, withdrawn
+    created_at: datetime = Field(sa_column=utc_column())
+    notified_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
