@@ -1,5 +1,9 @@
 from litestar import Router
 
+from directory.api import DirectoryApi, DirectoryWriteApi
+from directory.coordinator import CoordinatorController
 from directory.views import DirectoryController
 
-router = Router(path="/", route_handlers=[DirectoryController])
+router = Router(
+    path="/", route_handlers=[DirectoryController, CoordinatorController, DirectoryApi, DirectoryWriteApi]
+)

@@ -286,3 +286,22 @@ def read_report(raw: Mapping[str, Any]) -> ReportInput:
     )
     r.raise_if_errors()
     return result
+
+
+def _capacity(value: str) -> int:
+    if not re.fullmatch(r"[+-]?\d{1,6}", value.strip()):
+        raise ValueError("Enter the number of places as a whole number, like 12")
+    number = int(value)
+    if number < 0:
+        raise ValueError("Capacity cannot be negative; enter 0 to take no more people")
+    if number > 1000:
+        raise ValueError("Enter 1000 places or fewer")
+    return number
+
+
+def read_capacity(raw: Mapping[str, Any]) -> tuple[int, int | None]:
+    r = FormReader(raw)
+    capacity = r.value("capacity", _capacity)
+    version = _version(r)
+    r.raise_if_errors()
+    return capacity, version

@@ -24,7 +24,36 @@ from directory.categories import time_of_day
 from directory.records import FEATURES, ActivityRecord
 
 STOP_WORDS = frozenset(
-    ["a", "an", "and", "are", "at", "be", "by", "for", "from", "group", "groups", "i", "in", "is", "it", "me", "my", "of", "on", "or", "our", "the", "to", "us", "we", "with", "you", "your"]
+    [
+        "a",
+        "an",
+        "and",
+        "are",
+        "at",
+        "be",
+        "by",
+        "for",
+        "from",
+        "group",
+        "groups",
+        "i",
+        "in",
+        "is",
+        "it",
+        "me",
+        "my",
+        "of",
+        "on",
+        "or",
+        "our",
+        "the",
+        "to",
+        "us",
+        "we",
+        "with",
+        "you",
+        "your",
+    ]
 )
 FIELD_WEIGHTS = {"title": 1.0, "tags": 0.9, "organisation": 0.7, "venue": 0.6, "body": 0.5}
 

@@ -1,0 +1,581 @@
+"""Coordinator screens: an organisation keeps its own listings, venues, schedules and sessions
+up to date. Every handler loads the object, checks the person may manage its organisation
+(a refusal is a 403 and is audited), calls one service, and answers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller, Request, get, post
+from litestar.params import FromPath
+from litestar.response import Redirect, Template
+from sqlmodel import Session
+
+from directory import queries, services
+from directory.categories import CATEGORIES, DAY_LABELS, DAYS
+from directory.models import Activity, ActivitySession, Organisation, Schedule, Venue
+from directory.schemas import (
+    BOOKING,
+    GENDERS,
+    LED_BY,
+    read_activity,
+    read_capacity,
+    read_organisation,
+    read_schedule,
+    read_venue,
+)
+from flourish import clock
+from flourish.audit import Actor
+from flourish.auth.guards import coordinators
+from flourish.auth.roles import Role
+from flourish.errors import Conflict, InvalidInput, StaleEdit
+from flourish.forms import FormReader, first
+from flourish.money import pence_to_input
+from flourish.web import DbSession, FormBody, actor_of, redirect, render, wants_block
+
+DAY_OPTIONS = list(zip(DAYS, DAY_LABELS, strict=True))
+
+
+def _managed(db: Session, actor: Actor, model: type, key: Any, what: str) -> Any:
+    obj = services.get_or_404(db, model, key, what)
+    organisation_id = obj.id if model is Organisation else obj.organisation_id
+    services.ensure_can_manage(actor, organisation_id)
+    return obj
+
+
+def _managed_session(db: Session, actor: Actor, session_id: int) -> tuple[ActivitySession, Activity]:
+    session = services.get_or_404(db, ActivitySession, session_id, "session")
+    activity = _managed(db, actor, Activity, session.activity_id, "activity")
+    return session, activity
+
+
+def activity_values(activity: Activity, categories: list[str]) -> dict[str, Any]:
+    values: dict[str, Any] = {
+        name: getattr(activity, name)
+        for name in (
+            "title",
+            "description",
+            "newcomer_notes",
+            "led_by",
+            "typical_group_size",
+            "cost_note",
+            "gender",
+            "welcome_contact",
+            "welcome_note",
+            "booking",
+            "what_to_bring",
+            "venue_id",
+            "version",
+        )
+    }
+    values |= {
+        "tags": ", ".join(activity.tags),
+        "cost": pence_to_input(activity.cost_pence),
+        "age_min": activity.age_min or "",
+        "age_max": activity.age_max or "",
+        "categories": categories,
+        "welcome_contact": activity.welcome_contact or "",
+        "venue_id": activity.venue_id or "",
+    }
+    for flag in ("quiet_space", "buddy_welcome", "one_to_one_start", "continuation", "volunteering"):
+        values[flag] = "on" if getattr(activity, flag) else ""
+    return values
+
+
+def _form_options(db: Session, organisation_id: str) -> dict[str, Any]:
+    return {
+        "categories": CATEGORIES,
+        "led_by": LED_BY,
+        "genders": GENDERS,
+        "booking_options": BOOKING,
+        "venues": [
+            (v.id, f"{v.name} ({v.postcode})") for v in queries.organisation_venues(db, organisation_id)
+        ],
+    }
+
+
+def _raw(data: dict[str, Any]) -> dict[str, Any]:
+    """The form as typed, with repeated fields as lists, for showing it again."""
+    return {k: v for k, v in data.items() if k != "csrf_token"}
+
+
+class CoordinatorController(Controller):
+    path = "/coordinator"
+    guards = [coordinators]
+    include_in_schema = False
+
+    @get("/", sync_to_thread=True)
+    def start(self, request: Request, db: DbSession) -> Redirect | Template:
+        actor = actor_of(request)
+        if actor.role == Role.COORDINATOR and actor.organisation_id:
+            return Redirect(f"/coordinator/organisations/{actor.organisation_id}", status_code=303)
+        return render(
+            request, "coordinator/choose.html", {"organisations": queries.organisations_with_counts(db)}
+        )
+
+    @get("/organisations/{organisation_id:str}", sync_to_thread=True)
+    def home(self, request: Request, db: DbSession, organisation_id: FromPath[str]) -> Template:
+        organisation = _managed(db, actor_of(request), Organisation, organisation_id, "organisation")
+        activities = queries.organisation_activities(db, organisation.id, include_inactive=True)
+        return render(
+            request,
+            "coordinator/home.html",
+            {
+                "organisation": organisation,
+                "activities": activities,
+                "stale": queries.stale_activities(db, organisation.id),
+                "reports": services.open_reports(db, organisation.id),
+                "venues": queries.organisation_venues(db, organisation.id),
+                "now": clock.now(),
+            },
+        )
+
+    # ---- organisation details --------------------------------------------------------------
+    @get("/organisations/{organisation_id:str}/edit", sync_to_thread=True)
+    def edit_organisation_form(
+        self, request: Request, db: DbSession, organisation_id: FromPath[str]
+    ) -> Template:
+        organisation = _managed(db, actor_of(request), Organisation, organisation_id, "organisation")
+        values = {
+            name: getattr(organisation, name) or ""
+            for name in (
+                "name",
+                "charity_number",
+                "description",
+                "phone",
+                "email",
+                "website",
+                "address",
+                "postcode",
+                "version",
+            )
+        }
+        return render(
+            request,
+            "coordinator/organisation_form.html",
+            {"organisation": organisation, "values": values, "errors": {}, "message": None},
+        )
+
+    @post("/organisations/{organisation_id:str}/edit", sync_to_thread=True)
+    def edit_organisation(
+        self, request: Request, db: DbSession, organisation_id: FromPath[str], data: FormBody
+    ) -> Template | Redirect:
+        actor = actor_of(request)
+        organisation = _managed(db, actor, Organisation, organisation_id, "organisation")
+        try:
+            services.update_organisation(db, actor, organisation.id, read_organisation(data))
+        except (InvalidInput, Conflict) as exc:
+            context = {
+                "organisation": organisation,
+                "values": _raw(data),
+                "errors": getattr(exc, "errors", {}),
+                "message": exc.message,
+            }
+            return render(request, "coordinator/organisation_form.html", context, status_code=exc.status_code)
+        return redirect(
+            request, f"/coordinator/organisations/{organisation.id}", message="Organisation details saved."
+        )
+
+    # ---- activities ------------------------------------------------------------------------
+    @get("/organisations/{organisation_id:str}/activities/new", sync_to_thread=True)
+    def new_activity_form(self, request: Request, db: DbSession, organisation_id: FromPath[str]) -> Template:
+        organisation = _managed(db, actor_of(request), Organisation, organisation_id, "organisation")
+        values = {
+            "led_by": "peer",
+            "booking": "drop_in",
+            "gender": "any",
+            "cost": "0",
+            "categories": [],
+            "typical_group_size": "8",
+        }
+        return self._activity_form(request, db, organisation, None, values, {}, None)
+
+    @post("/organisations/{organisation_id:str}/activities", sync_to_thread=True)
+    def create_activity(
+        self, request: Request, db: DbSession, organisation_id: FromPath[str], data: FormBody
+    ) -> Template | Redirect:
+        actor = actor_of(request)
+        organisation = _managed(db, actor, Organisation, organisation_id, "organisation")
+        try:
+            activity = services.create_activity(db, actor, organisation.id, read_activity(data))
+        except InvalidInput as exc:
+            return self._activity_form(
+                request, db, organisation, None, _raw(data), exc.errors, exc.message, 400
+            )
+        return redirect(
+            request,
+            f"/coordinator/activities/{activity.id}/edit",
+            message="Activity added. Now add when it meets.",
+        )
+
+    @get("/activities/{activity_id:str}/edit", sync_to_thread=True)
+    def edit_activity_form(self, request: Request, db: DbSession, activity_id: FromPath[str]) -> Template:
+        activity = _managed(db, actor_of(request), Activity, activity_id, "activity")
+        organisation = db.get(Organisation, activity.organisation_id)
+        values = activity_values(activity, services.categories_of(db, activity.id))
+        return self._activity_form(request, db, organisation, activity, values, {}, None)
+
+    @post("/activities/{activity_id:str}/edit", sync_to_thread=True)
+    def edit_activity(
+        self, request: Request, db: DbSession, activity_id: FromPath[str], data: FormBody
+    ) -> Template | Redirect:
+        actor = actor_of(request)
+        activity = _managed(db, actor, Activity, activity_id, "activity")
+        organisation = db.get(Organisation, activity.organisation_id)
+        try:
+            services.update_activity(db, actor, activity.id, read_activity(data))
+        except InvalidInput as exc:
+            return self._activity_form(
+                request, db, organisation, activity, _raw(data), exc.errors, exc.message, 400
+            )
+        except StaleEdit as exc:
+            db.refresh(activity)
+            current = activity_values(activity, services.categories_of(db, activity.id))
+            return self._activity_form(
+                request,
+                db,
+                organisation,
+                activity,
+                _raw(data) | {"version": activity.version},
+                {},
+                exc.message,
+                409,
+                current,
+            )
+        return redirect(
+            request, f"/coordinator/organisations/{organisation.id}", message=f"“{activity.title}” saved."
+        )
+
+    def _activity_form(
+        self, request, db, organisation, activity, values, errors, message, status=200, current=None
+    ) -> Template:
+        context = {
+            "organisation": organisation,
+            "activity": activity,
+            "values": values,
+            "errors": errors,
+            "message": message,
+            "current": current,
+            "day_labels": DAY_LABELS,
+            "day_options": DAY_OPTIONS,
+            "schedules": queries.activity_detail(db, activity.id, include_inactive=True).schedules
+            if activity
+            else [],
+            "schedule_values": {"capacity": activity.typical_group_size if activity else 10},
+            "schedule_errors": {},
+        } | _form_options(db, organisation.id)
+        return render(request, "coordinator/activity_form.html", context, status_code=status)
+
+    @post("/activities/{activity_id:str}/confirm", sync_to_thread=True)
+    def confirm(self, request: Request, db: DbSession, activity_id: FromPath[str]) -> Redirect:
+        actor = actor_of(request)
+        activity = _managed(db, actor, Activity, activity_id, "activity")
+        services.confirm_activity(db, actor, activity.id)
+        return redirect(
+            request,
+            f"/coordinator/organisations/{activity.organisation_id}",
+            message=f"Thank you: “{activity.title}” is confirmed as correct today.",
+        )
+
+    @post("/activities/{activity_id:str}/withdraw", sync_to_thread=True)
+    def withdraw(self, request: Request, db: DbSession, activity_id: FromPath[str]) -> Redirect:
+        actor = actor_of(request)
+        activity = _managed(db, actor, Activity, activity_id, "activity")
+        services.set_activity_active(db, actor, activity.id, False)
+        return redirect(
+            request,
+            f"/coordinator/organisations/{activity.organisation_id}",
+            message=f"“{activity.title}” is no longer listed.",
+        )
+
+    @post("/activities/{activity_id:str}/relist", sync_to_thread=True)
+    def relist(self, request: Request, db: DbSession, activity_id: FromPath[str]) -> Redirect:
+        actor = actor_of(request)
+        activity = _managed(db, actor, Activity, activity_id, "activity")
+        services.set_activity_active(db, actor, activity.id, True)
+        return redirect(
+            request,
+            f"/coordinator/organisations/{activity.organisation_id}",
+            message=f"“{activity.title}” is listed again.",
+        )
+
+    # ---- weekly schedules --------------------------------------------------------------------
+    @post("/activities/{activity_id:str}/schedules", sync_to_thread=True)
+    def add_schedule(
+        self, request: Request, db: DbSession, activity_id: FromPath[str], data: FormBody
+    ) -> Template | Redirect:
+        actor = actor_of(request)
+        activity = _managed(db, actor, Activity, activity_id, "activity")
+        try:
+            services.add_schedule(db, actor, activity.id, read_schedule(data))
+        except InvalidInput as exc:
+            organisation = db.get(Organisation, activity.organisation_id)
+            values = activity_values(activity, services.categories_of(db, activity.id))
+            response = self._activity_form(request, db, organisation, activity, values, {}, None, 400)
+            response.context |= {"schedule_values": _raw(data), "schedule_errors": exc.errors}
+            return response
+        return redirect(
+            request,
+            f"/coordinator/activities/{activity.id}/edit",
+            message="Weekly session added; the next eight weeks of sessions are ready.",
+        )
+
+    @get("/schedules/{schedule_id:str}/edit", sync_to_thread=True)
+    def edit_schedule_form(self, request: Request, db: DbSession, schedule_id: FromPath[str]) -> Template:
+        schedule = services.get_or_404(db, Schedule, schedule_id, "weekly session")
+        activity = _managed(db, actor_of(request), Activity, schedule.activity_id, "activity")
+        values = {
+            "day": DAYS[schedule.weekday],
+            "start_time": f"{schedule.start_time:%H:%M}",
+            "end_time": f"{schedule.end_time:%H:%M}",
+            "capacity": schedule.capacity,
+            "starts_on": schedule.starts_on.isoformat(),
+            "ends_on": schedule.ends_on.isoformat() if schedule.ends_on else "",
+            "version": schedule.version,
+        }
+        return render(
+            request,
+            "coordinator/schedule_form.html",
+            {
+                "schedule": schedule,
+                "activity": activity,
+                "values": values,
+                "errors": {},
+                "message": None,
+                "day_options": DAY_OPTIONS,
+                "day_labels": DAY_LABELS,
+                "affected": [],
+            },
+        )
+
+    @post("/schedules/{schedule_id:str}/edit", sync_to_thread=True)
+    def edit_schedule(
+        self, request: Request, db: DbSession, schedule_id: FromPath[str], data: FormBody
+    ) -> Template | Redirect:
+        actor = actor_of(request)
+        schedule = services.get_or_404(db, Schedule, schedule_id, "weekly session")
+        activity = _managed(db, actor, Activity, schedule.activity_id, "activity")
+        context = {
+            "schedule": schedule,
+            "activity": activity,
+            "values": _raw(data),
+            "day_options": DAY_OPTIONS,
+            "day_labels": DAY_LABELS,
+            "affected": [],
+        }
+        try:
+            affected = services.update_schedule(db, actor, schedule.id, read_schedule(data))
+        except (InvalidInput, Conflict) as exc:
+            return render(
+                request,
+                "coordinator/schedule_form.html",
+                context | {"errors": getattr(exc, "errors", {}), "message": exc.message},
+                status_code=exc.status_code,
+            )
+        if affected:
+            people = _people_booked(db, [s.id for s in affected])
+            return render(
+                request,
+                "coordinator/schedule_form.html",
+                context
+                | {"errors": {}, "message": None, "affected": affected, "people": people, "saved": True},
+            )
+        return redirect(
+            request,
+            f"/coordinator/activities/{activity.id}/edit",
+            message="Weekly session updated; future sessions follow the new times.",
+        )
+
+    # ---- sessions ----------------------------------------------------------------------------
+    @get("/organisations/{organisation_id:str}/sessions", sync_to_thread=True)
+    def sessions(self, request: Request, db: DbSession, organisation_id: FromPath[str]) -> Template:
+        organisation = _managed(db, actor_of(request), Organisation, organisation_id, "organisation")
+        rows = queries.sessions_for_organisation(db, organisation.id, weeks=8)
+        return render(
+            request,
+            "coordinator/sessions.html",
+            {"organisation": organisation, "rows": rows, "errors": {}, "today": clock.today()},
+        )
+
+    @get("/sessions/{session_id:int}", sync_to_thread=True)
+    def session(self, request: Request, db: DbSession, session_id: FromPath[int]) -> Template:
+        session, activity = _managed_session(db, actor_of(request), session_id)
+        return self._session_page(request, db, session, activity, {}, None)
+
+    def _session_page(
+        self, request, db, session, activity, errors, message, status=200, values=None
+    ) -> Template:
+        context = {
+            "s": session,
+            "a": activity,
+            "errors": errors,
+            "message": message,
+            "values": values or {"capacity": session.capacity, "version": session.version},
+            "people": _people_booked(db, [session.id]),
+            "today": clock.today(),
+        }
+        return render(request, "coordinator/session.html", context, status_code=status)
+
+    @post("/sessions/{session_id:int}/capacity", sync_to_thread=True)
+    def change_capacity(
+        self, request: Request, db: DbSession, session_id: FromPath[int], data: FormBody
+    ) -> Template | Redirect:
+        actor = actor_of(request)
+        session, activity = _managed_session(db, actor, session_id)
+        try:
+            capacity, version = read_capacity(data)
+            session = services.change_capacity(db, actor, session.id, capacity, version)
+        except (InvalidInput, Conflict) as exc:
+            db.refresh(session)
+            errors = getattr(exc, "errors", {}) or {"capacity": exc.message}
+            if wants_block(request):
+                return render(
+                    request,
+                    "coordinator/sessions.html",
+                    {
+                        "s": session,
+                        "a": activity,
+                        "errors": errors,
+                        "typed": first(data, "capacity"),
+                        "today": clock.today(),
+                    },
+                    block="session_row",
+                    status_code=exc.status_code,
+                )
+            return self._session_page(
+                request, db, session, activity, errors, exc.message, exc.status_code, _raw(data)
+            )
+        if wants_block(request):
+            return render(
+                request,
+                "coordinator/sessions.html",
+                {"s": session, "a": activity, "errors": {}, "saved": True, "today": clock.today()},
+                block="session_row",
+            )
+        return redirect(
+            request,
+            f"/coordinator/sessions/{session.id}",
+            message=f"Capacity is now {session.capacity}; {session.places_left} places left.",
+        )
+
+    @post("/sessions/{session_id:int}/cancel", sync_to_thread=True)
+    def cancel(
+        self, request: Request, db: DbSession, session_id: FromPath[int], data: FormBody
+    ) -> Template | Redirect:
+        actor = actor_of(request)
+        session, activity = _managed_session(db, actor, session_id)
+        try:
+            services.cancel_session(
+                db,
+                actor,
+                session.id,
+                first(data, "reason"),
+                FormReader(data).value("version", int, required=False),
+            )
+        except Conflict as exc:
+            return self._session_page(request, db, session, activity, {}, exc.message, exc.status_code)
+        count = len(_people_booked(db, [session.id]))
+        message = "Session cancelled." + (
+            f" {count} {'person is' if count == 1 else 'people are'} booked: their details are below so they can be told."
+            if count
+            else ""
+        )
+        return redirect(request, f"/coordinator/sessions/{session.id}", message=message)
+
+    @post("/sessions/{session_id:int}/reinstate", sync_to_thread=True)
+    def reinstate(self, request: Request, db: DbSession, session_id: FromPath[int]) -> Template | Redirect:
+        actor = actor_of(request)
+        session, activity = _managed_session(db, actor, session_id)
+        try:
+            services.reinstate_session(db, actor, session.id)
+        except Conflict as exc:
+            return self._session_page(request, db, session, activity, {}, exc.message, exc.status_code)
+        return redirect(request, f"/coordinator/sessions/{session.id}", message="The session is back on.")
+
+    # ---- venues ------------------------------------------------------------------------------
+    @get("/organisations/{organisation_id:str}/venues/new", sync_to_thread=True)
+    def new_venue_form(self, request: Request, db: DbSession, organisation_id: FromPath[str]) -> Template:
+        organisation = _managed(db, actor_of(request), Organisation, organisation_id, "organisation")
+        return render(
+            request,
+            "coordinator/venue_form.html",
+            {"organisation": organisation, "venue": None, "values": {}, "errors": {}, "message": None},
+        )
+
+    @post("/organisations/{organisation_id:str}/venues", sync_to_thread=True)
+    def create_venue(
+        self, request: Request, db: DbSession, organisation_id: FromPath[str], data: FormBody
+    ) -> Template | Redirect:
+        actor = actor_of(request)
+        organisation = _managed(db, actor, Organisation, organisation_id, "organisation")
+        try:
+            services.create_venue(db, actor, organisation.id, read_venue(data))
+        except InvalidInput as exc:
+            return render(
+                request,
+                "coordinator/venue_form.html",
+                {
+                    "organisation": organisation,
+                    "venue": None,
+                    "values": _raw(data),
+                    "errors": exc.errors,
+                    "message": exc.message,
+                },
+                status_code=400,
+            )
+        return redirect(request, f"/coordinator/organisations/{organisation.id}", message="Venue added.")
+
+    @get("/venues/{venue_id:str}/edit", sync_to_thread=True)
+    def edit_venue_form(self, request: Request, db: DbSession, venue_id: FromPath[str]) -> Template:
+        venue = _managed(db, actor_of(request), Venue, venue_id, "venue")
+        organisation = db.get(Organisation, venue.organisation_id)
+        values = {
+            name: getattr(venue, name)
+            for name in ("name", "address", "postcode", "how_to_get_there", "version")
+        }
+        values |= {"bus_routes": ", ".join(venue.bus_routes)} | {
+            f: "on" if getattr(venue, f) else "" for f in ("step_free", "accessible_toilet", "parking")
+        }
+        return render(
+            request,
+            "coordinator/venue_form.html",
+            {"organisation": organisation, "venue": venue, "values": values, "errors": {}, "message": None},
+        )
+
+    @post("/venues/{venue_id:str}/edit", sync_to_thread=True)
+    def edit_venue(
+        self, request: Request, db: DbSession, venue_id: FromPath[str], data: FormBody
+    ) -> Template | Redirect:
+        actor = actor_of(request)
+        venue = _managed(db, actor, Venue, venue_id, "venue")
+        organisation = db.get(Organisation, venue.organisation_id)
+        try:
+            services.update_venue(db, actor, venue.id, read_venue(data))
+        except (InvalidInput, Conflict) as exc:
+            context = {
+                "organisation": organisation,
+                "venue": venue,
+                "values": _raw(data),
+                "errors": getattr(exc, "errors", {}),
+                "message": exc.message,
+            }
+            return render(request, "coordinator/venue_form.html", context, status_code=exc.status_code)
+        return redirect(request, f"/coordinator/organisations/{organisation.id}", message="Venue saved.")
+
+    # ---- problem reports ----------------------------------------------------------------------
+    @post("/reports/{report_id:int}/resolve", sync_to_thread=True)
+    def resolve_report(self, request: Request, db: DbSession, report_id: FromPath[int]) -> Redirect:
+        actor = actor_of(request)
+        report = services.resolve_report(db, actor, report_id)
+        activity = db.get(Activity, report.activity_id)
+        return redirect(
+            request, f"/coordinator/organisations/{activity.organisation_id}", message="Marked as dealt with."
+        )
+
+
+def _people_booked(db: Session, session_ids: list[int]) -> list[dict[str, Any]]:
+    """Who is booked on these sessions, as a coordinator may see them: a first name and any
+    support need, and only when the person agreed to share them with the provider."""
+    from referrals.queries import people_booked
+
+    return people_booked(db, session_ids)
