@@ -48,7 +48,7 @@ test: setup
 	$(BIN)/python -m pytest
 
 evaluate: setup
-	$(BIN)/python -m matching.evaluate
+	$(BIN)/python bench/evaluate.py
 
 bench: setup
 	$(BIN)/python bench/match_latency.py

@@ -104,7 +104,7 @@ def read_activity(raw: Mapping[str, Any]) -> ActivityInput:
     categories = r.choices("categories", CATEGORIES)
     r.check(bool(categories), "categories", "Choose at least one kind of activity")
     r.check(len(categories) <= 3, "categories", "Choose at most three kinds of activity")
-    led_by = r.choice("led_by", LED_BY, default="staff")
+    led_by = r.choice("led_by", LED_BY, required=False, default="staff")
     size = r.value("typical_group_size", forms.whole_number(1, 500))
     if first(raw, "cost_pence").strip():
         cost = r.value("cost_pence", forms.whole_number(0, 100_000), default=0)
@@ -133,12 +133,12 @@ def read_activity(raw: Mapping[str, Any]) -> ActivityInput:
         cost_note=r.text("cost_note", required=False, max_length=300),
         age_min=age_min,
         age_max=age_max,
-        gender=r.choice("gender", GENDERS, default="any"),
+        gender=r.choice("gender", GENDERS, required=False, default="any"),
         quiet_space=r.flag("quiet_space"),
         buddy_welcome=r.flag("buddy_welcome"),
         welcome_contact=welcome_contact,
         welcome_note=welcome_note,
-        booking=r.choice("booking", BOOKING, default="drop_in"),
+        booking=r.choice("booking", BOOKING, required=False, default="drop_in"),
         one_to_one_start=r.flag("one_to_one_start"),
         continuation=r.flag("continuation"),
         volunteering=r.flag("volunteering"),

@@ -26,6 +26,7 @@ from flourish.middleware import FlourishMiddleware, add_response_headers
 from flourish.settings import Settings, get_settings
 from flourish.templating import STATIC_DIR, make_template_engine
 from flourish.web import provide_db
+from matching.live import LiveMatcher
 
 log = logging.getLogger("flourish")
 
@@ -34,8 +35,10 @@ def _routers() -> list:
     # Each package registers its own routes; this is the only list of them.
     from directory.routes import router as directory_router
     from flourish.routes import router as core_router
+    from matching.routes import router as matching_router
+    from referrals.routes import router as referrals_router
 
-    return [core_router, directory_router]
+    return [core_router, directory_router, matching_router, referrals_router]
 
 
 def create_app(settings: Settings | None = None, database: Database | None = None) -> Litestar:
@@ -46,6 +49,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     catalogue = Catalogue(database.reader)
     search_index = SearchIndex()
     catalogue.subscribe(search_index)
+    matcher = LiveMatcher()
+    catalogue.subscribe(matcher)
 
     state = State(
         {
@@ -54,6 +59,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             "session_store": make_store(settings.session_store, database, policy),
             "catalogue": catalogue,
             "search_index": search_index,
+            "matcher": matcher,
         }
     )
     return Litestar(

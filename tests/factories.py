@@ -9,7 +9,17 @@ from typing import Any
 
 from sqlmodel import Session
 
-from directory.models import Activity, ActivityCategory, ActivitySession, Organisation, Schedule, Venue
+import sqlalchemy as sa
+
+from directory.models import (
+    Activity,
+    ActivityCategory,
+    ActivitySession,
+    ListingReport,
+    Organisation,
+    Schedule,
+    Venue,
+)
 from directory.services import generate_sessions
 from flourish import clock
 from flourish.auth.models import User
@@ -128,6 +138,77 @@ def make_session(
     return session
 
 
+def make_schedule(
+    db: Session,
+    activity: Activity,
+    *,
+    weekday: int = 3,
+    start: time = time(18, 0),
+    end: time = time(20, 0),
+    capacity: int = 12,
+    starts_on: date | None = None,
+    ends_on: date | None = None,
+) -> Schedule:
+    """A weekly schedule with no sessions yet: call generate_sessions to make them."""
+    schedule = Schedule(
+        activity_id=activity.id,
+        weekday=weekday,
+        start_time=start,
+        end_time=end,
+        capacity=capacity,
+        starts_on=starts_on or clock.today(),
+        ends_on=ends_on,
+    )
+    db.add(schedule)
+    db.commit()
+    return schedule
+
+
+def sessions_of(db: Session, activity: Activity) -> list[ActivitySession]:
+    """An activity's sessions in date order (make_activity generates them from its schedules)."""
+    return list(
+        db.scalars(
+            sa.select(ActivitySession)
+            .where(ActivitySession.activity_id == activity.id)
+            .order_by(ActivitySession.date, ActivitySession.start_time)
+        )
+    )
+
+
+def schedules_of(db: Session, activity: Activity) -> list[Schedule]:
+    return list(db.scalars(sa.select(Schedule).where(Schedule.activity_id == activity.id)))
+
+
+def make_report(db: Session, activity: Activity, **overrides: Any) -> ListingReport:
+    values = {
+        "activity_id": activity.id,
+        "reason": "wrong_time",
+        "details": "It starts at eleven now.",
+        "created_at": clock.now(),
+    }
+    report = ListingReport(**(values | overrides))
+    db.add(report)
+    db.commit()
+    return report
+
+
+def activity_form(db: Session, activity: Activity, **changes: Any) -> dict[str, Any]:
+    """The activity's edit form as the coordinator's page fills it in, with some answers changed."""
+    from directory.coordinator import activity_values
+    from directory.services import categories_of
+
+    db.refresh(activity)
+    values = activity_values(activity, categories_of(db, activity.id)) | changes
+    db.commit()  # end the read, so the test's session holds no lock while the app writes
+    return {k: v if isinstance(v, list) else str(v) for k, v in values.items() if v is not None}
+
+
+def reload(database: Any, model: type, key: Any) -> Any:
+    """The row as it is in the database now, read in a session of its own."""
+    with database.reader() as session:
+        return session.get(model, key)
+
+
 def make_user(db: Session, role: str, *, organisation: Organisation | None = None, **overrides: Any) -> User:
     n = next(_counter)
     values = {
@@ -142,3 +223,124 @@ def make_user(db: Session, role: str, *, organisation: Organisation | None = Non
     db.add(user)
     db.commit()
     return user
+
+
+def make_patient(db: Session, link_worker: User | None = None, **overrides: Any) -> Any:
+    from referrals.models import Patient
+
+    n = next(_counter)
+    values = {
+        "reference": f"FL-T{n:05d}",
+        "first_name": f"Pat{n}",
+        "last_name": "Example",
+        "cmht_team": "Rotherham North CMHT",
+        "link_worker_id": link_worker.id if link_worker else None,
+        "consent_to_share": True,
+        "consent_recorded_at": clock.now(),
+        "created_at": clock.now(),
+    }
+    patient = Patient(**(values | overrides))
+    db.add(patient)
+    db.commit()
+    return patient
+
+
+def make_referral(db: Session, patient: Any, link_worker: User | None = None, **overrides: Any) -> Any:
+    from referrals.models import Referral
+
+    values = {
+        "patient_id": patient.id,
+        "link_worker_id": link_worker.id if link_worker else patient.link_worker_id,
+        "cmht_team": patient.cmht_team,
+        "received_on": clock.today(),
+        "reason": "Low mood and isolation",
+        "goals": "Get out of the house",
+        "created_at": clock.now(),
+    }
+    referral = Referral(**(values | overrides))
+    db.add(referral)
+    db.commit()
+    return referral
+
+
+def make_booking(
+    db: Session, session: ActivitySession, patient: Any, referral: Any = None, **overrides: Any
+) -> Any:
+    from referrals.models import Booking
+
+    values = {
+        "session_id": session.id,
+        "patient_id": patient.id,
+        "referral_id": referral.id if referral else None,
+        "booked_at": clock.now(),
+    }
+    booking = Booking(**(values | overrides))
+    db.add(booking)
+    session.places_booked += 1
+    db.add(session)
+    db.commit()
+    return booking
+
+
+# ---- grants ----------------------------------------------------------------------------------
+
+
+def actor_for(user: User) -> Any:
+    from flourish.audit import Actor
+
+    return Actor(user.id, user.email, user.role, user.organisation_id, user.team)
+
+
+def make_allocation(
+    db: Session,
+    organisation: Organisation,
+    *,
+    amount_pence: int = 1_000_000,
+    financial_year: int = 2026,
+    by: User | None = None,
+    **details: Any,
+) -> Any:
+    """An allocation made the way VAR makes one, so its opening ledger entry is there too."""
+    from flourish.audit import Actor
+    from grants import services
+    from grants.schemas import AllocationInput
+
+    actor = actor_for(by) if by else Actor(None, "tests@system", "admin")
+    values = {
+        "purpose": "Running community activities",
+        "conditions": "",
+        "planned_sessions": 100,
+        "planned_places": 1000,
+        "planned_people": 60,
+        "schedule": "none",
+    } | details
+    data = AllocationInput(
+        organisation_id=organisation.id, financial_year=financial_year, amount_pence=amount_pence, **values
+    )
+    return services.create_allocation(db, actor, data)
+
+
+def make_drawdown(
+    db: Session,
+    allocation: Any,
+    by: User,
+    *,
+    amount_pence: int = 100_000,
+    period: tuple[date, date] = (date(2026, 4, 1), date(2026, 6, 30)),
+    submit: bool = True,
+    **evidence: Any,
+) -> Any:
+    """A drawdown request saved (and by default submitted) through the same service people use."""
+    from grants import services
+    from grants.schemas import DrawdownInput
+
+    figures = {"sessions_run": 12, "places_offered": 120, "referrals_booked": 20, "referrals_attended": 15}
+    data = DrawdownInput(
+        amount_pence=amount_pence,
+        period_start=period[0],
+        period_end=period[1],
+        purpose="Session leaders and room hire",
+        evidence_note="",
+        **(figures | evidence),
+    )
+    return services.save_drawdown(db, actor_for(by), allocation.id, data, submit=submit)

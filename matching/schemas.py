@@ -1,0 +1,136 @@
+"""Reading a profile from the matching form or the JSON API into a Profile, with any problems
+named field by field. A bad postcode does not stop a match: the problem is reported and the
+search runs without a location."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from directory.categories import CATEGORIES, DAYS, TIMES_OF_DAY
+from directory.postcodes import PostcodeError, locate
+from directory.records import FEATURES
+from flourish.forms import FormReader, first, many
+from matching.profile import MUST, PREFER, Profile
+
+DISTANCES = {
+    "1": "1 mile",
+    "2": "2 miles",
+    "3": "3 miles",
+    "5": "5 miles",
+    "10": "10 miles",
+    "": "Any distance",
+}
+GENDERS = {"": "Prefer not to say", "woman": "Woman", "man": "Man"}
+MAX_INTERESTS = 1000
+
+
+@dataclass
+class ProfileForm:
+    profile: Profile
+    errors: dict[str, str] = field(default_factory=dict)
+    #: The form as typed, to show it again.
+    values: dict[str, Any] = field(default_factory=dict)
+
+
+def _needs(raw: Mapping[str, Any]) -> dict[str, str]:
+    needs: dict[str, str] = {}
+    nested = raw.get("needs")
+    if isinstance(nested, Mapping):
+        for feature, level in nested.items():
+            if feature in FEATURES and level in (MUST, PREFER):
+                needs[feature] = level
+    for feature in FEATURES:
+        level = first(raw, f"need-{feature}")
+        if level in (MUST, PREFER):
+            needs[feature] = level
+    return needs
+
+
+def read_profile(raw: Mapping[str, Any], db: Any = None) -> ProfileForm:
+    r = FormReader(raw)
+    interests = r.text("interests", required=False, max_length=MAX_INTERESTS)
+    goals = r.text("goals", required=False, max_length=MAX_INTERESTS)
+    categories = tuple(r.choices("categories", CATEGORIES))
+    days = tuple(DAYS.index(d) for d in r.choices("days", DAYS))
+    times = tuple(r.choices("times", TIMES_OF_DAY))
+    max_miles = None
+    miles_text = first(raw, "max_miles").strip()
+    if miles_text:
+        try:
+            max_miles = float(miles_text)
+            if not 0 < max_miles <= 100:
+                raise ValueError
+        except ValueError:
+            r.errors["max_miles"] = "Choose how far they can travel, up to 100 miles"
+            max_miles = None
+    age = r.value("age", lambda t: _age(t), required=False)
+    gender = r.choice("gender", GENDERS, required=False, default="") or ""
+    latitude = longitude = None
+    label = ""
+    postcode = first(raw, "postcode").strip()
+    if postcode:
+        try:
+            place = locate(postcode[:20], db)
+            latitude, longitude, label = place.latitude, place.longitude, place.code
+        except PostcodeError as exc:
+            r.errors["postcode"] = f"{exc}. Results below are not sorted by distance."
+    rejected = tuple(_rejected(raw))
+    profile = Profile(
+        interests=interests or "",
+        categories=categories,
+        latitude=latitude,
+        longitude=longitude,
+        location_label=label,
+        max_miles=max_miles,
+        days=days,
+        times=times,
+        needs=_needs(raw),
+        goals=goals or "",
+        gender=gender,
+        age=age,
+        rejected=rejected,
+    )
+    values = {k: v for k, v in raw.items() if k != "csrf_token"}
+    return ProfileForm(profile, r.errors, values)
+
+
+def _age(text: str) -> int:
+    if not text.strip().isdigit() or not 16 <= int(text) <= 110:
+        raise ValueError("Enter an age between 16 and 110, or leave it empty")
+    return int(text)
+
+
+def _rejected(raw: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """'not for me' choices arrive as 'activity-id|reason' strings (form) or objects (JSON)."""
+    out = []
+    items = raw.get("rejected") or []
+    if isinstance(items, str | Mapping):
+        items = [items]
+    for item in items:
+        if isinstance(item, Mapping):
+            activity_id, reason = str(item.get("activity_id", "")), str(item.get("reason", ""))
+        else:
+            activity_id, _, reason = str(item).partition("|")
+        if activity_id:
+            out.append((activity_id[:36], reason[:200]))
+    return out[:50]
+
+
+def profile_summary(profile: Profile) -> dict[str, Any]:
+    """What is kept with a referral: enough to explain the choice and to find gaps later."""
+    return {
+        "interests": profile.interests,
+        "categories": list(profile.categories),
+        "area": profile.location_label,
+        "max_miles": profile.max_miles,
+        "days": [DAYS[d] for d in profile.days],
+        "times": list(profile.times),
+        "needs": dict(profile.needs),
+        "goals": profile.goals,
+    }
+
+
+def state_lists(raw: Mapping[str, Any]) -> tuple[list[str], list[str]]:
+    return many(raw, "shortlist"), many(raw, "rejected")

@@ -1,0 +1,653 @@
+"""Everyday words people use for what they enjoy, mapped to the words listings use.
+
+People rarely say "horticulture group"; they say "I used to grow veg". SYNONYMS is data so link
+workers' experience can be added without touching the engine. Keys may be phrases; they are
+matched on stems, so "plants", "planting" and "plant" all hit the "plants" entry. `expand` keeps
+track of which of the person's own words led to each term, so explanations can quote them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from matching.text import STOP_WORDS, SpellingCorrector, Word, stem, tokens, words
+
+_GARDEN = ("gardening", "garden", "allotment", "growing", "plants", "vegetables")
+_NATURE = ("nature", "wildlife", "outdoors", "conservation", "countryside", "park")
+_SOCIAL = ("social", "coffee morning", "chat", "friendly", "company", "lunch club", "cuppa")
+_PEER = ("peer support", "support group", "understand", "anxiety", "wellbeing", "listening")
+_ART = ("art", "arts", "craft", "drawing", "painting", "sketching", "creative")
+_MUSIC = ("music", "singing", "choir", "songs", "instruments")
+_WALK = ("walking", "walk", "walks", "fresh air", "outdoors", "countryside")
+_SPORT = ("sport", "exercise", "fitness", "active", "movement")
+_GET_FIT = (*_SPORT, "walking", "swimming", "cycling")
+#: "Anything", "owt", "dunno": somewhere welcoming and easy to try.
+_ANYTHING = ("welcome", "social", "coffee morning", "newcomers", "taster", "beginners")
+_CARERS = ("carers", "carer", "peer support", "support group", "cuppa", "break")
+_COOK = ("cooking", "cook", "food", "meals", "recipes", "baking", "kitchen")
+_DIGITAL = ("digital", "computer", "computers", "internet", "online", "phone", "tablet", "skills")
+_LEARN = ("learning", "course", "class", "skills", "reading")
+_WORK = ("employment", "job", "jobs", "work", "volunteering", "volunteer", "cv", "skills")
+_FAITH = ("faith", "church", "mosque", "prayer", "culture", "community", "worship")
+
+SYNONYMS: dict[str, tuple[str, ...]] = {
+    # Gardening and nature
+    "veg": _GARDEN,
+    "vegetables": _GARDEN,
+    "allotment": _GARDEN,
+    "grow": _GARDEN,
+    "growing things": _GARDEN,
+    "green fingers": _GARDEN,
+    "plants": _GARDEN,
+    "flowers": ("gardening", "garden", "flowers", "plants"),
+    "digging": ("gardening", "allotment", "garden"),
+    "weeding": ("gardening", "allotment", "garden"),
+    "potting": ("gardening", "plants", "greenhouse"),
+    "greenhouse": ("gardening", "plants", "greenhouse"),
+    "fruit": ("gardening", "orchard", "growing"),
+    "trees": ("nature", "conservation", "woodland", "orchard"),
+    "birds": ("nature", "wildlife", "birdwatching"),
+    "bird watching": ("nature", "wildlife", "birdwatching"),
+    "wildlife": _NATURE,
+    "nature": _NATURE,
+    "animals": ("nature", "wildlife", "farm"),
+    "outside": (*_NATURE, "walking", "gardening"),
+    "being outside": (*_NATURE, "walking", "gardening"),
+    "outdoors": (*_NATURE, "walking", "gardening"),
+    "park": ("park", "nature", "walking"),
+    "woods": ("woodland", "nature", "walking", "conservation"),
+    "conservation": _NATURE,
+    # Company and a cup of tea
+    "natter": _SOCIAL,
+    "cuppa": _SOCIAL,
+    "cup of tea": _SOCIAL,
+    "brew": _SOCIAL,
+    "chat": _SOCIAL,
+    "talk": (*_SOCIAL, "peer support"),
+    "company": _SOCIAL,
+    "lonely": (*_SOCIAL, "friendship", "peer support"),
+    "loneliness": (*_SOCIAL, "friendship", "peer support"),
+    "isolated": (*_SOCIAL, "friendship", "peer support"),
+    "on my own": (*_SOCIAL, "friendship"),
+    "bored": (*_SOCIAL, "activities", "group"),
+    "get out of the house": (*_SOCIAL, "walking", "group", "activities"),
+    "out of the house": (*_SOCIAL, "walking", "group", "activities"),
+    "get out more": (*_SOCIAL, "walking", "group", "activities"),
+    "get out": (*_SOCIAL, "walking", "group", "activities", "welcome"),
+    "anything": _ANYTHING,
+    "owt": _ANYTHING,
+    "summat": _ANYTHING,
+    "dunno": _ANYTHING,
+    "not bothered": _ANYTHING,
+    "meet people": (*_SOCIAL, "friendship", "group"),
+    "make friends": (*_SOCIAL, "friendship", "group"),
+    "friends": (*_SOCIAL, "friendship"),
+    "people my age": (*_SOCIAL, "friendship"),
+    "coffee": ("coffee morning", "cafe", "social", "chat"),
+    "cafe": ("cafe", "coffee morning", "social"),
+    "lunch": ("lunch club", "food", "social", "meal"),
+    "dinner": ("lunch club", "food", "meal", "cooking"),
+    "games": ("games", "board games", "social", "quiz"),
+    "cards": ("games", "card games", "social"),
+    "bingo": ("games", "bingo", "social"),
+    "quiz": ("quiz", "games", "social"),
+    "dominoes": ("games", "dominoes", "social"),
+    "chess": ("games", "chess", "board games"),
+    # Peer support
+    "anxious": _PEER,
+    "anxiety": _PEER,
+    "nervous": (*_PEER, "confidence"),
+    "worried": _PEER,
+    "worry": _PEER,
+    "panic": (*_PEER, "anxiety"),
+    "depression": (*_PEER, "mental health"),
+    "depressed": (*_PEER, "mental health"),
+    "low": (*_PEER, "mood", "mental health"),
+    "mental health": (*_PEER, "mental health", "recovery"),
+    "confidence": ("confidence", "peer support", "wellbeing", "self esteem"),
+    "stress": ("wellbeing", "relaxation", "mindfulness", "peer support"),
+    "calm": ("relaxation", "mindfulness", "calm", "wellbeing"),
+    "relax": ("relaxation", "mindfulness", "calm", "wellbeing"),
+    "mindfulness": ("mindfulness", "relaxation", "wellbeing", "meditation"),
+    "meditation": ("mindfulness", "meditation", "relaxation"),
+    "people who understand": _PEER,
+    "talk to people who understand": _PEER,
+    "been through it": (*_PEER, "lived experience"),
+    "same boat": _PEER,
+    "support": ("support", "peer support", "support group"),
+    "grief": ("bereavement", "peer support", "support group"),
+    "bereavement": ("bereavement", "peer support", "support group"),
+    "carer": _CARERS,
+    "caring": _CARERS,
+    "look after": _CARERS,
+    "looking after": _CARERS,
+    "care for": _CARERS,
+    "caring for": _CARERS,
+    "dementia": (*_CARERS, "dementia"),
+    "minute to myself": ("break", "wellbeing", "relaxation", "carers", "social"),
+    "time for me": ("break", "wellbeing", "relaxation", "social"),
+    "time to myself": ("break", "wellbeing", "relaxation", "social"),
+    "gets it": _PEER,
+    "get it": _PEER,
+    "someone to talk to": (*_PEER, "chat", "listening"),
+    "someone who understands": _PEER,
+    "recovery": ("recovery", "peer support", "wellbeing"),
+    # Arts and crafts
+    "drawing": _ART,
+    "draw": _ART,
+    "sketch": _ART,
+    "sketching": _ART,
+    "doodle": _ART,
+    "paint": _ART,
+    "painting": _ART,
+    "art": _ART,
+    "arty": _ART,
+    "creative": (*_ART, "writing"),
+    "colouring": (*_ART, "colouring"),
+    "crafts": ("craft", "crafts", "making", "knitting", "sewing", "creative"),
+    "craft": ("craft", "crafts", "making", "creative"),
+    "knit": ("knitting", "crochet", "craft", "yarn", "wool"),
+    "knitting": ("knitting", "crochet", "craft", "yarn", "wool"),
+    "crochet": ("crochet", "knitting", "craft", "yarn"),
+    "sewing": ("sewing", "craft", "stitching", "textiles"),
+    "stitch": ("sewing", "stitching", "craft", "embroidery"),
+    "pottery": ("pottery", "clay", "ceramics", "craft"),
+    "clay": ("pottery", "clay", "ceramics", "craft"),
+    "woodwork": ("woodwork", "making", "repair", "mens shed", "tools"),
+    "diy": ("woodwork", "repair", "making", "mens shed", "tools"),
+    "fixing things": ("repair", "woodwork", "mens shed", "tools"),
+    "shed": ("mens shed", "woodwork", "making"),
+    "photos": ("photography", "camera", "pictures"),
+    "photography": ("photography", "camera", "pictures"),
+    "camera": ("photography", "camera"),
+    "writing": ("writing", "creative writing", "poetry", "stories"),
+    "poems": ("poetry", "writing", "creative writing"),
+    "poetry": ("poetry", "writing", "creative writing"),
+    "stories": ("stories", "writing", "reading"),
+    "books": ("reading", "book club", "books", "library"),
+    "reading": ("reading", "book club", "books", "library"),
+    "read": ("reading", "book club", "books", "library"),
+    "drama": ("drama", "theatre", "acting"),
+    "acting": ("drama", "theatre", "acting"),
+    "theatre": ("drama", "theatre", "acting"),
+    # Music and singing
+    "sing": _MUSIC,
+    "singing": _MUSIC,
+    "choir": _MUSIC,
+    "songs": _MUSIC,
+    "music": (*_MUSIC, "band"),
+    "karaoke": ("singing", "music", "songs"),
+    "guitar": ("music", "guitar", "instruments", "band"),
+    "drums": ("music", "drumming", "drums", "instruments"),
+    "drumming": ("music", "drumming", "drums"),
+    "piano": ("music", "piano", "instruments"),
+    "ukulele": ("music", "ukulele", "instruments"),
+    "band": ("music", "band", "instruments"),
+    "dance": ("dance", "dancing", "movement", "music"),
+    "dancing": ("dance", "dancing", "movement", "music"),
+    # Walking and sport
+    "walk": _WALK,
+    "walking": _WALK,
+    "walks": _WALK,
+    "stroll": _WALK,
+    "ramble": (*_WALK, "rambling"),
+    "hike": (*_WALK, "hiking"),
+    "fresh air": _WALK + _NATURE,
+    "countryside": _WALK + _NATURE,
+    "hills": (*_WALK, "countryside"),
+    "dog": ("walking", "dog walking", "outdoors"),
+    "exercise": (*_SPORT, "walking"),
+    "fit": _GET_FIT,
+    "get fit": _GET_FIT,
+    "fitter": _GET_FIT,
+    "get fitter": _GET_FIT,
+    "fitness": _GET_FIT,
+    "lose some weight": _GET_FIT,
+    "gym": (*_SPORT, "gym"),
+    "keep fit": _SPORT,
+    "lose weight": (*_SPORT, "healthy eating"),
+    "football": ("football", "sport", "team", "exercise"),
+    "footy": ("football", "sport", "team"),
+    "cricket": ("cricket", "sport", "team"),
+    "bowls": ("bowls", "sport", "bowling"),
+    "swim": ("swimming", "pool", "sport", "exercise"),
+    "swimming": ("swimming", "pool", "sport", "exercise"),
+    "cycling": ("cycling", "bike", "sport", "exercise"),
+    "bike": ("cycling", "bike", "sport"),
+    "running": ("running", "jogging", "sport", "exercise"),
+    "jogging": ("running", "jogging", "sport", "exercise"),
+    "yoga": ("yoga", "stretching", "relaxation", "movement"),
+    "tai chi": ("tai chi", "movement", "relaxation", "gentle exercise"),
+    "stretch": ("yoga", "stretching", "gentle exercise"),
+    "fishing": ("fishing", "angling", "outdoors"),
+    "angling": ("fishing", "angling", "outdoors"),
+    # Cooking and food
+    "cook": _COOK,
+    "chef": (*_COOK, "cafe", "catering", "volunteering"),
+    "cooking": _COOK,
+    "baking": (*_COOK, "cakes"),
+    "bake": (*_COOK, "cakes"),
+    "cakes": ("baking", "cakes", "cooking"),
+    "food": _COOK,
+    "meals": _COOK,
+    "eat": ("food", "meals", "lunch club", "healthy eating"),
+    "eating": ("food", "meals", "healthy eating"),
+    "healthy eating": ("healthy eating", "food", "cooking"),
+    "cheap meals": (*_COOK, "budget"),
+    "budget": ("budget", "money", "cooking", "food"),
+    "kitchen": _COOK,
+    "recipes": _COOK,
+    "food bank": ("food", "food bank", "pantry"),
+    # Learning and digital skills
+    "computer": _DIGITAL,
+    "computers": _DIGITAL,
+    "laptop": _DIGITAL,
+    "phone": (*_DIGITAL, "smartphone"),
+    "smartphone": (*_DIGITAL, "smartphone"),
+    "tablet": _DIGITAL,
+    "ipad": _DIGITAL,
+    "internet": _DIGITAL,
+    "online": _DIGITAL,
+    "email": (*_DIGITAL, "email"),
+    "technology": _DIGITAL,
+    "apps": (*_DIGITAL, "apps"),
+    "learn": _LEARN,
+    "learning": _LEARN,
+    "course": _LEARN,
+    "courses": _LEARN,
+    "class": _LEARN,
+    "study": (*_LEARN, "college"),
+    "college": (*_LEARN, "college"),
+    "english": ("english", "language", "esol", "learning"),
+    "maths": ("maths", "numbers", "learning"),
+    "language": ("language", "english", "esol", "learning"),
+    "history": ("history", "heritage", "local history", "museum"),
+    "museum": ("museum", "heritage", "history"),
+    "money": ("money", "budget", "debt advice", "benefits"),
+    "benefits": ("benefits", "money", "advice"),
+    # Employment and volunteering
+    "job": _WORK,
+    "jobs": _WORK,
+    "work": _WORK,
+    "working": _WORK,
+    "employment": _WORK,
+    "career": _WORK,
+    "cv": (*_WORK, "interview"),
+    "interview": (*_WORK, "interview"),
+    "volunteer": (*_WORK, "helping"),
+    "volunteering": (*_WORK, "helping"),
+    "help others": ("volunteering", "volunteer", "helping", "community"),
+    "give back": ("volunteering", "volunteer", "helping", "community"),
+    "be useful": ("volunteering", "volunteer", "helping", "work"),
+    "helping": ("volunteering", "volunteer", "helping"),
+    "training": ("training", "skills", "course", "work"),
+    "back to work": _WORK,
+    "skills": ("skills", "learning", "training"),
+    # Faith and culture
+    "pray": _FAITH,
+    "prayer": _FAITH,
+    "church": _FAITH,
+    "chapel": (*_FAITH, "chapel"),
+    "mosque": (*_FAITH, "muslim"),
+    "temple": (*_FAITH, "temple"),
+    "gurdwara": (*_FAITH, "sikh"),
+    "faith": _FAITH,
+    "god": _FAITH,
+    "religion": _FAITH,
+    "spiritual": (*_FAITH, "spiritual"),
+    "bible": (*_FAITH, "bible"),
+    "muslim": (*_FAITH, "muslim"),
+    "christian": (*_FAITH, "christian"),
+    "culture": ("culture", "cultural", "community", "heritage"),
+    "community": ("community", "local", "social"),
+    "heritage": ("heritage", "culture", "history"),
+}
+
+#: Things people say about their lives that are not interests: their words are not searched for
+#: ("I work all week" is not a wish for a job club).
+CONTEXT_PHRASES: tuple[str, ...] = (
+    "i work",
+    "work all week",
+    "work full time",
+    "full time",
+    "at work",
+    "shift work",
+    "work shifts",
+    "before i got ill",
+    "dont mind",
+    "never mind",
+)
+
+#: Words that turn what follows into a dislike ("I hate gyms"): the disliked words are not
+#: searched for. The dislike lasts until a comma, "but" or "and", or four words.
+DISLIKE_WORDS: tuple[str, ...] = (
+    "hate",
+    "hates",
+    "hated",
+    "cant stand",
+    "can't stand",
+    "not into",
+    "not a fan of",
+    "not one for",
+    "dislike",
+    "avoid",
+    "rather not",
+    "no more",
+    "sick of",
+    "fed up of",
+    "fed up with",
+)
+
+#: Words that show which of the directory's categories an interest belongs to.
+CATEGORY_TERMS: dict[str, tuple[str, ...]] = {
+    "arts-crafts": (
+        "art",
+        "arts",
+        "craft",
+        "crafts",
+        "drawing",
+        "painting",
+        "sketching",
+        "knitting",
+        "crochet",
+        "sewing",
+        "pottery",
+        "woodwork",
+        "photography",
+        "creative writing",
+        "poetry",
+        "textiles",
+    ),
+    "gardening-nature": (
+        "gardening",
+        "garden",
+        "allotment",
+        "growing",
+        "plants",
+        "vegetables",
+        "nature",
+        "wildlife",
+        "conservation",
+        "orchard",
+        "greenhouse",
+        "woodland",
+    ),
+    "walking-sport": (
+        "walking",
+        "walk",
+        "rambling",
+        "hiking",
+        "sport",
+        "exercise",
+        "fitness",
+        "football",
+        "swimming",
+        "cycling",
+        "running",
+        "yoga",
+        "tai chi",
+        "bowls",
+        "cricket",
+        "dance",
+    ),
+    "cooking-food": ("cooking", "cook", "baking", "food", "meals", "recipes", "kitchen", "healthy eating"),
+    "music-singing": ("music", "singing", "choir", "songs", "instruments", "band", "drumming", "guitar"),
+    "learning-digital": (
+        "digital",
+        "computer",
+        "computers",
+        "internet",
+        "online",
+        "smartphone",
+        "tablet",
+        "learning",
+        "course",
+        "english",
+        "maths",
+        "esol",
+        "reading",
+        "book club",
+    ),
+    "employment-volunteering": (
+        "employment",
+        "job",
+        "jobs",
+        "volunteering",
+        "volunteer",
+        "cv",
+        "interview",
+        "training",
+        "work",
+    ),
+    "peer-support": (
+        "peer support",
+        "support group",
+        "anxiety",
+        "mental health",
+        "recovery",
+        "lived experience",
+        "bereavement",
+        "carers",
+        "wellbeing",
+    ),
+    "faith-culture": ("faith", "church", "mosque", "prayer", "worship", "culture", "heritage", "temple"),
+}
+
+#: What people say when they hope to keep something going (see the profile's goals).
+LONGER_TERM_PHRASES: tuple[str, ...] = (
+    "keep going",
+    "keep it up",
+    "carry on",
+    "stick with",
+    "stick at",
+    "long term",
+    "longer term",
+    "after",
+    "afterwards",
+    "volunteer",
+    "volunteering",
+    "help others",
+    "give back",
+    "make friends",
+    "friends",
+    "regular",
+    "regularly",
+    "every week",
+    "routine",
+    "structure",
+    "confidence to go on my own",
+    "on my own",
+    "by myself",
+    "independent",
+    "independently",
+    "lasting",
+    "for good",
+)
+
+#: How much a term that came from a synonym counts next to a word the person actually used.
+SYNONYM_WEIGHT = 0.5
+
+
+@dataclass(frozen=True)
+class Expansion:
+    """What a person's words were taken to mean.
+
+    `weights` maps term stems to how much each counts; `said` maps each stem to the person's own
+    words (as typed) that led to it; `categories` maps a category slug to the words that suggest
+    it; `corrections` maps a misspelt word (as typed) to the word it was read as.
+    """
+
+    weights: dict[str, float] = field(default_factory=dict)
+    said: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    categories: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    corrections: dict[str, str] = field(default_factory=dict)
+
+    def __bool__(self) -> bool:
+        return bool(self.weights)
+
+
+def _key(phrase: str) -> tuple[str, ...]:
+    return tuple(w.stem for w in words(phrase))
+
+
+@lru_cache(maxsize=1)
+def _phrase_index() -> tuple[dict[tuple[str, ...], tuple[str, ...]], int]:
+    """Synonym keys as stem tuples -> the stems of the activity terms they stand for."""
+    index: dict[tuple[str, ...], list[str]] = {}
+    for phrase, terms in SYNONYMS.items():
+        key = _key(phrase)
+        if not key:
+            continue
+        bucket = index.setdefault(key, [])
+        for term in terms:
+            for t in tokens(term):
+                if t not in bucket:
+                    bucket.append(t)
+    longest = max((len(k) for k in index), default=1)
+    return {k: tuple(v) for k, v in index.items()}, longest
+
+
+@lru_cache(maxsize=1)
+def _category_keys() -> dict[str, tuple[tuple[str, ...], ...]]:
+    """Category terms as stem tuples: a phrase like "book club" needs all its words, not just "club"."""
+    return {
+        slug: tuple(key for key in (tuple(tokens(term)) for term in terms) if key)
+        for slug, terms in CATEGORY_TERMS.items()
+    }
+
+
+def synonym_words() -> set[str]:
+    """Plain words used in synonym keys, so the spelling corrector can steer typos to them."""
+    return {w.plain for phrase in SYNONYMS for w in words(phrase) if w.plain not in STOP_WORDS}
+
+
+def expand(text: str, corrector: SpellingCorrector | None = None) -> Expansion:
+    """Read free text into weighted term stems, remembering which words led to which terms."""
+    found = words(text)
+    if not found:
+        return Expansion()
+    stems = [w.stem for w in found]
+    corrections: dict[str, str] = {}
+    if corrector is not None:
+        index, _ = _phrase_index()
+        for i, w in enumerate(found):
+            if w.plain in STOP_WORDS or (w.stem,) in index or w.plain in corrector:
+                continue
+            fixed = corrector.correct(w.plain)
+            if fixed and fixed != w.plain:
+                stems[i] = stem(fixed)
+                corrections[text[w.start : w.end]] = fixed
+
+    # Words about their life or things they dislike are not searched for, nor phrases using them.
+    skipped = _not_interests(text, found, stems)
+    stems = ["" if skip else s for s, skip in zip(stems, skipped, strict=True)]
+
+    weights: dict[str, float] = {}
+    said: dict[str, list[str]] = {}
+
+    def add(term: str, weight: float, source: str) -> None:
+        if weight > weights.get(term, 0.0):
+            weights[term] = weight
+        sources = said.setdefault(term, [])
+        if source not in sources:
+            sources.append(source)
+
+    for i, w in enumerate(found):
+        if stems[i] and w.plain not in STOP_WORDS and len(w.plain) > 1:
+            add(stems[i], 1.0, text[w.start : w.end])
+    for start, end, terms in _phrases(stems):
+        source = text[found[start].start : found[end - 1].end]
+        for term in terms:
+            add(term, SYNONYM_WEIGHT, source)
+
+    categories: dict[str, list[str]] = {}
+    for slug, keys in _category_keys().items():
+        for key in keys:
+            if all(k in weights for k in key):
+                bucket = categories.setdefault(slug, [])
+                bucket.extend(s for k in key for s in said[k] if s not in bucket)
+    return Expansion(
+        weights=weights,
+        said={k: tuple(v) for k, v in said.items()},
+        categories={k: tuple(v) for k, v in categories.items()},
+        corrections=corrections,
+    )
+
+
+@lru_cache(maxsize=1)
+def _context_and_dislike_keys() -> tuple[list[tuple[str, ...]], list[tuple[str, ...]]]:
+    def keys(phrases: tuple[str, ...]) -> list[tuple[str, ...]]:
+        return sorted({_key(p) for p in phrases if _key(p)}, key=len, reverse=True)
+
+    return keys(CONTEXT_PHRASES), keys(DISLIKE_WORDS)
+
+
+_CLAUSE_ENDS = frozenset(",.;:!?")
+_CLAUSE_WORDS = frozenset({"but", "and", "though", "although", "or"})
+_DISLIKE_REACH = 4
+
+
+def _not_interests(text: str, found: list[Word], stems: list[str]) -> list[bool]:
+    """Which words belong to a context phrase or a dislike, and so say nothing about interests."""
+    skipped = [False] * len(found)
+    context, dislikes = _context_and_dislike_keys()
+    for key in context:
+        for i in _occurrences(key, stems):
+            skipped[i : i + len(key)] = [True] * len(key)
+    for key in dislikes:
+        for i in _occurrences(key, stems):
+            end = i + len(key)
+            skipped[i:end] = [True] * len(key)
+            j = end
+            while j < len(found) and j < end + _DISLIKE_REACH:
+                gap = text[found[j - 1].end : found[j].start]
+                if any(ch in _CLAUSE_ENDS for ch in gap) or found[j].plain in _CLAUSE_WORDS:
+                    break
+                skipped[j] = True
+                j += 1
+    return skipped
+
+
+def _occurrences(key: tuple[str, ...], stems: list[str]) -> list[int]:
+    n = len(key)
+    return [i for i in range(len(stems) - n + 1) if tuple(stems[i : i + n]) == key]
+
+
+def _phrases(stems: list[str]) -> Iterable[tuple[int, int, tuple[str, ...]]]:
+    """Synonym keys found in a run of stems, longest first at each position, without overlaps."""
+    index, longest = _phrase_index()
+    i = 0
+    while i < len(stems):
+        for n in range(min(longest, len(stems) - i), 0, -1):
+            terms = index.get(tuple(stems[i : i + n]))
+            if terms is not None:
+                yield i, i + n, terms
+                i += n
+                break
+        else:
+            i += 1
+
+
+@lru_cache(maxsize=1)
+def _longer_term_keys() -> list[tuple[str, ...]]:
+    return sorted({_key(p) for p in LONGER_TERM_PHRASES if _key(p)}, key=len, reverse=True)
+
+
+def longer_term_words(goals: str) -> tuple[str, ...]:
+    """The phrases in someone's goals that speak of keeping going, as they wrote them."""
+    found = words(goals)
+    if not found:
+        return ()
+    stems = [w.stem for w in found]
+    keys = _longer_term_keys()
+    used = [False] * len(found)
+    hits: list[tuple[int, str]] = []
+    for key in keys:
+        n = len(key)
+        for i in range(len(stems) - n + 1):
+            if tuple(stems[i : i + n]) == key and not any(used[i : i + n]):
+                used[i : i + n] = [True] * n
+                hits.append((i, goals[found[i].start : found[i + n - 1].end]))
+    return tuple(text for _, text in sorted(hits))

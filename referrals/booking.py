@@ -1,0 +1,188 @@
+"""Taking and giving back places on sessions. The place is taken by one conditional UPDATE,
+so two link workers racing for the last place can never both get it, on SQLite or PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
+
+from directory.catalogue import note_change
+from directory.models import Activity, ActivitySession
+from flourish import audit, clock
+from flourish.audit import Actor
+from flourish.errors import Conflict, NotFound
+from flourish.notifications import notify
+from referrals.models import Booking, Patient, WaitingListEntry
+
+
+class SessionFull(Conflict):
+    def __init__(self) -> None:
+        super().__init__(
+            "Sorry, the last place on that session has just been taken. Here are other times and similar activities."
+        )
+
+
+def session_start(session: ActivitySession) -> datetime:
+    return clock.local_datetime(session.date, session.start_time)
+
+
+def check_bookable(session: ActivitySession | None) -> ActivitySession:
+    if session is None:
+        raise NotFound("We could not find that session. It may have been removed.")
+    if session.cancelled:
+        raise Conflict("That session has been cancelled. Please choose another time.")
+    if session_start(session) <= clock.now():
+        raise Conflict("That session has already started or taken place. Please choose a later one.")
+    return session
+
+
+def book_place(
+    db: Session, actor: Actor, *, patient_id: int, session_id: int, referral_id: int | None = None
+) -> Booking:
+    """Take one place for this person; raises SessionFull, Conflict or NotFound and changes nothing."""
+    session = check_bookable(db.get(ActivitySession, session_id))
+    if db.get(Patient, patient_id) is None:
+        raise NotFound("We could not find that person's record.")
+    existing = db.scalar(
+        sa.select(Booking).where(Booking.session_id == session.id, Booking.patient_id == patient_id)
+    )
+    if existing is not None and existing.status == "booked":
+        raise Conflict("This person already has a place on that session.")
+    taken = db.execute(
+        sa.update(ActivitySession)
+        .where(
+            ActivitySession.id == session.id,
+            ActivitySession.cancelled.is_(False),
+            ActivitySession.places_booked < ActivitySession.capacity,
+        )
+        .values(places_booked=ActivitySession.places_booked + 1, version=ActivitySession.version + 1)
+    )
+    if taken.rowcount != 1:
+        db.rollback()
+        raise SessionFull()
+    now = clock.now()
+    if existing is not None:
+        existing.status, existing.booked_at, existing.booked_by = "booked", now, actor.user_id
+        existing.cancelled_at, existing.referral_id, existing.attendance = None, referral_id, None
+        booking = existing
+    else:
+        booking = Booking(
+            session_id=session.id,
+            patient_id=patient_id,
+            referral_id=referral_id,
+            booked_at=now,
+            booked_by=actor.user_id,
+        )
+        db.add(booking)
+    try:
+        db.flush()
+    except IntegrityError:
+        # The same person was booked onto this session a moment ago by someone else.
+        db.rollback()
+        raise Conflict("This person already has a place on that session.") from None
+    db.execute(
+        sa.update(WaitingListEntry)
+        .where(WaitingListEntry.session_id == session.id, WaitingListEntry.patient_id == patient_id)
+        .values(status="booked")
+    )
+    audit.record(
+        db,
+        actor,
+        "booking.created",
+        "booking",
+        booking.id,
+        after={"session_id": session.id, "patient_id": patient_id, "referral_id": referral_id},
+    )
+    audit.record(
+        db,
+        actor,
+        "session.place_taken",
+        "activity_session",
+        session.id,
+        before={"places_booked": session.places_booked},
+        after={"places_booked": session.places_booked + 1},
+    )
+    note_change(db, [session.activity_id])
+    return booking
+
+
+def cancel_booking(db: Session, actor: Actor, booking_id: int, *, by: str = "cancelled_by_person") -> Booking:
+    booking = db.get(Booking, booking_id)
+    if booking is None:
+        raise NotFound("We could not find that booking.")
+    if booking.status != "booked":
+        raise Conflict("That booking was already cancelled.")
+    session = db.get(ActivitySession, booking.session_id)
+    db.execute(
+        sa.update(ActivitySession)
+        .where(ActivitySession.id == session.id, ActivitySession.places_booked > 0)
+        .values(places_booked=ActivitySession.places_booked - 1, version=ActivitySession.version + 1)
+    )
+    booking.status, booking.cancelled_at = "cancelled", clock.now()
+    if session_start(session) > clock.now():
+        booking.attendance = by
+    audit.record(
+        db,
+        actor,
+        "booking.cancelled",
+        "booking",
+        booking.id,
+        before={"status": "booked"},
+        after={"status": "cancelled", "by": by},
+    )
+    note_change(db, [session.activity_id])
+    tell_waiting_list(db, session)
+    return booking
+
+
+def tell_waiting_list(db: Session, session: ActivitySession) -> int:
+    """A place came free: tell the link worker of everyone waiting for this session."""
+    activity = db.get(Activity, session.activity_id)
+    waiting = db.scalars(
+        sa.select(WaitingListEntry).where(
+            WaitingListEntry.session_id == session.id, WaitingListEntry.status == "waiting"
+        )
+    ).all()
+    for entry in waiting:
+        if entry.link_worker_id:
+            patient = db.get(Patient, entry.patient_id)
+            notify(
+                db,
+                entry.link_worker_id,
+                f"A place has come free on {activity.title} on {session.date:%A} {session.date.day} {session.date:%B} for {patient.reference}.",
+                f"/referrals/{entry.referral_id}" if entry.referral_id else f"/activities/{activity.id}",
+            )
+        entry.status, entry.notified_at = "place_free", clock.now()
+    return len(waiting)
+
+
+def join_waiting_list(
+    db: Session, actor: Actor, *, patient_id: int, session_id: int, referral_id: int | None = None
+) -> WaitingListEntry:
+    session = check_bookable(db.get(ActivitySession, session_id))
+    if session.places_left > 0:
+        raise Conflict("There are places free on that session, so it can be booked now.")
+    existing = db.scalar(
+        sa.select(WaitingListEntry).where(
+            WaitingListEntry.session_id == session.id, WaitingListEntry.patient_id == patient_id
+        )
+    )
+    if existing is not None and existing.status == "waiting":
+        raise Conflict("This person is already on the waiting list for that session.")
+    if existing is None:
+        existing = WaitingListEntry(session_id=session.id, patient_id=patient_id, created_at=clock.now())
+        db.add(existing)
+    existing.status, existing.referral_id, existing.link_worker_id = "waiting", referral_id, actor.user_id
+    db.flush()
+    audit.record(
+        db,
+        actor,
+        "waiting_list.joined",
+        "waiting_list_entry",
+        existing.id,
+        after={"session_id": session.id, "patient_id": patient_id},
+    )
+    return existing

@@ -1,0 +1,5 @@
+from litestar import Router
+
+from referrals.views import ReferralController
+
+router = Router(path="/", route_handlers=[ReferralController])

@@ -1,0 +1,97 @@
+"""Reading patient and referral input into clean values, or every problem at once."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from flourish import clock, forms
+from flourish.forms import FormReader
+from referrals.nhs_number import NhsNumberError, normalise_nhs_number
+
+GENDERS = {"": "Prefer not to say", "woman": "Woman", "man": "Man"}
+
+
+def _nhs(value: str) -> str:
+    try:
+        return normalise_nhs_number(value)
+    except NhsNumberError as exc:
+        raise ValueError(str(exc)) from None
+
+
+def _birth_date(value: str) -> date:
+    born = forms.calendar_date(value)
+    if born > clock.today():
+        raise ValueError("The date of birth cannot be in the future")
+    if born.year < 1900:
+        raise ValueError("Check the year of birth")
+    return born
+
+
+def _area(value: str) -> str:
+    from directory.postcodes import PostcodeError, locate
+
+    try:
+        place = locate(value)
+    except PostcodeError as exc:
+        raise ValueError(str(exc)) from None
+    # Keep only the sector: enough for distance and area reports, not an address.
+    return place.code if place.precision != "postcode" else place.code[:-2].strip()
+
+
+@dataclass
+class PatientInput:
+    first_name: str
+    last_name: str
+    nhs_number: str | None
+    date_of_birth: date | None
+    gender: str
+    area: str
+    cmht_team: str
+    consent_to_share: bool
+    support_needs: str
+
+
+def read_patient(raw: Mapping[str, Any]) -> PatientInput:
+    r = FormReader(raw)
+    result = PatientInput(
+        first_name=r.text("first_name", max_length=80),
+        last_name=r.text("last_name", required=False, max_length=80),
+        nhs_number=r.value("nhs_number", _nhs, required=False),
+        date_of_birth=r.value("date_of_birth", _birth_date, required=False),
+        gender=r.choice("gender", GENDERS, required=False, default=""),
+        area=r.value("area", _area, required=False, default="") or "",
+        cmht_team=r.text("cmht_team", required=False, max_length=120),
+        consent_to_share=r.flag("consent_to_share"),
+        support_needs=r.text("support_needs", required=False, max_length=1000),
+    )
+    r.raise_if_errors()
+    return result
+
+
+@dataclass
+class ReferralChoice:
+    session_id: int
+    hopes: str
+    care_coordinator: str
+    cmht_team: str
+    reason: str
+    goals: str
+
+
+def read_referral_choice(raw: Mapping[str, Any]) -> ReferralChoice:
+    r = FormReader(raw)
+    result = ReferralChoice(
+        session_id=r.value("session_id", forms.whole_number(1), default=0),
+        hopes=r.text("hopes", required=False, max_length=2000),
+        care_coordinator=r.text("care_coordinator", required=False, max_length=120),
+        cmht_team=r.text("cmht_team", required=False, max_length=120),
+        reason=r.text("reason", required=False, max_length=2000),
+        goals=r.text("goals", required=False, max_length=2000),
+    )
+    if result.session_id == 0 and "session_id" not in r.errors:
+        r.errors["session_id"] = "Choose a session to book"
+    r.raise_if_errors()
+    return result

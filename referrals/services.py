@@ -1,0 +1,260 @@
+"""Patients and referrals: creating them, choosing an activity together, booking. No HTTP."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session
+
+from directory.models import Activity, ActivitySession
+from flourish import audit, clock
+from flourish.audit import Actor
+from flourish.auth.roles import Role
+from flourish.errors import Forbidden, NotFound
+from referrals.booking import book_place
+from referrals.models import Booking, Patient, Referral
+from referrals.schemas import PatientInput, ReferralChoice
+
+#: Letters that cannot be mistaken for each other when read aloud or written down.
+_REFERENCE_ALPHABET = "ACDEFGHJKMNPQRTUVWXY3479"
+PATIENT_FIELDS = (
+    "first_name",
+    "last_name",
+    "nhs_number",
+    "date_of_birth",
+    "gender",
+    "area",
+    "cmht_team",
+    "consent_to_share",
+    "support_needs",
+)
+
+
+def new_reference(db: Session) -> str:
+    while True:
+        reference = "FL-" + "".join(secrets.choice(_REFERENCE_ALPHABET) for _ in range(6))
+        if db.scalar(sa.select(Patient.id).where(Patient.reference == reference)) is None:
+            return reference
+
+
+def can_see_patient(actor: Actor, patient: Patient) -> bool:
+    """Admins see everyone; a link worker sees their own caseload and their team's."""
+    if actor.role == Role.ADMIN:
+        return True
+    if actor.role != Role.LINK_WORKER:
+        return False
+    if patient.link_worker_id == actor.user_id:
+        return True
+    return bool(actor.team) and patient.cmht_team == actor.team
+
+
+def get_patient(db: Session, actor: Actor, patient_id: int, *, record_read: bool = True) -> Patient:
+    patient = db.get(Patient, patient_id)
+    if patient is None:
+        raise NotFound("We could not find that person's record.")
+    if not can_see_patient(actor, patient):
+        raise Forbidden("This person is not on your caseload or your team's.")
+    if record_read:
+        audit.record(db, actor, "patient.viewed", "patient", patient.id)
+    return patient
+
+
+def create_patient(db: Session, actor: Actor, data: PatientInput) -> Patient:
+    now = clock.now()
+    patient = Patient(
+        reference=new_reference(db),
+        **{name: getattr(data, name) for name in PATIENT_FIELDS},
+        link_worker_id=actor.user_id if actor.role == Role.LINK_WORKER else None,
+        consent_recorded_at=now if data.consent_to_share else None,
+        created_at=now,
+    )
+    db.add(patient)
+    db.flush()
+    audit.record(
+        db,
+        actor,
+        "patient.created",
+        "patient",
+        patient.id,
+        after=audit.snapshot(patient, ["reference", *PATIENT_FIELDS]),
+    )
+    return patient
+
+
+def update_patient(
+    db: Session, actor: Actor, patient_id: int, data: PatientInput, version: int | None = None
+) -> Patient:
+    from flourish.errors import StaleEdit
+
+    patient = get_patient(db, actor, patient_id, record_read=False)
+    if version is not None and version != patient.version:
+        raise StaleEdit("this person's record")
+    before = audit.snapshot(patient, PATIENT_FIELDS)
+    if data.consent_to_share and not patient.consent_to_share:
+        patient.consent_recorded_at = clock.now()
+    for name in PATIENT_FIELDS:
+        setattr(patient, name, getattr(data, name))
+    changed_before, changed_after = audit.diff(before, audit.snapshot(patient, PATIENT_FIELDS))
+    if changed_after:
+        patient.version += 1
+        audit.record(
+            db, actor, "patient.updated", "patient", patient.id, before=changed_before, after=changed_after
+        )
+    db.commit()
+    return patient
+
+
+def open_referral(db: Session, patient_id: int) -> Referral | None:
+    return db.scalar(
+        sa.select(Referral)
+        .where(Referral.patient_id == patient_id, Referral.closed_at.is_(None))
+        .order_by(Referral.received_on.desc(), Referral.id.desc())
+    )
+
+
+def get_referral(db: Session, actor: Actor, referral_id: int) -> tuple[Referral, Patient]:
+    referral = db.get(Referral, referral_id)
+    if referral is None:
+        raise NotFound("We could not find that referral.")
+    patient = get_patient(db, actor, referral.patient_id)
+    return referral, patient
+
+
+def choose_activity(
+    db: Session,
+    actor: Actor,
+    patient: Patient,
+    choice: ReferralChoice,
+    *,
+    conversation: dict[str, Any],
+    referral: Referral | None = None,
+) -> tuple[Referral, Booking]:
+    """The patient and link worker have chosen together: record the referral with what was
+    discussed and turned down, and book the place. One transaction: all of it or none of it."""
+    session = db.get(ActivitySession, choice.session_id)
+    if session is None:
+        raise NotFound("We could not find that session.")
+    activity = db.get(Activity, session.activity_id)
+    now = clock.now()
+    if referral is None:
+        referral = Referral(
+            patient_id=patient.id,
+            link_worker_id=actor.user_id,
+            cmht_team=choice.cmht_team or patient.cmht_team,
+            care_coordinator=choice.care_coordinator,
+            received_on=clock.today(),
+            reason=choice.reason,
+            goals=choice.goals,
+            created_at=now,
+        )
+        db.add(referral)
+        db.flush()
+        audit.record(
+            db,
+            actor,
+            "referral.created",
+            "referral",
+            referral.id,
+            after={"patient_id": patient.id, "received_on": referral.received_on},
+        )
+    before = audit.snapshot(referral, ["chosen_activity_id", "hopes", "status"])
+    referral.chosen_activity_id = activity.id
+    referral.hopes = choice.hopes or referral.hopes
+    referral.options_discussed = conversation.get("discussed", [])
+    referral.options_declined = conversation.get("declined", [])
+    referral.profile = conversation.get("profile", {})
+    referral.status = "booked"
+    referral.version += 1
+    audit.record(
+        db,
+        actor,
+        "referral.activity_chosen",
+        "referral",
+        referral.id,
+        before=before,
+        after=audit.snapshot(referral, ["chosen_activity_id", "hopes", "status"]),
+    )
+    booking = book_place(db, actor, patient_id=patient.id, session_id=session.id, referral_id=referral.id)
+    db.commit()
+    return referral, booking
+
+
+def caseload(db: Session, actor: Actor) -> list[Patient]:
+    query = sa.select(Patient).where(Patient.erased_at.is_(None)).order_by(Patient.first_name)
+    if actor.role == Role.LINK_WORKER:
+        condition = Patient.link_worker_id == actor.user_id
+        if actor.team:
+            condition = sa.or_(condition, Patient.cmht_team == actor.team)
+        query = query.where(condition)
+    return list(db.scalars(query))
+
+
+def bookings_for(
+    db: Session, patient_id: int, *, upcoming_only: bool = False
+) -> list[tuple[Booking, ActivitySession, Activity]]:
+    query = (
+        sa.select(Booking, ActivitySession, Activity)
+        .join(ActivitySession, ActivitySession.id == Booking.session_id)
+        .join(Activity, Activity.id == ActivitySession.activity_id)
+        .where(Booking.patient_id == patient_id)
+        .order_by(ActivitySession.date, ActivitySession.start_time)
+    )
+    if upcoming_only:
+        query = query.where(Booking.status == "booked", ActivitySession.date >= clock.today())
+    return [(b, s, a) for b, s, a in db.execute(query).all()]
+
+
+def resolve_patient(
+    db: Session,
+    actor: Actor,
+    *,
+    referral_id: int | None,
+    patient_id: int | None,
+    new_patient: PatientInput | None,
+) -> tuple[Patient, Referral | None]:
+    """Who the booking is for: the referral's patient, a person on the caseload, or a new record."""
+    if referral_id:
+        referral, patient = get_referral(db, actor, referral_id)
+        return patient, referral
+    if patient_id:
+        patient = get_patient(db, actor, patient_id)
+        return patient, open_referral(db, patient.id)
+    if new_patient is None:
+        raise NotFound("Choose the person from your caseload, or add their details.")
+    return create_patient(db, actor, new_patient), None
+
+
+def wait_for_place(
+    db: Session,
+    actor: Actor,
+    patient: Patient,
+    referral: Referral | None,
+    session_id: int,
+    choice: ReferralChoice,
+    conversation: dict[str, Any],
+) -> Referral:
+    from referrals.booking import join_waiting_list
+
+    if referral is None:
+        referral = Referral(
+            patient_id=patient.id,
+            link_worker_id=actor.user_id,
+            cmht_team=choice.cmht_team or patient.cmht_team,
+            care_coordinator=choice.care_coordinator,
+            received_on=clock.today(),
+            reason=choice.reason,
+            goals=choice.goals,
+            created_at=clock.now(),
+        )
+        db.add(referral)
+        db.flush()
+        audit.record(db, actor, "referral.created", "referral", referral.id, after={"patient_id": patient.id})
+    referral.options_discussed = conversation.get("discussed", [])
+    referral.options_declined = conversation.get("declined", [])
+    referral.profile = conversation.get("profile", {})
+    referral.hopes = choice.hopes or referral.hopes
+    join_waiting_list(db, actor, patient_id=patient.id, session_id=session_id, referral_id=referral.id)
+    db.commit()
+    return referral

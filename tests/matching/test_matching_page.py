@@ -1,0 +1,286 @@
+"""The matching conversation in the browser: a link worker and a patient look together."""
+
+from __future__ import annotations
+
+import re
+from datetime import time, timedelta
+
+import sqlalchemy as sa
+
+from directory.models import ActivitySession
+from flourish import clock
+from flourish.audit import AuditEntry
+from referrals.models import Booking, Patient, Referral
+from tests.factories import make_activity, make_organisation, make_session, make_user, make_venue
+
+GARDENER = {"interests": "used to grow veg on my allotment", "postcode": "S65 2"}
+
+
+def _directory(db, personas):
+    """A garden near the person, a knitting group, and a walk, alongside the personas' own."""
+    growers = make_organisation(db, name="Clifton Growers")
+    near = make_venue(db, growers, postcode="S65 2AA", latitude=53.4290, longitude=-1.3410)
+    garden = make_activity(
+        db,
+        growers,
+        near,
+        title="Allotment Veg Club",
+        description="Grow vegetables on a shared allotment plot.",
+        tags=["allotment", "veg", "gardening"],
+        welcome_contact="Sue",
+        welcome_note="Sue meets newcomers at the gate",
+    )
+    knit = make_activity(
+        db,
+        growers,
+        near,
+        title="Knit and Natter",
+        description="Knitting and crochet with a cuppa.",
+        categories=("arts-crafts",),
+        tags=["knitting", "crochet"],
+        weekly=((3, time(13), time(15), 12),),
+    )
+    return garden, knit
+
+
+def _titles(html: str) -> list[str]:
+    return re.findall(r'<h3><a href="/activities/[^"]+">([^<]+)</a></h3>', html)
+
+
+def test_it_suggests_activities_and_explains_them_in_the_persons_own_words(client, personas, db):
+    garden, _ = _directory(db, personas)
+    client.sign_in_as(personas.link_worker)
+
+    response = client.post("/matching", GARDENER)
+
+    assert response.status_code == 200
+    assert _titles(response.text)[0] == garden.title
+    explanation = re.findall(r'<p class="explanation">(.*?)</p>', response.text, re.S)[0]
+    assert "veg" in explanation and "allotment" in explanation
+    assert "Sue meets newcomers at the gate" in explanation
+
+
+def test_htmx_gets_only_the_results_block_and_a_plain_post_gets_the_whole_page(client, personas, db):
+    _directory(db, personas)
+    client.sign_in_as(personas.link_worker)
+
+    fragment = client.htmx_post("/matching", GARDENER)
+    page = client.post("/matching", GARDENER)
+
+    assert fragment.text.lstrip().startswith('<div id="results">')
+    assert "<html" not in fragment.text
+    assert "<html" in page.text and 'id="results"' in page.text
+
+
+def test_not_for_me_takes_the_activity_out_for_the_rest_of_the_conversation(client, personas, db):
+    garden, _ = _directory(db, personas)
+    client.sign_in_as(personas.link_worker)
+
+    response = client.htmx_post(
+        "/matching", GARDENER | {"action": f"reject:{garden.id}", f"reason-{garden.id}": "too far"}
+    )
+
+    assert garden.title not in _titles(response.text)
+    assert f'name="rejected" value="{garden.id}|too far"' in response.text
+    follow_up = client.htmx_post(
+        "/matching", GARDENER | {"rejected": f"{garden.id}|too far", "interests": "veg and allotments"}
+    )
+    assert garden.title not in _titles(follow_up.text)
+    assert "“too far”" in follow_up.text
+
+
+def test_a_shortlist_is_kept_as_the_profile_changes(client, personas, db):
+    _, knit = _directory(db, personas)
+    client.sign_in_as(personas.link_worker)
+
+    first = client.htmx_post("/matching", GARDENER | {"action": f"shortlist:{knit.id}"})
+    second = client.htmx_post("/matching", {"interests": "singing", "shortlist": knit.id})
+
+    assert f'name="shortlist" value="{knit.id}"' in first.text
+    assert "Shortlist" in second.text and knit.title in second.text
+
+
+def test_an_unknown_postcode_is_explained_and_suggestions_still_come(client, personas, db):
+    garden, _ = _directory(db, personas)
+    client.sign_in_as(personas.link_worker)
+
+    response = client.post("/matching", GARDENER | {"postcode": "XX99 9ZZ"})
+
+    assert response.status_code == 400
+    assert "not sorted by distance" in response.text
+    assert 'value="XX99 9ZZ"' in response.text
+    assert garden.title in _titles(response.text)
+
+
+def test_an_empty_profile_still_shows_something_with_a_note(client, personas, db):
+    _directory(db, personas)
+    client.sign_in_as(personas.link_worker)
+
+    response = client.post("/matching", {})
+
+    assert response.status_code == 200
+    assert _titles(response.text)
+    assert 'class="notice"' in response.text
+
+
+def _book(client, activity, session, **extra):
+    form = GARDENER | {
+        "choose_activity": activity.id,
+        "session_id": str(session.id),
+        "patient_id": "new",
+        "first_name": "Margaret",
+        "consent_to_share": "on",
+        "support_needs": "Uses a walking stick",
+        "hopes": "get out of the house and meet people",
+    }
+    return client.post("/matching/book", form | extra, follow_redirects=False)
+
+
+def test_choosing_together_books_a_place_and_records_the_conversation(client, personas, db, database):
+    garden, knit = _directory(db, personas)
+    session = make_session(db, garden, on=clock.today() + timedelta(days=2), capacity=5)
+    client.sign_in_as(personas.link_worker)
+
+    response = _book(client, garden, session, shortlist=knit.id, rejected=f"{personas.activity_b.id}|too far")
+
+    assert response.status_code == 303
+    referral_id = int(response.headers["location"].rsplit("/", 1)[1])
+    with database.reader() as check:
+        referral = check.get(Referral, referral_id)
+        patient = check.get(Patient, referral.patient_id)
+        booking = check.scalar(sa.select(Booking).where(Booking.referral_id == referral_id))
+        assert check.get(ActivitySession, session.id).places_booked == 1
+    assert patient.first_name == "Margaret" and patient.link_worker_id == personas.link_worker.id
+    assert (
+        referral.chosen_activity_id == garden.id and referral.hopes == "get out of the house and meet people"
+    )
+    assert {o["title"] for o in referral.options_discussed} >= {garden.title, knit.title}
+    assert referral.options_declined == [
+        {"activity_id": personas.activity_b.id, "title": "Gentle Walk", "reason": "too far"}
+    ]
+    assert booking.session_id == session.id and booking.status == "booked"
+
+    # The coordinator of that activity sees the booking: a first name and the support need.
+    coordinator = make_user(db, "coordinator", organisation_id=garden.organisation_id)
+    client.sign_out().sign_in_as(coordinator)
+    page = client.get(f"/coordinator/sessions/{session.id}")
+    assert "Margaret: Uses a walking stick" in page.text
+
+
+def test_the_loser_of_a_race_for_the_last_place_gets_a_clear_message_and_alternatives(
+    client, personas, db, database
+):
+    garden, _ = _directory(db, personas)
+    session = make_session(db, garden, on=clock.today() + timedelta(days=2), capacity=1, booked=1)
+    client.sign_in_as(personas.link_worker)
+
+    response = _book(client, garden, session)
+
+    assert response.status_code == 409
+    assert "has just been taken" in response.text
+    assert 'value="Margaret"' in response.text  # what was typed is kept
+    with database.reader() as check:
+        assert (
+            check.scalar(
+                sa.select(sa.func.count()).select_from(Patient).where(Patient.first_name == "Margaret")
+            )
+            == 0
+        )
+        assert check.get(ActivitySession, session.id).places_booked == 1
+
+
+def test_booking_a_cancelled_or_past_session_is_refused_and_changes_nothing(client, personas, db, database):
+    garden, _ = _directory(db, personas)
+    cancelled = make_session(db, garden, on=clock.today() + timedelta(days=3), cancelled=True)
+    past = make_session(db, garden, on=clock.today() - timedelta(days=1))
+    client.sign_in_as(personas.link_worker)
+
+    for session, words in ((cancelled, "has been cancelled"), (past, "already started or taken place")):
+        response = _book(client, garden, session)
+        assert response.status_code == 409
+        assert words in response.text
+    with database.reader() as check:
+        assert check.scalar(sa.select(sa.func.count()).select_from(Referral)) == 1  # only the personas' own
+
+
+def test_the_same_person_cannot_be_booked_twice_on_one_session(client, personas, db):
+    client.sign_in_as(personas.link_worker)
+    form = {
+        "choose_activity": personas.activity_a.id,
+        "session_id": str(personas.session_a.id),
+        "referral_id": str(personas.referral.id),
+    }
+
+    response = client.post("/matching/book", form)
+
+    assert response.status_code == 409
+    assert "already has a place" in response.text
+
+
+def test_bad_details_for_a_new_person_are_named_and_the_form_is_kept(client, personas, db):
+    garden, _ = _directory(db, personas)
+    session = make_session(db, garden, on=clock.today() + timedelta(days=2))
+    client.sign_in_as(personas.link_worker)
+
+    response = _book(client, garden, session, first_name="", nhs_number="943 476 5918")
+
+    assert response.status_code == 400
+    assert "This is required" in response.text
+    assert "not a valid NHS number" in response.text
+    assert 'value="943 476 5918"' in response.text
+
+
+def test_a_full_session_offers_the_waiting_list_and_the_link_worker_is_told_when_a_place_frees(
+    client, personas, db, database
+):
+    garden, _ = _directory(db, personas)
+    session = make_session(db, garden, on=clock.today() + timedelta(days=2), capacity=1)
+    other_worker = make_user(db, "link_worker")
+    client.sign_in_as(other_worker)
+    assert _book(client, garden, session, first_name="Bill").status_code == 303
+
+    client.sign_out().sign_in_as(personas.link_worker)
+    waiting = _book(client, garden, session, session_id=f"wait:{session.id}")
+    assert waiting.status_code == 303
+
+    client.sign_out().sign_in_as(other_worker)
+    referral_page = client.get("/caseload")
+    assert "Bill" in referral_page.text
+    with database.reader() as check:
+        booking = check.scalar(
+            sa.select(Booking).where(Booking.session_id == session.id, Booking.status == "booked")
+        )
+        referral_id = booking.referral_id
+    cancelled = client.post(
+        f"/referrals/{referral_id}/bookings/{booking.id}/cancel", {}, follow_redirects=True
+    )
+    assert "place has been given back" in cancelled.text
+
+    client.sign_out().sign_in_as(personas.link_worker)
+    caseload = client.get("/caseload")
+    assert "A place has come free on Allotment Veg Club" in caseload.text
+
+
+def test_viewing_a_referral_is_recorded_in_the_audit_log(client, personas, database):
+    client.sign_in_as(personas.link_worker)
+
+    assert client.get(f"/referrals/{personas.referral.id}").status_code == 200
+
+    with database.reader() as check:
+        reads = check.scalars(sa.select(AuditEntry).where(AuditEntry.action == "patient.viewed")).all()
+    assert [(r.user_id, r.entity_id) for r in reads] == [(personas.link_worker.id, str(personas.patient.id))]
+
+
+def test_a_link_worker_outside_the_persons_team_is_refused_and_it_is_audited(client, personas, db, database):
+    stranger = make_user(db, "link_worker", team="Rotherham South CMHT")
+    client.sign_in_as(stranger)
+
+    response = client.get(f"/referrals/{personas.referral.id}")
+
+    assert response.status_code == 403
+    with database.reader() as check:
+        assert check.scalar(
+            sa.select(AuditEntry).where(
+                AuditEntry.action == "access.denied", AuditEntry.user_id == stranger.id
+            )
+        )
