@@ -36,6 +36,8 @@ class Patient(SQLModel, table=True):
     created_at: datetime = Field(sa_column=utc_column())
     #: Set when identifying fields have been erased under the retention policy or a request.
     erased_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    #: Demonstration history is flagged so it can never be mistaken for real people.
+    demonstration: bool = False
     version: int = 1
 
 
@@ -59,8 +61,12 @@ class Referral(SQLModel, table=True):
     #: The profile used for matching (interests, needs, area), kept for the gaps report.
     profile: dict[str, Any] = Field(default_factory=dict, sa_column=json_column())
     status: str = Field(default="received", max_length=30, index=True)
+    #: The six-month discharge review can be moved later for a person, with a reason.
+    review_due_on: dt.date | None = None
     created_at: datetime = Field(sa_column=utc_column())
     closed_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    #: Demonstration history is flagged so it can never be mistaken for real activity.
+    demonstration: bool = False
     version: int = 1
 
 
@@ -97,3 +103,53 @@ class WaitingListEntry(SQLModel, table=True):
     status: str = Field(default="waiting", max_length=20)  # waiting, place_free, booked, withdrawn
     created_at: datetime = Field(sa_column=utc_column())
     notified_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+
+
+class PathwayEvent(SQLModel, table=True):
+    """One step of the six-month pathway happening, as recorded. A date corrected later is a new
+    event with a reason; the earlier one stays, so the history is kept."""
+
+    __tablename__ = "pathway_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    referral_id: int = Field(foreign_key="referral.id", index=True)
+    #: first_contact, plan_agreed, ten_week_review, discharge_review, after_pathway, extension
+    step: str = Field(max_length=30)
+    occurred_on: dt.date
+    #: For a discharge review: discharged, stays_with_cmht, disengaged or declined.
+    outcome: str | None = Field(default=None, max_length=30)
+    #: After the pathway: still_attending, peer_group, volunteering, training_or_work.
+    detail: list[str] = Field(default_factory=list, sa_column=json_column())
+    note: str = Field(default="", max_length=2000)
+    #: Why a recorded date was changed, or why the six months were extended.
+    reason: str = Field(default="", max_length=500)
+    recorded_at: datetime = Field(sa_column=utc_column())
+    recorded_by: int | None = Field(default=None, foreign_key="app_user.id")
+
+
+class OutcomeRecord(SQLModel, table=True):
+    """Well-being at baseline, ten weeks and six months: ONS4, the Mental Health Continuum Short
+    Form with Keyes' categories, and the service's own outcome areas."""
+
+    __tablename__ = "outcome_record"
+    __table_args__ = (sa.UniqueConstraint("referral_id", "timepoint"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    referral_id: int = Field(foreign_key="referral.id", index=True)
+    patient_id: int = Field(foreign_key="patient.id", index=True)
+    timepoint: str = Field(max_length=20)  # baseline, ten_weeks, six_months
+    recorded_on: dt.date
+    life_satisfaction: int | None = None
+    worthwhile: int | None = None
+    happiness: int | None = None
+    anxiety: int | None = None
+    #: The 14 MHC-SF answers, 0 (never) to 5 (every day), in the published item order.
+    mhc_answers: list[int] = Field(default_factory=list, sa_column=json_column())
+    mhc_emotional: int | None = None
+    mhc_social: int | None = None
+    mhc_psychological: int | None = None
+    mhc_category: str | None = Field(default=None, max_length=20)
+    #: Service outcome area key -> rating 1 to 5.
+    service_outcomes: dict[str, int] = Field(default_factory=dict, sa_column=json_column())
+    recorded_at: datetime = Field(sa_column=utc_column())
+    recorded_by: int | None = Field(default=None, foreign_key="app_user.id")

@@ -258,3 +258,43 @@ def wait_for_place(
     join_waiting_list(db, actor, patient_id=patient.id, session_id=session_id, referral_id=referral.id)
     db.commit()
     return referral
+
+
+def receive_referral(
+    db: Session,
+    actor: Actor,
+    patient: Patient,
+    *,
+    received_on: Any,
+    care_coordinator: str,
+    cmht_team: str,
+    reason: str,
+    goals: str,
+) -> Referral:
+    """A CMHT has referred this person: the pathway starts from this date."""
+    referral = Referral(
+        patient_id=patient.id,
+        link_worker_id=actor.user_id if actor.role == Role.LINK_WORKER else patient.link_worker_id,
+        cmht_team=cmht_team or patient.cmht_team,
+        care_coordinator=care_coordinator,
+        received_on=received_on,
+        reason=reason,
+        goals=goals,
+        created_at=clock.now(),
+    )
+    db.add(referral)
+    db.flush()
+    audit.record(
+        db,
+        actor,
+        "referral.received",
+        "referral",
+        referral.id,
+        after={
+            "patient_id": patient.id,
+            "received_on": received_on,
+            "cmht_team": referral.cmht_team,
+            "care_coordinator": care_coordinator,
+        },
+    )
+    return referral
