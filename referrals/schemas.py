@@ -95,3 +95,46 @@ def read_referral_choice(raw: Mapping[str, Any]) -> ReferralChoice:
         r.errors["session_id"] = "Choose a session to book"
     r.raise_if_errors()
     return result
+
+
+def _past_date(value: str) -> date:
+    day = forms.calendar_date(value)
+    if day > clock.today():
+        raise ValueError("This date is in the future")
+    return day
+
+
+def read_received(raw: Mapping[str, Any]) -> dict[str, Any]:
+    r = FormReader(raw)
+    result = {
+        "received_on": r.value("received_on", _past_date),
+        "care_coordinator": r.text("care_coordinator", required=False, max_length=120),
+        "cmht_team": r.text("cmht_team", required=False, max_length=120),
+        "reason": r.text("reason", required=False, max_length=2000),
+        "goals": r.text("goals", required=False, max_length=2000),
+    }
+    r.raise_if_errors()
+    return result
+
+
+def read_step(raw: Mapping[str, Any]):
+    from referrals.pathway import AFTER_PATHWAY, DISCHARGE_OUTCOMES, STEPS, StepInput
+
+    r = FormReader(raw)
+    step = r.choice("step", STEPS)
+    occurred_on = r.value("occurred_on", forms.calendar_date)
+    outcome = r.choice("outcome", DISCHARGE_OUTCOMES, required=False) if step == "discharge_review" else None
+    detail = r.choices("detail", AFTER_PATHWAY)
+    note = r.text("note", required=False, max_length=2000)
+    reason = r.text("reason", required=False, max_length=500)
+    r.raise_if_errors()
+    return StepInput(
+        step=step, occurred_on=occurred_on, outcome=outcome, detail=detail, note=note, reason=reason
+    )
+
+
+def read_extension(raw: Mapping[str, Any]) -> date:
+    r = FormReader(raw)
+    new_due = r.value("review_due_on", forms.calendar_date)
+    r.raise_if_errors()
+    return new_due

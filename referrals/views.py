@@ -1,75 +1,189 @@
-"""Referral pages for link workers: the referral, the printable social prescription, the
-calendar file, and the caseload."""
+"""Referral pages for link workers: receiving a referral, the pathway, the printable social
+prescription and the calendar file."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
+from sqlmodel import Session
 
 from directory.models import Organisation, Venue
 from directory.queries import activity_detail
 from flourish import clock
 from flourish.auth.guards import link_workers
-from flourish.errors import Conflict
-from flourish.notifications import unread
-from flourish.web import DbSession, actor_of, redirect, render
+from flourish.errors import Conflict, InvalidInput, NotFound
+from flourish.forms import first
+from flourish.web import DbSession, FormBody, actor_of, redirect, render
 from referrals import services
 from referrals.booking import cancel_booking
 from referrals.calendar import CalendarItem, calendar_file
-from referrals.models import Booking
+from referrals.models import Booking, Patient, Referral
 from referrals.nhs_number import format_nhs_number
+from referrals.pathway import (
+    AFTER_PATHWAY,
+    DISCHARGE_OUTCOMES,
+    STEPS,
+    extend_review,
+    load_pathway,
+    record_step,
+)
+from referrals.schemas import read_extension, read_patient, read_received, read_step
+
+
+def referral_page(
+    request: Request,
+    db: Session,
+    referral: Referral,
+    patient: Patient,
+    *,
+    errors: dict[str, str] | None = None,
+    values: dict[str, Any] | None = None,
+    message: str | None = None,
+    status: int = 200,
+) -> Template:
+    activity = (
+        activity_detail(db, referral.chosen_activity_id, include_inactive=True)
+        if referral.chosen_activity_id
+        else None
+    )
+    return render(
+        request,
+        "referrals/referral.html",
+        {
+            "referral": referral,
+            "patient": patient,
+            "nhs_number": format_nhs_number(patient.nhs_number),
+            "bookings": services.bookings_for(db, patient.id),
+            "activity": activity,
+            "pathway": load_pathway(db, referral),
+            "steps": STEPS,
+            "outcomes": DISCHARGE_OUTCOMES,
+            "after": AFTER_PATHWAY,
+            "errors": errors or {},
+            "values": values or {"occurred_on": clock.today().isoformat()},
+            "message": message,
+            "today": clock.today(),
+        },
+        status_code=status,
+    )
+
+
+def _typed(data: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in data.items() if k != "csrf_token"}
 
 
 class ReferralController(Controller):
-    path = "/"
+    path = "/referrals"
     guards = [link_workers]
     include_in_schema = False
 
-    @get("/caseload", sync_to_thread=True)
-    def caseload(self, request: Request, db: DbSession) -> Template:
-        actor = actor_of(request)
+    @get("/new", sync_to_thread=True)
+    def new_form(self, request: Request, db: DbSession) -> Template:
+        context = {"values": {"received_on": clock.today().isoformat()}, "errors": {}, "message": None}
         return render(
-            request,
-            "referrals/caseload.html",
-            {
-                "patients": services.caseload(db, actor),
-                "notifications": unread(db, actor.user_id),
-            },
+            request, "referrals/new.html", context | {"caseload": services.caseload(db, actor_of(request))}
         )
 
-    @get("/referrals/{referral_id:int}", sync_to_thread=True)
+    @post("/new", sync_to_thread=True)
+    def receive(self, request: Request, db: DbSession, data: FormBody) -> Template | Redirect:
+        actor = actor_of(request)
+        try:
+            received = read_received(data)
+            chosen = first(data, "patient_id")
+            patient, _ = services.resolve_patient(
+                db,
+                actor,
+                referral_id=None,
+                patient_id=int(chosen) if chosen.isdigit() else None,
+                new_patient=None if chosen.isdigit() else read_patient(data),
+            )
+            referral = services.receive_referral(db, actor, patient, **received)
+            db.commit()
+        except (InvalidInput, NotFound) as exc:
+            db.rollback()
+            context = {"values": _typed(data), "errors": getattr(exc, "errors", {}), "message": exc.message}
+            context["caseload"] = services.caseload(db, actor)
+            return render(request, "referrals/new.html", context, status_code=exc.status_code)
+        return redirect(
+            request,
+            f"/referrals/{referral.id}",
+            message="Referral recorded. The pathway starts from the date it was received.",
+        )
+
+    @get("/{referral_id:int}", sync_to_thread=True)
     def referral(self, request: Request, db: DbSession, referral_id: FromPath[int]) -> Template:
         referral, patient = services.get_referral(db, actor_of(request), referral_id)
-        db.commit()  # keep the record of who viewed this patient's referral
-        return render(
+        db.commit()  # keep the record of who viewed this person's referral
+        return referral_page(request, db, referral, patient)
+
+    @post("/{referral_id:int}/steps", sync_to_thread=True)
+    def record_step(
+        self, request: Request, db: DbSession, referral_id: FromPath[int], data: FormBody
+    ) -> Template | Redirect:
+        actor = actor_of(request)
+        referral, patient = services.get_referral(db, actor, referral_id)
+        try:
+            event = record_step(db, actor, referral, read_step(data))
+            db.commit()
+        except InvalidInput as exc:
+            db.rollback()
+            return referral_page(
+                request,
+                db,
+                referral,
+                patient,
+                errors=exc.errors,
+                values=_typed(data),
+                message=exc.message,
+                status=400,
+            )
+        return redirect(
             request,
-            "referrals/referral.html",
-            {
-                "referral": referral,
-                "patient": patient,
-                "nhs_number": format_nhs_number(patient.nhs_number),
-                "bookings": services.bookings_for(db, patient.id),
-                "activity": activity_detail(db, referral.chosen_activity_id, include_inactive=True)
-                if referral.chosen_activity_id
-                else None,
-                "today": clock.today(),
-            },
+            f"/referrals/{referral.id}",
+            message=f"{STEPS[event.step]} recorded for {event.occurred_on:%d/%m/%Y}.",
         )
 
-    @get("/referrals/{referral_id:int}/prescription", sync_to_thread=True)
+    @post("/{referral_id:int}/extend", sync_to_thread=True)
+    def extend(
+        self, request: Request, db: DbSession, referral_id: FromPath[int], data: FormBody
+    ) -> Template | Redirect:
+        actor = actor_of(request)
+        referral, patient = services.get_referral(db, actor, referral_id)
+        try:
+            new_due = read_extension(data)
+            extend_review(db, actor, referral, new_due, first(data, "extension_reason"))
+            db.commit()
+        except InvalidInput as exc:
+            db.rollback()
+            return referral_page(
+                request,
+                db,
+                referral,
+                patient,
+                errors=exc.errors,
+                values=_typed(data),
+                message=exc.message,
+                status=400,
+            )
+        return redirect(
+            request,
+            f"/referrals/{referral.id}",
+            message=f"The discharge review is now due by {new_due:%d/%m/%Y}.",
+        )
+
+    @get("/{referral_id:int}/prescription", sync_to_thread=True)
     def prescription(self, request: Request, db: DbSession, referral_id: FromPath[int]) -> Template:
         referral, patient = services.get_referral(db, actor_of(request), referral_id)
         db.commit()
-        upcoming = [(b, s, a) for b, s, a in services.bookings_for(db, patient.id, upcoming_only=True)]
+        upcoming = services.bookings_for(db, patient.id, upcoming_only=True)
         details = {a.id: activity_detail(db, a.id, include_inactive=True) for _, _, a in upcoming}
-        return render(
-            request,
-            "referrals/prescription.html",
-            {"referral": referral, "patient": patient, "upcoming": upcoming, "details": details},
-        )
+        context = {"referral": referral, "patient": patient, "upcoming": upcoming, "details": details}
+        return render(request, "referrals/prescription.html", context)
 
-    @get("/referrals/{referral_id:int}/sessions.ics", sync_to_thread=True)
+    @get("/{referral_id:int}/sessions.ics", sync_to_thread=True)
     def calendar(self, request: Request, db: DbSession, referral_id: FromPath[int]) -> Response:
         _, patient = services.get_referral(db, actor_of(request), referral_id)
         db.commit()
@@ -77,22 +191,17 @@ class ReferralController(Controller):
         for booking, session, activity in services.bookings_for(db, patient.id, upcoming_only=True):
             venue = db.get(Venue, activity.venue_id) if activity.venue_id else None
             organisation = db.get(Organisation, activity.organisation_id)
+            description = [
+                activity.welcome_note,
+                f"Bring: {activity.what_to_bring}" if activity.what_to_bring else "",
+            ]
+            if organisation.phone:
+                description.append(f"Contact {organisation.name}: {organisation.phone}")
             items.append(
                 CalendarItem(
                     uid=f"booking-{booking.id}@flourish",
                     title=activity.title,
-                    description=" ".join(
-                        filter(
-                            None,
-                            [
-                                activity.welcome_note,
-                                f"Bring: {activity.what_to_bring}" if activity.what_to_bring else "",
-                                f"Contact {organisation.name}: {organisation.phone}"
-                                if organisation.phone
-                                else "",
-                            ],
-                        )
-                    ),
+                    description=" ".join(filter(None, description)),
                     location=f"{venue.name}, {venue.address}, {venue.postcode}" if venue else "",
                     date=session.date,
                     start_time=session.start_time,
@@ -100,23 +209,20 @@ class ReferralController(Controller):
                     cancelled=session.cancelled,
                 )
             )
-        body = calendar_file("My activities", items)
         return Response(
-            body,
+            calendar_file("My activities", items),
             media_type="text/calendar; charset=utf-8",
             headers={"Content-Disposition": f'attachment; filename="activities-{patient.reference}.ics"'},
         )
 
-    @post("/referrals/{referral_id:int}/bookings/{booking_id:int}/cancel", sync_to_thread=True)
+    @post("/{referral_id:int}/bookings/{booking_id:int}/cancel", sync_to_thread=True)
     def cancel(
         self, request: Request, db: DbSession, referral_id: FromPath[int], booking_id: FromPath[int]
-    ) -> Redirect | Template:
+    ) -> Redirect:
         actor = actor_of(request)
         referral, patient = services.get_referral(db, actor, referral_id)
         booking = db.get(Booking, booking_id)
         if booking is None or booking.patient_id != patient.id:
-            from flourish.errors import NotFound
-
             raise NotFound("We could not find that booking for this person.")
         try:
             cancel_booking(db, actor, booking.id)

@@ -1,15 +1,55 @@
 from tests.access import Rule, allow
 
 LINK_WORKERS = allow("link_worker", "admin")
+COORDINATOR_A = allow("coordinator_a", "admin")
+VAR = allow("var_manager", "admin")
+
+
+def _referral(p):
+    return {"referral_id": p.referral.id}
+
 
 RULES = [
     Rule("GET", "/caseload", LINK_WORKERS),
-    Rule("GET", "/referrals/{referral_id}", LINK_WORKERS, lambda p: {"referral_id": p.referral.id}),
+    Rule("GET", "/caseload/overview", VAR),
+    Rule("GET", "/referrals/new", LINK_WORKERS),
     Rule(
-        "GET", "/referrals/{referral_id}/prescription", LINK_WORKERS, lambda p: {"referral_id": p.referral.id}
+        "POST",
+        "/referrals/new",
+        LINK_WORKERS,
+        body={"patient_id": "new", "first_name": "Test", "received_on": "2026-11-01"},
+    ),
+    Rule("GET", "/referrals/{referral_id}", LINK_WORKERS, _referral),
+    Rule(
+        "POST",
+        "/referrals/{referral_id}/steps",
+        LINK_WORKERS,
+        _referral,
+        body={"step": "first_contact", "occurred_on": "2026-11-25"},
     ),
     Rule(
-        "GET", "/referrals/{referral_id}/sessions.ics", LINK_WORKERS, lambda p: {"referral_id": p.referral.id}
+        "POST",
+        "/referrals/{referral_id}/extend",
+        LINK_WORKERS,
+        _referral,
+        body={"review_due_on": "2027-07-01", "extension_reason": "More time"},
+    ),
+    Rule("GET", "/referrals/{referral_id}/prescription", LINK_WORKERS, _referral),
+    Rule("GET", "/referrals/{referral_id}/sessions.ics", LINK_WORKERS, _referral),
+    Rule("GET", "/referrals/{referral_id}/outcomes", LINK_WORKERS, _referral),
+    Rule("GET", "/referrals/{referral_id}/outcomes/new", LINK_WORKERS, _referral),
+    Rule(
+        "POST",
+        "/referrals/{referral_id}/outcomes",
+        LINK_WORKERS,
+        _referral,
+        body={
+            "timepoint": "baseline",
+            "life_satisfaction": "5",
+            "worthwhile": "5",
+            "happiness": "5",
+            "anxiety": "5",
+        },
     ),
     Rule(
         "POST",
@@ -17,4 +57,19 @@ RULES = [
         LINK_WORKERS,
         lambda p: {"referral_id": p.referral.id, "booking_id": p.booking.id},
     ),
+    Rule(
+        "GET",
+        "/coordinator/sessions/{session_id}/register",
+        COORDINATOR_A,
+        lambda p: {"session_id": p.session_a.id},
+    ),
+    Rule(
+        "POST",
+        "/coordinator/sessions/{session_id}/register",
+        COORDINATOR_A,
+        lambda p: {"session_id": p.session_a.id},
+        body={},
+    ),
+    Rule("GET", "/manage/outcome-areas", VAR),
+    Rule("POST", "/manage/outcome-areas", VAR, body={"area-0": "Confidence"}),
 ]

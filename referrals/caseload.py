@@ -1,0 +1,138 @@
+"""A link worker's caseload: each person with the next thing due, the week ahead, and who to
+call. VAR sees the size of every caseload."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import sqlalchemy as sa
+from sqlmodel import Session
+
+from directory.models import Activity, ActivitySession
+from flourish import clock
+from flourish.audit import Actor
+from flourish.auth.models import User
+from flourish.auth.roles import Role
+from referrals.models import Booking, Patient, Referral
+from referrals.pathway import Pathway, load_pathway
+
+
+@dataclass
+class CaseloadRow:
+    patient: Patient
+    referral: Referral
+    pathway: Pathway
+    next_step: str | None
+    due_on: date | None
+    call_reason: str | None
+
+    @property
+    def days_overdue(self) -> int | None:
+        if self.due_on is None:
+            return None
+        return (clock.today() - self.due_on).days
+
+
+def open_referrals(db: Session, actor: Actor, *, team: bool = False) -> list[tuple[Referral, Patient]]:
+    query = (
+        sa.select(Referral, Patient)
+        .join(Patient, Patient.id == Referral.patient_id)
+        .where(Referral.closed_at.is_(None), Patient.erased_at.is_(None))
+        .order_by(Referral.received_on)
+    )
+    if actor.role == Role.LINK_WORKER:
+        if team and actor.team:
+            query = query.where(Patient.cmht_team == actor.team)
+        else:
+            query = query.where(
+                sa.or_(Referral.link_worker_id == actor.user_id, Patient.link_worker_id == actor.user_id)
+            )
+    return [(r, p) for r, p in db.execute(query).all()]
+
+
+def caseload_rows(db: Session, actor: Actor, *, team: bool = False) -> list[CaseloadRow]:
+    today = clock.today()
+    rows = []
+    for referral, patient in open_referrals(db, actor, team=team):
+        pathway = load_pathway(db, referral)
+        due = pathway.next_due()
+        rows.append(
+            CaseloadRow(
+                patient,
+                referral,
+                pathway,
+                due[0] if due else None,
+                due[1] if due else None,
+                pathway.needs_a_call(today),
+            )
+        )
+    rows.sort(key=lambda r: (r.due_on is None, r.due_on or today))
+    return rows
+
+
+def week_of(today: date) -> tuple[date, date]:
+    start = today - timedelta(days=today.weekday())
+    return start, start + timedelta(days=6)
+
+
+def this_week(db: Session, rows: list[CaseloadRow]) -> list[tuple[date, str, CaseloadRow]]:
+    """Reviews due and first sessions happening this week (Monday to Sunday)."""
+    start, end = week_of(clock.today())
+    items = []
+    for row in rows:
+        if (
+            row.next_step in ("Ten-week review", "Six-month discharge review")
+            and row.due_on
+            and start <= row.due_on <= end
+        ):
+            items.append((row.due_on, row.next_step, row))
+    first_sessions = db.execute(
+        sa.select(Booking, ActivitySession, Activity)
+        .join(ActivitySession, ActivitySession.id == Booking.session_id)
+        .join(Activity, Activity.id == ActivitySession.activity_id)
+        .where(
+            Booking.referral_id.in_([r.referral.id for r in rows if not r.pathway.took_up] or [-1]),
+            Booking.status == "booked",
+            ActivitySession.date.between(start, end),
+        )
+    ).all()
+    by_referral = {r.referral.id: r for r in rows}
+    for booking, session, activity in first_sessions:
+        items.append(
+            (
+                session.date,
+                f"First session: {activity.title} at {session.start_time:%H:%M}",
+                by_referral[booking.referral_id],
+            )
+        )
+    return sorted(items, key=lambda item: item[0])
+
+
+@dataclass
+class CaseloadSize:
+    user: User
+    open_referrals: int
+    overdue: int
+    to_call: int
+
+
+def caseload_sizes(db: Session) -> list[CaseloadSize]:
+    sizes = []
+    workers = db.scalars(
+        sa.select(User)
+        .where(User.role == Role.LINK_WORKER, User.is_active.is_(True))
+        .order_by(User.full_name)
+    )
+    for user in workers:
+        actor = Actor(user.id, user.email, user.role, user.organisation_id, user.team)
+        rows = caseload_rows(db, actor)
+        sizes.append(
+            CaseloadSize(
+                user=user,
+                open_referrals=len(rows),
+                overdue=sum(1 for r in rows if r.days_overdue is not None and r.days_overdue > 0),
+                to_call=sum(1 for r in rows if r.call_reason),
+            )
+        )
+    return sizes

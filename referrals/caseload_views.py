@@ -1,0 +1,48 @@
+"""The caseload: each person with what is due next, the week ahead, and who needs a call."""
+
+from __future__ import annotations
+
+from litestar import Controller, Request, get
+from litestar.response import Template
+
+from flourish import clock
+from flourish.auth.guards import link_workers, var_managers
+from flourish.notifications import unread
+from flourish.web import DbSession, actor_of, render
+from referrals.caseload import caseload_rows, caseload_sizes, this_week, week_of
+
+
+class CaseloadController(Controller):
+    path = "/caseload"
+    guards = [link_workers]
+    include_in_schema = False
+
+    @get("/", sync_to_thread=True)
+    def caseload(self, request: Request, db: DbSession) -> Template:
+        actor = actor_of(request)
+        team = request.query_params.get("scope") == "team" and bool(actor.team)
+        rows = caseload_rows(db, actor, team=team)
+        return render(
+            request,
+            "referrals/caseload.html",
+            {
+                "rows": rows,
+                "week": this_week(db, rows),
+                "week_start": week_of(clock.today())[0],
+                "to_call": [r for r in rows if r.call_reason],
+                "notifications": unread(db, actor.user_id) if actor.user_id else [],
+                "team": team,
+                "team_name": actor.team,
+                "today": clock.today(),
+            },
+        )
+
+
+class CaseloadOverviewController(Controller):
+    path = "/caseload/overview"
+    guards = [var_managers]
+    include_in_schema = False
+
+    @get("/", sync_to_thread=True)
+    def overview(self, request: Request, db: DbSession) -> Template:
+        return render(request, "referrals/overview.html", {"sizes": caseload_sizes(db)})

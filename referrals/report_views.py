@@ -1,0 +1,182 @@
+"""Report pages and downloads: the service's figures for VAR managers and commissioners (counts
+only, small numbers suppressed), the gaps in the directory for VAR, and VAR's record-level
+exports, each of which is written to the audit log."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+from litestar import Controller, Request, Response, get
+from litestar.params import FromPath, QueryParameter
+from litestar.response import Template
+from sqlmodel import Session
+
+from flourish import audit, clock
+from flourish.auth.guards import reporting, var_managers
+from flourish.auth.roles import Role
+from flourish.errors import InvalidInput, NotFound
+from flourish.site import get_setting
+from flourish.web import DbSession, actor_of, render, url_with
+from referrals import exports, reports
+from referrals.reports import ReportQuery
+
+From = Annotated[str | None, QueryParameter(query="from", max_length=40)]
+To = Annotated[str | None, QueryParameter(query="to", max_length=40)]
+By = Annotated[str | None, QueryParameter(query="by", max_length=40)]
+
+
+def _query(date_from: str | None, date_to: str | None, by: str | None) -> ReportQuery:
+    return reports.read_query(date_from, date_to, by, clock.today())
+
+
+def _areas(db: Session) -> list[dict[str, str]]:
+    return [a for a in get_setting(db, "outcome_areas", []) or [] if isinstance(a, dict)]
+
+
+def _download(body: str | bytes, filename: str, media_type: str) -> Response:
+    return Response(
+        content=body,
+        media_type=media_type,
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+def _range_name(query: ReportQuery) -> str:
+    return f"{query.start.isoformat()}-to-{query.end.isoformat()}"
+
+
+def report_context(db: Session, request: Request, query: ReportQuery) -> dict[str, Any]:
+    facts = reports.load_facts(db, query.start, query.end)
+    tables = reports.report_tables(facts, query.by, clock.today(), _areas(db))
+    role = actor_of(request).role
+    return {
+        "query": query,
+        "values": query.params(),
+        "errors": {},
+        "tables": tables,
+        "breakdowns": reports.BREAKDOWNS,
+        "demonstration": sum(f.demonstration for f in facts),
+        "can_export": role in (Role.VAR_MANAGER, Role.ADMIN),
+        "csv_url": lambda key: url_with(f"/reports/csv/{key}", **query.params()),
+        "export_url": lambda path: url_with(path, **{k: v for k, v in query.params().items() if k != "by"}),
+    }
+
+
+class ReportController(Controller):
+    path = "/reports"
+    guards = [reporting]
+    include_in_schema = False
+
+    @get("/", sync_to_thread=True)
+    def index(
+        self, request: Request, db: DbSession, date_from: From = None, date_to: To = None, by: By = None
+    ) -> Template:
+        try:
+            query = _query(date_from, date_to, by)
+        except InvalidInput as exc:
+            values = {"from": date_from or "", "to": date_to or "", "by": by or ""}
+            context = {
+                "values": values,
+                "errors": exc.errors,
+                "breakdowns": reports.BREAKDOWNS,
+                "tables": None,
+            }
+            return render(request, "reports/index.html", context, status_code=400)
+        return render(request, "reports/index.html", report_context(db, request, query))
+
+    @get("/csv/{table:str}", sync_to_thread=True)
+    def table_csv(
+        self,
+        request: Request,
+        db: DbSession,
+        table: FromPath[str],
+        date_from: From = None,
+        date_to: To = None,
+        by: By = None,
+    ) -> Response:
+        query = _query(date_from, date_to, by)
+        facts = reports.load_facts(db, query.start, query.end)
+        tables = reports.report_tables(facts, query.by, clock.today(), _areas(db))
+        if table not in tables:
+            raise NotFound("There is no table of that name in the reports.")
+        body = exports.to_csv(tables[table].csv_rows())
+        return _download(
+            body, f"flourish-{table}-by-{query.by}-{_range_name(query)}.csv", "text/csv; charset=utf-8"
+        )
+
+
+class ReportExportController(Controller):
+    """What only VAR sees: gaps in the directory, and record-level exports."""
+
+    path = "/reports"
+    guards = [var_managers]
+    include_in_schema = False
+
+    @get("/gaps", sync_to_thread=True)
+    def gaps(self, request: Request, db: DbSession, date_from: From = None, date_to: To = None) -> Template:
+        try:
+            query = _query(date_from, date_to, None)
+        except InvalidInput as exc:
+            values = {"from": date_from or "", "to": date_to or ""}
+            return render(
+                request,
+                "reports/gaps.html",
+                {"values": values, "errors": exc.errors, "table": None},
+                status_code=400,
+            )
+        table = gap_table(db, query)
+        values = {"from": query.start.isoformat(), "to": query.end.isoformat()}
+        csv_url = url_with("/reports/gaps.csv", **values)
+        return render(
+            request, "reports/gaps.html", {"values": values, "errors": {}, "table": table, "csv_url": csv_url}
+        )
+
+    @get("/gaps.csv", sync_to_thread=True)
+    def gaps_csv(
+        self, request: Request, db: DbSession, date_from: From = None, date_to: To = None
+    ) -> Response:
+        query = _query(date_from, date_to, None)
+        body = exports.to_csv(gap_table(db, query).csv_rows())
+        return _download(body, f"flourish-gaps-{_range_name(query)}.csv", "text/csv; charset=utf-8")
+
+    @get("/exports/research.csv", sync_to_thread=True)
+    def research(
+        self, request: Request, db: DbSession, date_from: From = None, date_to: To = None
+    ) -> Response:
+        query = _query(date_from, date_to, None)
+        facts = reports.load_facts(db, query.start, query.end)
+        body, count = exports.research_extract(db, facts, request.app.state.settings.secret_key)
+        _record_export(db, request, "export.research_extract", query, count)
+        return _download(
+            body, f"flourish-research-extract-{_range_name(query)}.csv", "text/csv; charset=utf-8"
+        )
+
+    @get("/exports/prsb.json", sync_to_thread=True)
+    def prsb(self, request: Request, db: DbSession, date_from: From = None, date_to: To = None) -> Response:
+        query = _query(date_from, date_to, None)
+        facts = reports.load_facts(db, query.start, query.end)
+        documents = exports.prsb_export(db, facts, _areas(db), clock.now())
+        _record_export(db, request, "export.prsb", query, len(documents))
+        body = json.dumps(documents, ensure_ascii=False, indent=2)
+        return _download(body, f"flourish-prsb-{_range_name(query)}.json", "application/json")
+
+
+def gap_table(db: Session, query: ReportQuery) -> reports.Table:
+    facts = reports.load_facts(db, query.start, query.end)
+    people = exports.load_people(db, {f.patient_id for f in facts})
+    return reports.gaps_table(reports.gaps(facts, {pid: p.area for pid, p in people.items()}))
+
+
+def _record_export(db: Session, request: Request, action: str, query: ReportQuery, rows: int) -> None:
+    """Who took which records out, written before the file is sent: no entry, no file."""
+    audit.record(
+        db,
+        actor_of(request),
+        action,
+        "report",
+        None,
+        after={"from": query.start, "to": query.end, "rows": rows},
+        detail=f"{rows} referrals received {query.start:%d/%m/%Y} to {query.end:%d/%m/%Y}",
+    )
+    db.commit()
