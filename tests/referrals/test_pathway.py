@@ -1,6 +1,6 @@
 """The six-month pathway: steps in order, truthful dates, history kept, due dates derived."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -121,7 +121,4 @@ def test_the_referral_page_shows_the_pathway_and_keeps_a_refused_step_in_the_for
     assert response.status_code == 400
     assert "Record first contact before the ten-week review" in response.text
     assert "Going well at the garden" in response.text
-    assert (
-        date(2026, 11, 25).strftime("%d %B %Y").lstrip("0") in response.text
-        or "Referral received" in response.text
-    )
+    assert "Referral received" in response.text and "Ten-week review" in response.text
