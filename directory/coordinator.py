@@ -13,6 +13,7 @@ from sqlmodel import Session
 
 from directory import queries, services
 from directory.categories import CATEGORIES, DAY_LABELS, DAYS
+from directory.ics import organisation_feed_token
 from directory.models import Activity, ActivitySession, Organisation, Schedule, Venue
 from directory.schemas import (
     BOOKING,
@@ -88,10 +89,17 @@ def _form_options(db: Session, organisation_id: str) -> dict[str, Any]:
         "led_by": LED_BY,
         "genders": GENDERS,
         "booking_options": BOOKING,
+        # Venues are shared places (a park, a community centre): any may be chosen, own ones first.
+        # Offering only the organisation's own would silently drop a shared venue on the next save.
         "venues": [
-            (v.id, f"{v.name} ({v.postcode})") for v in queries.organisation_venues(db, organisation_id)
+            (v.id, f"{v.name} ({v.postcode})")
+            for v in sorted(queries.all_venues(db), key=lambda v: v.organisation_id != organisation_id)
         ],
     }
+
+
+# A page-level problem (a stale edit, a conflict) goes to templates as `problem`: base.html takes
+# `message` for the flash, which would hide it.
 
 
 def _raw(data: dict[str, Any]) -> dict[str, Any]:
@@ -127,6 +135,8 @@ class CoordinatorController(Controller):
                 "reports": services.open_reports(db, organisation.id),
                 "venues": queries.organisation_venues(db, organisation.id),
                 "now": clock.now(),
+                "calendar_path": f"/calendar/organisations/{organisation.id}/"
+                f"{organisation_feed_token(request.app.state.settings.secret_key, organisation.id)}.ics",
             },
         )
 
@@ -153,7 +163,7 @@ class CoordinatorController(Controller):
         return render(
             request,
             "coordinator/organisation_form.html",
-            {"organisation": organisation, "values": values, "errors": {}, "message": None},
+            {"organisation": organisation, "values": values, "errors": {}, "problem": None},
         )
 
     @post("/organisations/{organisation_id:str}/edit", sync_to_thread=True)
@@ -169,7 +179,7 @@ class CoordinatorController(Controller):
                 "organisation": organisation,
                 "values": _raw(data),
                 "errors": getattr(exc, "errors", {}),
-                "message": exc.message,
+                "problem": exc.message,
             }
             return render(request, "coordinator/organisation_form.html", context, status_code=exc.status_code)
         return redirect(
@@ -254,7 +264,7 @@ class CoordinatorController(Controller):
             "activity": activity,
             "values": values,
             "errors": errors,
-            "message": message,
+            "problem": message,
             "current": current,
             "day_labels": DAY_LABELS,
             "day_options": DAY_OPTIONS,
@@ -341,7 +351,7 @@ class CoordinatorController(Controller):
                 "activity": activity,
                 "values": values,
                 "errors": {},
-                "message": None,
+                "problem": None,
                 "day_options": DAY_OPTIONS,
                 "day_labels": DAY_LABELS,
                 "affected": [],
@@ -369,7 +379,7 @@ class CoordinatorController(Controller):
             return render(
                 request,
                 "coordinator/schedule_form.html",
-                context | {"errors": getattr(exc, "errors", {}), "message": exc.message},
+                context | {"errors": getattr(exc, "errors", {}), "problem": exc.message},
                 status_code=exc.status_code,
             )
         if affected:
@@ -378,7 +388,7 @@ class CoordinatorController(Controller):
                 request,
                 "coordinator/schedule_form.html",
                 context
-                | {"errors": {}, "message": None, "affected": affected, "people": people, "saved": True},
+                | {"errors": {}, "problem": None, "affected": affected, "people": people, "saved": True},
             )
         return redirect(
             request,
@@ -409,7 +419,7 @@ class CoordinatorController(Controller):
             "s": session,
             "a": activity,
             "errors": errors,
-            "message": message,
+            "problem": message,
             "values": values or {"capacity": session.capacity, "version": session.version},
             "people": _people_booked(db, [session.id]),
             "today": clock.today(),
@@ -499,7 +509,7 @@ class CoordinatorController(Controller):
         return render(
             request,
             "coordinator/venue_form.html",
-            {"organisation": organisation, "venue": None, "values": {}, "errors": {}, "message": None},
+            {"organisation": organisation, "venue": None, "values": {}, "errors": {}, "problem": None},
         )
 
     @post("/organisations/{organisation_id:str}/venues", sync_to_thread=True)
@@ -519,7 +529,7 @@ class CoordinatorController(Controller):
                     "venue": None,
                     "values": _raw(data),
                     "errors": exc.errors,
-                    "message": exc.message,
+                    "problem": exc.message,
                 },
                 status_code=400,
             )
@@ -539,7 +549,7 @@ class CoordinatorController(Controller):
         return render(
             request,
             "coordinator/venue_form.html",
-            {"organisation": organisation, "venue": venue, "values": values, "errors": {}, "message": None},
+            {"organisation": organisation, "venue": venue, "values": values, "errors": {}, "problem": None},
         )
 
     @post("/venues/{venue_id:str}/edit", sync_to_thread=True)
@@ -557,7 +567,7 @@ class CoordinatorController(Controller):
                 "venue": venue,
                 "values": _raw(data),
                 "errors": getattr(exc, "errors", {}),
-                "message": exc.message,
+                "problem": exc.message,
             }
             return render(request, "coordinator/venue_form.html", context, status_code=exc.status_code)
         return redirect(request, f"/coordinator/organisations/{organisation.id}", message="Venue saved.")

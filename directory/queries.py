@@ -12,6 +12,9 @@ from directory.models import Activity, ActivityCategory, ActivitySession, Organi
 from directory.records import STALE_AFTER
 from flourish import clock
 
+#: How far ahead calendar feeds look.
+FEED_HORIZON = timedelta(weeks=8)
+
 
 @dataclass
 class ActivityDetail:

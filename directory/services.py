@@ -548,3 +548,11 @@ def open_reports(db: Session, organisation_id: str | None = None) -> list[tuple[
     if organisation_id:
         query = query.where(Activity.organisation_id == organisation_id)
     return [(r, a) for r, a in db.execute(query).all()]
+
+
+def managed_session(db: Session, actor: Actor, session_id: int) -> tuple[ActivitySession, Activity]:
+    """A session and its activity, for someone who may manage the activity's organisation."""
+    session = get_or_404(db, ActivitySession, session_id, "session")
+    activity = get_or_404(db, Activity, session.activity_id, "activity")
+    ensure_can_manage(actor, activity.organisation_id)
+    return session, activity

@@ -19,7 +19,7 @@ from flourish.forms import first
 from flourish.web import DbSession, FormBody, actor_of, redirect, render
 from referrals import services
 from referrals.booking import cancel_booking
-from referrals.calendar import CalendarItem, calendar_file
+from directory.ics import CalendarItem, calendar_file
 from referrals.models import Booking, Patient, Referral
 from referrals.nhs_number import format_nhs_number
 from referrals.pathway import (

@@ -28,6 +28,7 @@ import_all_models()
 
 #: Tests run at a fixed moment: Wednesday 25 November 2026, 10:00 in Rotherham.
 FIXED_NOW = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
+TEST_SECRET_KEY = "test-secret-key-" + "x" * 32
 PG_SKIP_REASON = "TEST_DATABASE_URL is not set, so the PostgreSQL run is skipped (CI sets it)"
 
 
@@ -100,7 +101,7 @@ def database(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Pa
 
 @pytest.fixture
 def settings(database: Database) -> Settings:
-    return Settings(database_url=database.url, secret_key="test-secret-key-" + "x" * 32)
+    return Settings(database_url=database.url, secret_key=TEST_SECRET_KEY)
 
 
 @pytest.fixture

@@ -43,3 +43,12 @@ def calendar_file(name: str, items: Iterable[CalendarItem]) -> bytes:
         calendar.add_component(event)
     calendar.add_missing_timezones()
     return calendar.to_ical()
+
+
+def organisation_feed_token(secret: str, organisation_id: str) -> str:
+    """The private part of an organisation's subscribable calendar address. Calendar apps cannot
+    sign in, so the address itself is the key; it changes only if the secret key changes."""
+    import hashlib
+    import hmac
+
+    return hmac.new(secret.encode(), f"calendar:{organisation_id}".encode(), hashlib.sha256).hexdigest()[:32]
