@@ -21,9 +21,9 @@ from flourish.web import DbSession, actor_of, render, url_with
 from referrals import exports, reports
 from referrals.reports import ReportQuery
 
-From = Annotated[str | None, QueryParameter(query="from", max_length=40)]
-To = Annotated[str | None, QueryParameter(query="to", max_length=40)]
-By = Annotated[str | None, QueryParameter(query="by", max_length=40)]
+From = Annotated[str | None, QueryParameter(name="from", max_length=40)]
+To = Annotated[str | None, QueryParameter(name="to", max_length=40)]
+By = Annotated[str | None, QueryParameter(name="by", max_length=40)]
 
 
 def _query(date_from: str | None, date_to: str | None, by: str | None) -> ReportQuery:

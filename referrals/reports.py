@@ -699,7 +699,7 @@ def ons4_table(facts: Sequence[ReferralFacts]) -> Table:
     for item, change in ons4_change(facts).items():
         counts = {"n": change.n}
         stats = {"baseline": change.baseline, "follow_up": change.follow_up, "change": change.change}
-        protected, _ = protect_breakdown(
+        _, protected = protect_breakdown(
             [],
             (ONS4_LABELS[item], counts, stats),
             Spec(counts=("n",), stats=(Stat("baseline", "n"), Stat("follow_up", "n"), Stat("change", "n"))),

@@ -14,7 +14,8 @@ The rules:
   recoverable when the shown numbers and the relations fix its value exactly: because it is
   the only unknown in a relation, because the unknowns of a relation are pinned
   by what a reader knows of them (a "<5" is 0 to 4, a "*" is 5 or more), or because several
-  relations together determine it. Until none is recoverable, one more count is hidden in a
+  relations together determine it (checked by rank, and by linear programming over the ranges
+  a reader knows). Until none is recoverable, one more count is hidden in a
   relation of the exposed one: the smallest shown part, or the total when no part is shown.
   Those extra cells are shown as "*".
 * Rates, means and medians are shown only when every count they are built from is shown and
@@ -29,6 +30,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from math import inf
+from typing import Any
 
 import numpy as np
 
@@ -67,12 +69,15 @@ def protect(
     unknown to a reader without being suppressed; a small one is still protected."""
     marks = {i: PRIMARY for i, v in enumerate(values) if v < threshold}
     for _ in range(len(values) + 1):
-        exposed = _first_exposed(values, relations, marks, undisplayed, threshold)
-        if exposed is None:
-            return marks
-        choice = _complement_for(exposed, values, relations, marks, undisplayed)
+        lone = _lone(values, relations, marks, undisplayed)
+        if lone is not None:
+            marks[lone] = COMPLEMENT
+            continue
+        exposed = _exposed(values, relations, marks, undisplayed, threshold)
+        choices = (_complement_for(m, values, relations, marks, undisplayed) for m in exposed)
+        choice = next((c for c in choices if c is not None), None)
         if choice is None:
-            # Every member of every relation around it is already hidden: nothing more to do.
+            # Nothing is exposed, or every number that could give it away is hidden already.
             return marks
         marks[choice] = COMPLEMENT
     return marks
@@ -91,18 +96,42 @@ def recoverable(
     unknown = set(marks) | set(undisplayed)
     found = set(_determined(relations, unknown))
     found |= set(_pinned(values, relations, marks, undisplayed, threshold))
+    found |= set(_bounded(values, relations, marks, undisplayed, threshold, first_only=False))
     return sorted(i for i in found if i in marks)
 
 
-def _first_exposed(
+def _exposed(
     values: Sequence[int],
     relations: Sequence[Relation],
     marks: dict[int, str],
     undisplayed: frozenset[int],
     threshold: int,
+) -> list[int]:
+    unknown = set(marks) | set(undisplayed)
+    quick = set(_determined(relations, unknown)) | set(
+        _pinned(values, relations, marks, undisplayed, threshold)
+    )
+    quick &= set(marks)
+    if quick:
+        return sorted(quick)
+    # The slower, complete check only once the quick ones find nothing.
+    pinned = _bounded(values, relations, marks, undisplayed, threshold)
+    return [] if pinned is None else [pinned]
+
+
+def _lone(
+    values: Sequence[int], relations: Sequence[Relation], marks: dict[int, str], undisplayed: frozenset[int]
 ) -> int | None:
-    exposed = recoverable(values, relations, marks, undisplayed=undisplayed, threshold=threshold)
-    return exposed[0] if exposed else None
+    """The usual case first: a relation where one hidden number is the only unknown, so that
+    subtraction gives it away. The number to hide with it: its smallest shown part, or the
+    total when every part is hidden."""
+    unknown = set(marks) | set(undisplayed)
+    for relation in relations:
+        hidden = [m for m in relation.members if m in unknown]
+        if len(hidden) == 1 and hidden[0] in marks:
+            parts = [p for p in relation.parts if p not in unknown]
+            return min(parts, key=lambda p: (values[p], p)) if parts else relation.total
+    return None
 
 
 def _complement_for(
@@ -116,13 +145,16 @@ def _complement_for(
     around = [r for r in relations if member in r.members]
     # A relation where it is the only unknown first: that is the one giving it away.
     around.sort(key=lambda r: sum(m in unknown for m in r.members))
-    for relation in around:
+    # Then, when everything around it is hidden already, the rest of its group: the shown
+    # numbers there are what fix it.
+    group = next((g for g in _components(relations, unknown) if any(member in r.members for r in g)), [])
+    candidates = [*around, *(r for r in group if r not in around)]
+    # A part before any total: totals are what readers use most.
+    for relation in candidates:
         parts = [p for p in relation.parts if p not in unknown]
         if parts:
             return min(parts, key=lambda p: (values[p], p))
-        if relation.total not in unknown:
-            return relation.total
-    return None
+    return next((r.total for r in candidates if r.total not in unknown), None)
 
 
 def _components(relations: Sequence[Relation], unknown: set[int]) -> list[list[Relation]]:
@@ -210,6 +242,88 @@ def _pinned(
             if max(low, own_low) == min(high, own_high):
                 found.append(m)
     return found
+
+
+def _bounded(
+    values: Sequence[int],
+    relations: Sequence[Relation],
+    marks: dict[int, str],
+    undisplayed: frozenset[int],
+    threshold: int,
+    *,
+    first_only: bool = True,
+) -> Any:
+    """ "<5" members pinned by all the relations and ranges together (each relation alone is
+    checked by `_pinned`): by linear programming over the relations of its group, can it take
+    a value other than its own? If not, a reader can work it out."""
+    unknown = set(marks) | set(undisplayed)
+    found: list[int] = []
+    for group in _components(relations, unknown):
+        if len(group) < 2:
+            continue  # one relation alone is exactly what `_pinned` checks
+        for m in _Group(values, group, unknown, marks, threshold).pinned():
+            if first_only:
+                return m
+            found.append(m)
+    return None if first_only else found
+
+
+class _Group:
+    """The linear programme of one group of relations: the unknowns, their ranges, and the
+    equalities that the shown numbers leave."""
+
+    def __init__(
+        self,
+        values: Sequence[int],
+        group: Sequence[Relation],
+        unknown: set[int],
+        marks: dict[int, str],
+        threshold: int,
+    ) -> None:
+        self.members = sorted({m for r in group for m in r.members if m in unknown})
+        self.marks = marks
+        self.column = {m: j for j, m in enumerate(self.members)}
+        self.matrix = np.zeros((len(group), len(self.members)))
+        self.constants = np.zeros(len(group))
+        for i, relation in enumerate(group):
+            for m in relation.members:
+                if m in self.column:
+                    self.matrix[i, self.column[m]] += relation.sign(m)
+                else:
+                    self.constants[i] -= relation.sign(m) * values[m]
+        self.bounds = []
+        for m in self.members:
+            low, high = _bounds(m, marks, threshold)
+            self.bounds.append((low, None if high == inf else high))
+        self.true = [values[m] for m in self.members]
+
+    def moved(self, targets: list[int], direction: int) -> set[int]:
+        """Push the targets together one way: those that leave their true value can take
+        another, so they are not pinned."""
+        from scipy.optimize import linprog
+
+        objective = np.zeros(len(self.members))
+        for m in targets:
+            objective[self.column[m]] = -direction
+        result = linprog(objective, A_eq=self.matrix, b_eq=self.constants, bounds=self.bounds, method="highs")
+        if result.status == 3:  # unbounded: the targets can grow without end
+            return set(targets)
+        if result.status != 0:
+            return set()
+        return {
+            m for m in targets if direction * (result.x[self.column[m]] - self.true[self.column[m]]) > 0.5
+        }
+
+    def pinned(self) -> list[int]:
+        unproven = [m for m in self.members if self.marks.get(m) == PRIMARY]
+        # Most move when pushed together, so few programmes are solved one member at a time.
+        for direction in (1, -1):
+            while unproven:
+                free = self.moved(unproven, direction)
+                if not free:
+                    break
+                unproven = [m for m in unproven if m not in free]
+        return [m for m in unproven if not self.moved([m], 1) and not self.moved([m], -1)]
 
 
 # ---- shapes of table ---------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Template
 from sqlmodel import Session
 
+from directory.ics import CalendarItem, calendar_file
 from directory.models import Organisation, Venue
 from directory.queries import activity_detail
 from flourish import clock
@@ -19,7 +20,6 @@ from flourish.forms import first
 from flourish.web import DbSession, FormBody, actor_of, redirect, render
 from referrals import services
 from referrals.booking import cancel_booking
-from directory.ics import CalendarItem, calendar_file
 from referrals.models import Booking, Patient, Referral
 from referrals.nhs_number import format_nhs_number
 from referrals.pathway import (

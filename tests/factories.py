@@ -7,9 +7,8 @@ from datetime import date, time
 from functools import lru_cache
 from typing import Any
 
-from sqlmodel import Session
-
 import sqlalchemy as sa
+from sqlmodel import Session
 
 from directory.models import (
     Activity,
@@ -344,3 +343,49 @@ def make_drawdown(
         **(figures | evidence),
     )
     return services.save_drawdown(db, actor_for(by), allocation.id, data, submit=submit)
+
+
+# ---- pathway and outcomes (reports) ----------------------------------------------------------
+
+
+def make_pathway_event(db: Session, referral: Any, step: str, on: date, **overrides: Any) -> Any:
+    """A pathway step recorded directly (the checks in referrals.pathway have their own tests)."""
+    from referrals.models import PathwayEvent
+
+    values = {
+        "referral_id": referral.id,
+        "step": step,
+        "occurred_on": on,
+        "recorded_at": clock.now(),
+    }
+    event = PathwayEvent(**(values | overrides))
+    db.add(event)
+    db.commit()
+    return event
+
+
+def make_outcome(
+    db: Session, referral: Any, timepoint: str, *, on: date | None = None, **overrides: Any
+) -> Any:
+    """Well-being answers at one timepoint; pass `mhc_answers` to have them scored as the form does."""
+    from referrals.models import OutcomeRecord
+    from referrals.outcomes import score_mhc
+
+    values: dict[str, Any] = {
+        "referral_id": referral.id,
+        "patient_id": referral.patient_id,
+        "timepoint": timepoint,
+        "recorded_on": on or referral.received_on,
+        "recorded_at": clock.now(),
+    }
+    values |= overrides
+    if values.get("mhc_answers"):
+        score = score_mhc(values["mhc_answers"])
+        values.setdefault("mhc_emotional", score.emotional)
+        values.setdefault("mhc_social", score.social)
+        values.setdefault("mhc_psychological", score.psychological)
+        values.setdefault("mhc_category", score.category)
+    record = OutcomeRecord(**values)
+    db.add(record)
+    db.commit()
+    return record

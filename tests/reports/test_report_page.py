@@ -1,0 +1,117 @@
+"""The reports page and its CSV downloads, as VAR managers and commissioners use them."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+
+import pytest
+
+
+def test_it_shows_each_measure_with_a_chart_and_a_table_of_the_same_numbers(client, personas, history):
+    client.sign_in_as(personas.var_manager)
+    page = client.get(f"/reports?{history.params}&by=provider")
+    assert page.status_code == 200
+    html = page.text
+    # Twelve referrals in the history and the persona's own, received today.
+    assert 'data-figure="referrals">13<' in html
+    # 9 of 13 took up, but then 4 did not: too few to show, so the 9 and the rate are hidden.
+    assert 'data-figure="take-up">*<' in html
+    assert 'data-figure="median-days">14<' in html
+    for table in (
+        "take_up",
+        "retention",
+        "discharge",
+        "mhc",
+        "mhc_movement",
+        "ons4",
+        "ons4_overall",
+        "service",
+    ):
+        assert f'id="table-{table}"' in html
+    # Drawn by the server, with nothing the page's security policy would block.
+    assert html.count("<svg") >= 6
+    assert not re.search(r"<script(?![^>]*\bsrc=)", html) and " style=" not in html
+    assert "/reports/exports/research.csv" in html
+
+
+def test_small_groups_are_hidden_on_the_page_and_cannot_be_worked_out_from_the_total(
+    client, personas, history
+):
+    client.sign_in_as(personas.var_manager)
+    response = client.get(f"/reports/csv/take_up?{history.params}&by=provider")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/csv")
+    assert "attachment" in response.headers["content-disposition"]
+    rows = list(csv.reader(io.StringIO(response.text)))
+    header, body = rows[0], {row[0]: row for row in rows[1:]}
+    assert header[:4] == ["Provider", "Referrals received", "Took up an activity", "Take-up rate"]
+    # Dearne Walkers: 4 referrals, 1 took up. Rother Valley Growers: 9 referrals, 8 took up.
+    assert body["Dearne Walkers"][1:4] == ["<5", "<5", "*"]
+    growers = body["Rother Valley Growers"]
+    assert growers[1] == "*" or body["All referrals"][1] == "*", "13 - 9 would give the walkers' 4 away"
+    assert "4" not in body["Dearne Walkers"]
+
+
+def test_it_breaks_down_by_month_and_by_team(client, personas, history):
+    client.sign_in_as(personas.commissioner)
+    by_month = client.get(f"/reports/csv/discharge?{history.params}&by=month")
+    months = [row[0] for row in csv.reader(io.StringIO(by_month.text))][1:]
+    assert months[0] == "February 2026" and months[-1] == "All referrals"
+    by_team = client.get(f"/reports/csv/take_up?{history.params}&by=team")
+    assert "Rotherham North CMHT" in by_team.text
+
+
+def test_the_movement_table_downloads_with_its_margins(client, personas, history):
+    client.sign_in_as(personas.commissioner)
+    response = client.get(f"/reports/csv/mhc_movement?{history.params}")
+    rows = list(csv.reader(io.StringIO(response.text)))
+    assert rows[0][0] == "Category at the start" and rows[-1][0] == "Total"
+    # Six people answered at both times: every cell of so small a table is hidden.
+    assert {cell for row in rows[1:] for cell in row[1:]} <= {"<5", "*", "6"}
+
+
+def test_commissioners_see_the_figures_but_no_record_level_downloads(client, personas, history):
+    client.sign_in_as(personas.commissioner)
+    page = client.get(f"/reports?{history.params}")
+    assert page.status_code == 200
+    assert "/reports/exports/" not in page.text and "/reports/gaps" not in page.text
+
+
+def test_the_default_period_is_the_last_twelve_months(client, personas, history):
+    client.sign_in_as(personas.var_manager)
+    page = client.get("/reports")
+    assert page.status_code == 200
+    assert 'value="2025-11-26"' in page.text and 'value="2026-11-25"' in page.text
+
+
+@pytest.mark.parametrize(
+    ("query", "field", "kept"),
+    [
+        ("from=2026-13-45&to=2026-11-01", "from", 'value="2026-13-45"'),
+        ("from=last+tuesday", "from", 'value="last tuesday"'),
+        ("from=2026-06-01&to=2026-05-01", "to", 'value="2026-05-01"'),
+        ("by=postcode", "by", 'name="by"'),
+    ],
+)
+def test_bad_dates_or_breakdowns_get_the_form_back_with_the_field_named(client, personas, query, field, kept):
+    client.sign_in_as(personas.var_manager)
+    page = client.get(f"/reports?{query}")
+    assert page.status_code == 400
+    assert f'id="{field}-error"' in page.text and 'aria-invalid="true"' in page.text
+    assert kept in page.text
+    assert "<form" in page.text
+
+
+def test_a_bad_date_in_a_download_link_is_refused_with_the_field_named(client, personas):
+    client.sign_in_as(personas.var_manager)
+    response = client.get("/reports/csv/take_up?from=2026-02-30", headers={"Accept": "application/json"})
+    assert response.status_code == 400
+    assert "from" in response.json()["errors"]
+    assert client.get("/reports/exports/research.csv?to=soon").status_code == 400
+
+
+def test_an_unknown_table_is_not_found(client, personas):
+    client.sign_in_as(personas.var_manager)
+    assert client.get("/reports/csv/patients").status_code == 404
