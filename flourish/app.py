@@ -36,9 +36,11 @@ def _routers() -> list:
     from directory.routes import router as directory_router
     from flourish.routes import router as core_router
     from matching.routes import router as matching_router
+    from grants.routes import router as grants_router
+    from referrals.report_routes import router as reports_router
     from referrals.routes import router as referrals_router
 
-    return [core_router, directory_router, matching_router, referrals_router]
+    return [core_router, directory_router, matching_router, referrals_router, grants_router, reports_router]
 
 
 def create_app(settings: Settings | None = None, database: Database | None = None) -> Litestar:

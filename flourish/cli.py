@@ -9,6 +9,7 @@ import click
 import sqlalchemy as sa
 
 from flourish.settings import PROJECT_ROOT, SettingsError, get_settings
+from grants.cli import grants_cli
 
 
 def _database():
@@ -197,6 +198,8 @@ def postcodes_load(csv_path: Path) -> None:
         f"Loaded {loaded:,} postcodes; skipped {skipped:,} rows without a usable postcode or position."
     )
 
+
+main.add_command(grants_cli)
 
 if __name__ == "__main__":
     main()

@@ -28,7 +28,8 @@ from flourish.auth.services import create_user
 from flourish.errors import InvalidInput
 from flourish.settings import PROJECT_ROOT
 from flourish.site import set_setting
-from grants.models import GrantAllocation
+from grants import demo as grants_demo
+from referrals.demo_history import generate_history
 
 SEEDS_DIR = PROJECT_ROOT / "seeds"
 _KEY = re.compile(r"^[a-z0-9][a-z0-9-]{0,59}$")
@@ -55,6 +56,8 @@ class SeedBundle:
     activities: list[SeedRecord] = field(default_factory=list)
     allocations: list[SeedRecord] = field(default_factory=list)
     users: list[SeedRecord] = field(default_factory=list)
+    plans: list[SeedRecord] = field(default_factory=list)
+    drawdowns: list[SeedRecord] = field(default_factory=list)
 
 
 class _Checker:
@@ -140,7 +143,8 @@ def read_seeds(directory: Path = SEEDS_DIR) -> SeedBundle:
 
     path = directory / "organisations.yaml"
     leads = 0
-    for index, key, raw in _records(checker, path, _read_file(checker, path, "organisations")):
+    organisation_records = _records(checker, path, _read_file(checker, path, "organisations"))
+    for index, key, raw in organisation_records:
         role = raw.get("role")
         if role not in ("lead", "provider"):
             checker.problem(path, index, key, "role", "must be 'lead' or 'provider'")
@@ -152,10 +156,13 @@ def read_seeds(directory: Path = SEEDS_DIR) -> SeedBundle:
         checker.problem(
             path, None, None, "role", f"exactly one organisation must be the lead (found {leads})"
         )
-    organisation_keys = {r.key for r in bundle.organisations}
+    # Every key a file declares, valid record or not: a bad record is reported once, not again by
+    # each record that refers to it.
+    organisation_keys = {key for _, key, _ in organisation_records}
 
     path = directory / "venues.yaml"
-    for index, key, raw in _records(checker, path, _read_file(checker, path, "venues")):
+    venue_records = _records(checker, path, _read_file(checker, path, "venues"))
+    for index, key, raw in venue_records:
         if raw.get("organisation") not in organisation_keys:
             checker.problem(
                 path,
@@ -172,7 +179,7 @@ def read_seeds(directory: Path = SEEDS_DIR) -> SeedBundle:
                 checker.problem(path, index, key, "postcode", str(exc))
                 continue
             bundle.venues.append(SeedRecord(key, values, raw))
-    venue_keys = {r.key for r in bundle.venues}
+    venue_keys = {key for _, key, _ in venue_records}
 
     path = directory / "activities.yaml"
     for index, key, raw in _records(checker, path, _read_file(checker, path, "activities")):
@@ -256,6 +263,38 @@ def read_seeds(directory: Path = SEEDS_DIR) -> SeedBundle:
             if not isinstance(raw.get(name), str) or not raw.get(name):
                 checker.problem(path, index, key, name, "is required")
         bundle.users.append(SeedRecord(key, None, raw))
+
+    path = directory / "drawdowns.yaml"
+    amounts = {
+        (r.raw.get("organisation"), r.raw.get("financial_year")): r.raw.get("amount_pence")
+        for r in bundle.allocations
+    }
+    grants_known = set(amounts)
+    users = {r.key: r.raw for r in bundle.users}
+    items = _read_file(checker, path, "drawdowns")
+    plans = yaml.safe_load(path.read_text(encoding="utf-8")).get("plans", []) if items else []
+    if not isinstance(plans, list):
+        checker.problem(path, None, None, "plans", "must be a list of records")
+        plans = []
+    for index, key, raw in _records(checker, path, plans):
+        plan, problems = grants_demo.check_plan(raw, organisation_keys, grants_known)
+        for name, message in problems:
+            checker.problem(path, index, key, name, message)
+        if plan is not None:
+            bundle.plans.append(SeedRecord(key, plan, raw))
+    drawdowns = []
+    for index, key, raw in _records(checker, path, items):
+        seed, problems = grants_demo.check_drawdown(
+            raw, key, organisation_keys, grants_known, users, clock.today()
+        )
+        for name, message in problems:
+            checker.problem(path, index, key, name, message)
+        if seed is not None:
+            drawdowns.append((index, seed))
+            bundle.drawdowns.append(SeedRecord(key, seed, raw))
+    if not checker.problems:
+        for index, key, name, message in grants_demo.check_balances(drawdowns, amounts):
+            checker.problem(path, index, key, name, message)
 
     if checker.problems:
         raise SeedError(checker.problems)
@@ -341,21 +380,10 @@ def load_seeds(db: Session, bundle: SeedBundle, *, today: date | None = None) ->
             sessions += generate_sessions(db, schedule)
         note_change(db, [activity.id])
 
-    for record in bundle.allocations:
-        raw = record.raw
-        db.add(
-            GrantAllocation(
-                organisation_id=org_ids[raw["organisation"]],
-                financial_year=raw["financial_year"],
-                amount_pence=raw["amount_pence"],
-                purpose=str(raw.get("purpose", ""))[:500],
-                created_at=now,
-            )
-        )
-
+    actors: dict[str, Actor] = {}
     for record in bundle.users:
         raw = record.raw
-        create_user(
+        user = create_user(
             db,
             SEED_ACTOR,
             email=raw["email"],
@@ -366,6 +394,15 @@ def load_seeds(db: Session, bundle: SeedBundle, *, today: date | None = None) ->
             team=raw.get("team"),
             check_password=False,
         )
+        actors[record.key] = Actor(user.id, user.email, user.role, user.organisation_id, user.team)
+
+    # Grants go in after the people, so VAR's first manager is the one who made the allocations.
+    manager = next(
+        (a for a in actors.values() if a.role == Role.VAR_MANAGER), Actor(None, "seed@system", Role.ADMIN)
+    )
+    plans = {(p.values.organisation, p.values.financial_year): p.values for p in bundle.plans}
+    grants_demo.load_allocations(db, [r.raw for r in bundle.allocations], plans, org_ids, manager)
+    grants_demo.load_drawdowns(db, [r.values for r in bundle.drawdowns], org_ids, actors)
 
     set_setting(db, "demonstration_data", True)
     audit.record(
@@ -377,14 +414,19 @@ def load_seeds(db: Session, bundle: SeedBundle, *, today: date | None = None) ->
         after={"organisations": len(bundle.organisations), "activities": len(bundle.activities)},
     )
     db.flush()
-    return {
+    counts = {
         "organisations": len(bundle.organisations),
         "venues": len(bundle.venues),
         "activities": len(bundle.activities),
         "sessions": sessions,
         "allocations": len(bundle.allocations),
         "users": len(bundle.users),
+        "drawdown requests": len(bundle.drawdowns),
     }
+    # A year of demonstration referrals through the pathway; its past sessions add to "sessions".
+    for name, number in generate_history(db).items():
+        counts[name] = counts.get(name, 0) + number
+    return counts
 
 
 def demo_sign_ins(directory: Path = SEEDS_DIR) -> list[dict[str, str]]:

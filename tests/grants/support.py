@@ -1,0 +1,74 @@
+"""What the grant tests share: acting as a persona through the services, and reading
+figures back from the database and from pages."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import sqlalchemy as sa
+
+from grants import services
+from grants.models import DrawdownRequest, GrantAllocation, LedgerEntry
+from grants.schemas import ClawbackInput, DecisionInput, PaymentInput, ReversalInput
+from tests.factories import actor_for
+
+
+def approve(db, user, request, amount: int | None = None, note: str = "") -> DrawdownRequest:
+    data = DecisionInput("approve", amount or request.amount_pence, note or "part", None)
+    return services.decide(db, actor_for(user), request.id, data)
+
+
+def decide(db, user, request, decision: str, note: str = "Because") -> DrawdownRequest:
+    return services.decide(db, actor_for(user), request.id, DecisionInput(decision, None, note, None))
+
+
+def pay(db, user, request, reference: str = "BACS-1") -> DrawdownRequest:
+    from datetime import date
+
+    return services.mark_paid(
+        db, actor_for(user), request.id, PaymentInput(reference, date(2026, 11, 25), None)
+    )
+
+
+def reverse(db, user, request, entry_id: int, reason: str = "Mistake") -> LedgerEntry:
+    return services.reverse(db, actor_for(user), request.id, ReversalInput(entry_id, reason, None))
+
+
+def claw_back(db, user, request, amount: int, reason: str = "Returned") -> LedgerEntry:
+    return services.claw_back(db, actor_for(user), request.id, ClawbackInput(amount, reason, None))
+
+
+def fresh(database, model: type, key: Any) -> Any:
+    with database.reader() as db:
+        return db.get(model, key)
+
+
+def balances(database, allocation_id: int) -> tuple[int, int, int]:
+    allocation = fresh(database, GrantAllocation, allocation_id)
+    return allocation.amount_pence, allocation.committed_pence, allocation.paid_pence
+
+
+def count(database, model: type, *where: Any) -> int:
+    with database.reader() as db:
+        return db.scalar(sa.select(sa.func.count()).select_from(model).where(*where))
+
+
+def ledger_kinds(database, allocation_id: int) -> list[tuple[str, int]]:
+    with database.reader() as db:
+        rows = db.execute(
+            sa.select(LedgerEntry.kind, LedgerEntry.amount_pence)
+            .where(LedgerEntry.allocation_id == allocation_id)
+            .order_by(LedgerEntry.id)
+        ).all()
+    return [tuple(r) for r in rows]
+
+
+def data_values(html: str, attribute: str) -> dict[str, str]:
+    """{'allocated': '£10,000.00', ...} from elements marked data-<attribute>="name"."""
+    return dict(re.findall(rf'data-{attribute}="([^"]+)"[^>]*>([^<]+)<', html))
+
+
+def input_value(html: str, name: str) -> str | None:
+    match = re.search(rf'<input[^>]*name="{name}"[^>]*value="([^"]*)"', html)
+    return match.group(1) if match else None
