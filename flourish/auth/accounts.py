@@ -1,0 +1,127 @@
+"""Looking after accounts: a person changing their own password, and administrators creating,
+deactivating and reactivating users and ending their sessions. Knows nothing of HTTP."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+import sqlalchemy as sa
+from sqlmodel import Session
+
+from directory.models import Organisation
+from flourish import audit, clock
+from flourish.audit import Actor
+from flourish.auth import totp
+from flourish.auth.models import SignInAttempt, User
+from flourish.auth.passwords import hash_password, password_problem, verify_password
+from flourish.auth.services import recent_failures
+from flourish.auth.sessions import SessionStore
+from flourish.errors import Conflict, InvalidInput, NotFound
+
+
+@dataclass(frozen=True)
+class UserRow:
+    user: User
+    organisation: str
+    two_step: bool
+
+
+def user_or_404(db: Session, user_id: int) -> User:
+    user = db.get(User, user_id)
+    if user is None:
+        raise NotFound("We could not find that user.")
+    return user
+
+
+def list_users(db: Session) -> list[UserRow]:
+    rows = db.execute(
+        sa.select(User, Organisation.name)
+        .outerjoin(Organisation, Organisation.id == User.organisation_id)
+        .order_by(User.is_active.desc(), sa.func.lower(User.full_name), User.id)
+    ).all()
+    return [UserRow(user, name or "", totp.is_enabled(user)) for user, name in rows]
+
+
+def change_password(
+    db: Session,
+    actor: Actor,
+    store: SessionStore,
+    *,
+    current: str,
+    new: str,
+    again: str,
+    max_failures: int,
+    window: timedelta,
+) -> int:
+    """Set a new password and end every session of the person's; returns how many ended.
+
+    The current password is asked for so that a browser left signed in cannot be used to take
+    the account over; wrong guesses count against the same limit as at sign-in."""
+    user = user_or_404(db, actor.user_id)
+    if recent_failures(db, user.email, window) >= max_failures:
+        minutes = int(window.total_seconds() // 60)
+        raise InvalidInput({"current": f"Too many wrong passwords. Wait {minutes} minutes and try again"})
+    errors: dict[str, str] = {}
+    right = verify_password(current, user.password_hash)
+    if not right:
+        errors["current"] = "That is not your current password"
+    if problem := password_problem(new, email=user.email):
+        errors["new"] = problem
+    elif new == current:
+        errors["new"] = "Choose a password different from your current one"
+    if new != again:
+        errors["new_again"] = "The two new passwords are not the same"
+    if not right:
+        db.add(SignInAttempt(email=user.email, at=clock.now(), succeeded=False))
+        audit.record(db, actor, "user.password_change_refused", "user", user.id)
+        db.commit()
+    if errors:
+        raise InvalidInput(errors)
+    user.password_hash = hash_password(new)
+    audit.record(db, actor, "user.password_changed", "user", user.id, after={"password": "changed"})
+    return _end_all(db, actor, store, user, "password changed")
+
+
+def set_active(db: Session, actor: Actor, store: SessionStore, user_id: int, active: bool) -> User:
+    """Deactivating someone ends their sessions at once; their history stays."""
+    user = user_or_404(db, user_id)
+    if user.id == actor.user_id and not active:
+        raise Conflict("You cannot deactivate your own account. Ask another administrator.")
+    if user.is_active == active:
+        raise Conflict(f"{user.email} is already {'active' if active else 'deactivated'}.")
+    user.is_active = active
+    action = "user.reactivated" if active else "user.deactivated"
+    audit.record(
+        db, actor, action, "user", user.id, before={"is_active": not active}, after={"is_active": active}
+    )
+    if not active:
+        db.execute(sa.delete(totp.PendingSignIn).where(totp.PendingSignIn.user_id == user.id))
+        _end_all(db, actor, store, user, "deactivated")
+    db.commit()
+    return user
+
+
+def end_sessions(db: Session, actor: Actor, store: SessionStore, user_id: int) -> int:
+    return _end_all(db, actor, store, user_or_404(db, user_id), "ended by an administrator")
+
+
+def _end_all(db: Session, actor: Actor, store: SessionStore, user: User, why: str) -> int:
+    """Commit what came before, then end every session of the user's and record how many.
+    The commit comes first because on SQLite the store's own transaction would otherwise wait
+    for this one's write lock, and because a change of password or access must not be lost if
+    ending the sessions fails."""
+    db.commit()
+    ended = store.delete_all_for_user(user.id)
+    audit.record(
+        db, actor, "user.sessions_ended", "user", user.id, after={"sessions_ended": ended}, detail=why
+    )
+    db.commit()
+    return ended
+
+
+def reset_two_step(db: Session, actor: Actor, user_id: int) -> User:
+    user = user_or_404(db, user_id)
+    totp.reset(db, actor, user)
+    db.commit()
+    return user
