@@ -1,0 +1,146 @@
+"""Request timeouts that tell the truth.
+
+A request that has not started its answer within REQUEST_TIMEOUT_SECONDS is answered 503 "That
+took too long". The work behind it runs in a thread, which cannot be stopped, so it is left to
+finish and its answer is thrown away; but it is no longer allowed to commit, so "nothing was
+changed" stays true. Once the request's own session (the one handlers are given) has begun to
+commit, the request is never timed out: the person waits for the real answer, because that answer
+says what was saved. Housekeeping commits made along the way (a sign-in's last-seen time) do not
+hold the timeout back, and are refused too once the request has been answered.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import logging
+import threading
+from typing import Any
+
+import anyio
+from litestar import Request
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from flourish.middleware import request_state
+
+log = logging.getLogger("flourish")
+
+TIMEOUT_MESSAGE = (
+    "That took too long, so Flourish stopped it and nothing was changed. Please try again in a moment."
+)
+
+
+class RequestTimedOut(Exception):
+    """The person was already told their request took too long, so its changes must not be saved."""
+
+
+class Deadline:
+    """Whether a request may still be answered "too long", or may still commit; one or the other."""
+
+    def __init__(self) -> None:
+        # Taken briefly by the event loop (timing out) and by request threads (committing).
+        self._lock = threading.Lock()
+        self._expired = False
+        self._settled = False
+
+    @property
+    def expired(self) -> bool:
+        return self._expired
+
+    def expire(self) -> bool:
+        """Time the request out, unless it has begun to commit or to answer."""
+        with self._lock:
+            if not self._settled:
+                self._expired = True
+            return self._expired
+
+    def settle(self) -> bool:
+        """Claim the request for its own answer; False when it has already been timed out."""
+        with self._lock:
+            if not self._expired:
+                self._settled = True
+            return self._settled
+
+
+_current: contextvars.ContextVar[Deadline | None] = contextvars.ContextVar("flourish_deadline", default=None)
+
+#: Marks, in Session.info, the session that holds the request's own changes.
+REQUEST_SESSION = "flourish.request_session"
+
+
+@event.listens_for(Session, "before_commit")
+def _refuse_late_commits(session: Session) -> None:
+    # Every session a request opens, in any thread, sees the request's deadline through the context.
+    deadline = _current.get()
+    if deadline is None:
+        return
+    allowed = deadline.settle() if session.info.get(REQUEST_SESSION) else not deadline.expired
+    if not allowed:
+        raise RequestTimedOut("the request had already been answered as timed out")
+
+
+class RequestTimeout:
+    """ASGI middleware around the whole app, so 404s and errors are covered too."""
+
+    def __init__(self, app: Any, seconds: float) -> None:
+        self.app = app
+        self.seconds = seconds
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        deadline = Deadline()
+        token = _current.set(deadline)
+
+        async def guarded_send(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                deadline.settle()
+            if deadline.expired:
+                return  # the person already has their answer
+            await send(message)
+
+        async def watchdog() -> None:
+            await anyio.sleep(self.seconds)
+            if deadline.expire():
+                log.warning("request timed out after %s s; its changes will not be saved", self.seconds)
+                with anyio.CancelScope(shield=True):  # an answer half-sent is no answer
+                    await _answer_too_long(scope, receive, send)
+
+        failure: Exception | None = None
+        try:
+            async with anyio.create_task_group() as group:
+                group.start_soon(watchdog)
+                try:
+                    # The work goes on in its thread after a timeout; waiting for it here keeps the
+                    # server's graceful shutdown waiting for it too.
+                    await self.app(scope, receive, guarded_send)
+                except Exception as exc:  # raised again below, as itself rather than in a group
+                    failure = exc
+                finally:
+                    group.cancel_scope.cancel()
+        finally:
+            _current.reset(token)
+        if failure is not None:
+            raise failure
+
+
+async def _answer_too_long(scope: Any, receive: Any, send: Any) -> None:
+    from flourish.handlers import answer
+
+    request_state(scope)["timed_out"] = True
+    try:
+        request: Request = Request(scope, receive)
+        response = answer(request, 503, TIMEOUT_MESSAGE)
+        response.headers["Retry-After"] = "30"
+        await response.to_asgi_response(app=None, request=request)(scope, receive, send)
+    except Exception:  # a plain answer is better than none
+        log.exception("could not render the timeout page")
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 503,
+                "headers": [(b"content-type", b"text/plain; charset=utf-8"), (b"retry-after", b"30")],
+            }
+        )
+        await send({"type": "http.response.body", "body": TIMEOUT_MESSAGE.encode()})

@@ -1,0 +1,264 @@
+"""A server process killed (SIGKILL: no clean-up at all) in the middle of a booking or of approving a
+drawdown leaves nothing half-written, on SQLite and on PostgreSQL.
+
+Each test runs the real app in a process of its own (tests/fault_server.py), which stops dead right
+after a chosen SQL statement of the request, inside its transaction; the test then kills it there and
+looks at the database: a place counted only with its booking row and the reverse, money moved on a
+grant only with its ledger entry and approval, no audit entry for a change that never committed.
+Afterwards the same booking or approval goes through normally, so nothing was left locked either.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from datetime import timedelta
+from pathlib import Path
+
+import httpx
+import pytest
+import sqlalchemy as sa
+
+from directory.models import ActivitySession
+from flourish import clock
+from flourish.audit import Actor, AuditEntry
+from flourish.middleware import CSRF_COOKIE
+from grants import ledger
+from grants import services as grants
+from grants.models import DrawdownEvent, DrawdownRequest, GrantAllocation, LedgerEntry
+from grants.schemas import DecisionInput
+from referrals import services as referrals
+from referrals.models import Booking, Patient, Referral
+from referrals.schemas import PatientInput, ReferralChoice
+from tests.factories import (
+    actor_for,
+    make_activity,
+    make_allocation,
+    make_drawdown,
+    make_organisation,
+    make_session,
+    make_user,
+    make_venue,
+)
+from tests.servers import Server, booking_form, fault_server, referral_id_of, sign_in_directly
+
+pytestmark = pytest.mark.slow
+
+PAUSE_SECONDS = 60
+
+
+@pytest.fixture(autouse=True)
+def fixed_clock() -> None:
+    # The server runs on the real clock, so the sessions made here are dated by it too.
+    clock.fix(None)
+
+
+def _killed_after(server: Server, marker: Path, send) -> None:
+    """Send the request in the background, wait until the server has stopped inside it, kill it."""
+    outcome: list[object] = []
+    sender = threading.Thread(target=lambda: outcome.append(_attempt(send)), daemon=True)
+    sender.start()
+    deadline = time.monotonic() + PAUSE_SECONDS
+    while not marker.exists():
+        if server.process.poll() is not None or time.monotonic() > deadline:
+            pytest.fail(f"the server never reached the pause:\n{server.log_tail()}")
+        if outcome:
+            pytest.fail(f"the request finished without reaching the pause: {outcome}")
+        time.sleep(0.05)
+    server.kill()
+    sender.join(timeout=30)
+    # The person's browser got no answer at all: the connection was cut.
+    assert outcome and isinstance(outcome[0], httpx.TransportError), outcome
+
+
+def _attempt(send) -> object:
+    try:
+        return send()
+    except httpx.TransportError as exc:
+        return exc
+
+
+def _audit_entries_of(database, request_id: str) -> list[str]:
+    with database.reader() as db:
+        return list(db.scalars(sa.select(AuditEntry.action).where(AuditEntry.request_id == request_id)))
+
+
+def _places_match_bookings(database) -> list[tuple[int, int, int]]:
+    """Sessions whose counter disagrees with their booked rows: (session, counted, rows)."""
+    with database.reader() as db:
+        booked = (
+            sa.select(sa.func.count())
+            .select_from(Booking)
+            .where(Booking.session_id == ActivitySession.id, Booking.status == "booked")
+            .scalar_subquery()
+        )
+        rows = db.execute(sa.select(ActivitySession.id, ActivitySession.places_booked, booked)).all()
+    return [tuple(row) for row in rows if row[1] != row[2]]
+
+
+# ---- a booking -----------------------------------------------------------------------------------
+
+BOOKING_PAUSES = {
+    "after-the-new-person-is-written": r"^\s*INSERT INTO patient\b",
+    "after-the-place-is-counted-before-the-booking-row": r"^\s*UPDATE activity_session\b",
+    "after-the-booking-row-before-its-audit-entries": r"^\s*INSERT INTO booking\b",
+    "after-the-last-write-before-commit": r"^\s*INSERT INTO directory_change\b",
+}
+
+
+@pytest.mark.parametrize("pause", BOOKING_PAUSES.values(), ids=BOOKING_PAUSES.keys())
+def test_a_worker_killed_mid_booking_leaves_no_half_booking(database, db, tmp_path, pause):
+    organisation = make_organisation(db)
+    activity = make_activity(db, organisation, make_venue(db, organisation), weekly=())
+    session = make_session(db, activity, on=clock.today() + timedelta(days=2), capacity=3)
+    link_worker = make_user(db, "link_worker", team="Rotherham North CMHT")
+    marker = tmp_path / "paused"
+    server = fault_server(
+        database.url,
+        tmp_path / "server.log",
+        FLOURISH_TEST_PAUSE_ON=pause,
+        FLOURISH_TEST_PAUSED_FILE=str(marker),
+    )
+    request_id = uuid.uuid4().hex
+    try:
+        server.start().wait_until_healthy()
+        with server.client() as browser:
+            sign_in_directly(browser, database, link_worker)
+            form = booking_form(browser, activity.id, session.id, "Killedmidway")
+            _killed_after(
+                server,
+                marker,
+                lambda: browser.post("/matching/book", data=form, headers={"X-Request-Id": request_id}),
+            )
+    finally:
+        server.stop()
+
+    with database.reader() as check:
+        assert check.get(ActivitySession, session.id).places_booked == 0
+        assert check.scalar(sa.select(sa.func.count()).select_from(Booking)) == 0
+        assert check.scalar(sa.select(Patient).where(Patient.first_name == "Killedmidway")) is None
+        assert check.scalar(sa.select(sa.func.count()).select_from(Referral)) == 0
+    assert _audit_entries_of(database, request_id) == []
+    assert _places_match_bookings(database) == []
+
+    # Nothing was left locked or half-counted: the same booking goes through now, once.
+    actor = Actor(link_worker.id, link_worker.email, "link_worker", team=link_worker.team)
+    with database.writer() as again:
+        patient = referrals.create_patient(
+            again, actor, PatientInput("Killedmidway", "", None, None, "", "", "", True, "")
+        )
+        referrals.choose_activity(
+            again,
+            actor,
+            patient,
+            ReferralChoice(session.id, "get out of the house", "", "", "", ""),
+            conversation={},
+        )
+    with database.reader() as check:
+        assert check.get(ActivitySession, session.id).places_booked == 1
+    assert _places_match_bookings(database) == []
+
+
+# ---- approving a drawdown ------------------------------------------------------------------------
+
+APPROVAL_PAUSES = {
+    "after-the-grant-balance-moves-before-the-ledger-entry": r"^\s*UPDATE grant_allocation\b",
+    "after-the-ledger-entry-before-the-request-is-approved": r"^\s*INSERT INTO ledger_entry\b",
+    "after-the-request-is-approved-before-its-audit-entry": r"^\s*UPDATE drawdown_request\b",
+    "after-the-last-write-before-commit": r"^\s*INSERT INTO drawdown_event\b",
+}
+
+
+@pytest.mark.parametrize("pause", APPROVAL_PAUSES.values(), ids=APPROVAL_PAUSES.keys())
+def test_a_worker_killed_mid_approval_moves_no_money(database, db, tmp_path, pause):
+    organisation = make_organisation(db)
+    manager = make_user(db, "var_manager")
+    coordinator = make_user(db, "coordinator", organisation=organisation)
+    grant = make_allocation(db, organisation, amount_pence=1_000_000, by=manager)
+    request = make_drawdown(db, grant, coordinator, amount_pence=250_000)
+    entries_before = len(ledger.entries(db))
+    db.commit()
+    marker = tmp_path / "paused"
+    server = fault_server(
+        database.url,
+        tmp_path / "server.log",
+        FLOURISH_TEST_PAUSE_ON=pause,
+        FLOURISH_TEST_PAUSED_FILE=str(marker),
+    )
+    request_id = uuid.uuid4().hex
+    try:
+        server.start().wait_until_healthy()
+        with server.client() as browser:
+            sign_in_directly(browser, database, manager)
+            form = {
+                "csrf_token": browser.cookies[CSRF_COOKIE],
+                "decision": "approve",
+                "approved_amount": "2500",
+                "version": str(request.version),
+            }
+            _killed_after(
+                server,
+                marker,
+                lambda: browser.post(
+                    f"/grants/drawdowns/{request.id}/decision",
+                    data=form,
+                    headers={"X-Request-Id": request_id},
+                ),
+            )
+    finally:
+        server.stop()
+
+    with database.reader() as check:
+        allocation = check.get(GrantAllocation, grant.id)
+        assert (allocation.amount_pence, allocation.committed_pence, allocation.paid_pence) == (
+            1_000_000,
+            0,
+            0,
+        )
+        assert check.get(DrawdownRequest, request.id).status == "submitted"
+        assert len(ledger.entries(check)) == entries_before
+        assert (
+            check.scalar(sa.select(LedgerEntry).where(LedgerEntry.drawdown_request_id == request.id)) is None
+        )
+        assert (
+            check.scalar(
+                sa.select(DrawdownEvent).where(
+                    DrawdownEvent.request_id == request.id, DrawdownEvent.action == "approved"
+                )
+            )
+            is None
+        )
+        assert ledger.check(check) == []
+    assert _audit_entries_of(database, request_id) == []
+
+    # Nothing was left locked: the approval goes through now, exactly once.
+    with database.writer() as again:
+        grants.decide(again, actor_for(manager), request.id, DecisionInput("approve", 250_000, "", None))
+    with database.reader() as check:
+        assert check.get(GrantAllocation, grant.id).committed_pence == 250_000
+        assert [e.kind for e in ledger.entries(check, request_id=request.id)] == ["approval"]
+        assert ledger.check(check) == []
+
+
+def test_the_real_booking_form_works_through_the_fault_server_when_nothing_pauses(database, db, tmp_path):
+    # The tests above prove something only if the request they interrupt would otherwise succeed.
+    organisation = make_organisation(db)
+    activity = make_activity(db, organisation, make_venue(db, organisation), weekly=())
+    session = make_session(db, activity, on=clock.today() + timedelta(days=2), capacity=3)
+    link_worker = make_user(db, "link_worker", team="Rotherham North CMHT")
+    server = fault_server(database.url, tmp_path / "server.log")
+    try:
+        server.start().wait_until_healthy()
+        with server.client() as browser:
+            sign_in_directly(browser, database, link_worker)
+            response = browser.post(
+                "/matching/book", data=booking_form(browser, activity.id, session.id, "Uninterrupted")
+            )
+    finally:
+        server.stop()
+    assert response.status_code == 303, response.text[:500]
+    with database.reader() as check:
+        referral = check.get(Referral, referral_id_of(response))
+        assert check.get(ActivitySession, session.id).places_booked == 1
+        assert check.scalar(sa.select(Booking).where(Booking.referral_id == referral.id)).status == "booked"

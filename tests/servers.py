@@ -1,0 +1,158 @@
+"""Real Flourish servers in processes of their own, for the tests that restart, kill or starve them,
+and the few things a person's browser does against one (signing in, booking)."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import pytest
+
+from flourish.middleware import CSRF_COOKIE, SESSION_COOKIE
+from flourish.settings import PROJECT_ROOT
+from tests.factories import PASSWORD
+
+STARTUP_SECONDS = 120
+REQUEST_SECONDS = 60
+SECRET_KEY = "fault-tests-shared-secret-" + "k" * 20
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@dataclass
+class Server:
+    port: int
+    log: Path
+    env: dict[str, str]
+    command: list[str]
+    process: subprocess.Popen | None = field(default=None)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> Server:
+        with self.log.open("ab") as out:
+            self.process = subprocess.Popen(  # noqa: S603 - our own command line, no shell
+                self.command, cwd=PROJECT_ROOT, env=self.env, stdout=out, stderr=subprocess.STDOUT
+            )
+        return self
+
+    def wait_until_healthy(self) -> Server:
+        deadline = time.monotonic() + STARTUP_SECONDS
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                pytest.fail(f"the server exited while starting:\n{self.log_tail()}")
+            try:
+                if httpx.get(self.url + "/healthz", timeout=2).status_code == 200:
+                    return self
+            except httpx.TransportError:
+                pass
+            time.sleep(0.2)
+        pytest.fail(f"the server was not healthy after {STARTUP_SECONDS} s:\n{self.log_tail()}")
+
+    def terminate(self, timeout: float = 60) -> int:
+        """SIGTERM, as a process manager restarting the service sends, and wait for the exit."""
+        self.process.send_signal(signal.SIGTERM)
+        return self.process.wait(timeout=timeout)
+
+    def kill(self) -> None:
+        self.process.kill()
+        self.process.wait(timeout=30)
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+    def log_tail(self, lines: int = 60) -> str:
+        text = self.log.read_text(errors="replace") if self.log.exists() else ""
+        return "\n".join(text.splitlines()[-lines:])
+
+    def client(self) -> httpx.Client:
+        return httpx.Client(base_url=self.url, timeout=REQUEST_SECONDS)
+
+
+def server_env(database_url: str, **extra: str) -> dict[str, str]:
+    return {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "SESSION_STORE": "database",
+        "SECRET_KEY": SECRET_KEY,
+        "WORKERS": "1",
+        "HTTPS": "false",
+        "DEBUG": "false",
+        **extra,
+    }
+
+
+def flourish_serve(database_url: str, log: Path, port: int | None = None, **extra: str) -> Server:
+    """`flourish serve`, exactly as it is deployed."""
+    port = port or free_port()
+    command = [sys.executable, "-m", "flourish.cli", "serve", "--host", "127.0.0.1", "--port", str(port)]
+    return Server(port, log, server_env(database_url, **extra), command)
+
+
+def fault_server(database_url: str, log: Path, **extra: str) -> Server:
+    """The same app through tests/fault_server.py, which can stop dead inside a transaction."""
+    port = free_port()
+    command = [sys.executable, "-m", "tests.fault_server", str(port)]
+    return Server(port, log, server_env(database_url, **extra), command)
+
+
+# ---- what a person does in the browser -------------------------------------------------------------
+
+
+def sign_in(client: httpx.Client, email: str, password: str = PASSWORD) -> httpx.Response:
+    """The real sign-in form: load it for its security token, then send it."""
+    form = client.get("/sign-in")
+    assert form.status_code == 200, form.text[:500]
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form.text).group(1)
+    return client.post("/sign-in", data={"email": email, "password": password, "csrf_token": token})
+
+
+def sign_in_directly(client: httpx.Client, database, user) -> None:
+    """Signed in through the session store, so the only writes the server makes are the request's own
+    (the sign-in form writes too), then a page for the form-token cookie."""
+    from flourish.auth.sessions import DatabaseSessionStore, SessionPolicy
+
+    token = DatabaseSessionStore(database, SessionPolicy(30, 12)).create(user.id)
+    client.cookies.set(SESSION_COOKIE, token)
+    assert client.get("/sign-in").status_code == 200
+
+
+def booking_form(
+    client: httpx.Client, activity_id: str, session_id: int, first_name: str, **extra: str
+) -> dict:
+    """Choosing an activity together and booking a place for a new person, as the matching page sends it."""
+    return {
+        "csrf_token": client.cookies[CSRF_COOKIE],
+        "interests": "gardening",
+        "choose_activity": activity_id,
+        "session_id": str(session_id),
+        "patient_id": "new",
+        "first_name": first_name,
+        "consent_to_share": "on",
+        "hopes": "get out of the house",
+        **extra,
+    }
+
+
+def referral_id_of(response: httpx.Response) -> int:
+    """A booking answers with a redirect to the referral it made."""
+    return int(response.headers["location"].rstrip("/").rsplit("/", 1)[1])

@@ -1,0 +1,386 @@
+"""Flourish as several real server processes sharing one PostgreSQL database.
+
+Each worker is a separate `flourish serve` process with its own in-memory directory, so these
+tests talk to them over real HTTP: a sign-in made through one worker is good on the other, a
+coordinator's edit through one is in the very next answer from the other, and two link workers
+racing for the last place through different workers cannot both get it. Every test runs with
+sign-in sessions kept in Redis and again with them kept in the database.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+import httpx
+import pytest
+import sqlalchemy as sa
+
+from directory.catalogue import note_change
+from directory.models import ActivitySession
+from flourish import clock
+from flourish.cli import migrate_database
+from flourish.database import Database
+from flourish.middleware import CSRF_COOKIE
+from flourish.settings import PROJECT_ROOT, normalise_database_url
+from referrals.models import Booking
+from tests.conftest import PG_SKIP_REASON
+from tests.factories import (
+    PASSWORD,
+    make_activity,
+    make_organisation,
+    make_session,
+    make_user,
+    make_venue,
+)
+
+pytestmark = pytest.mark.slow
+
+#: Both workers sign cookies and flash messages with the same key, as a deployment must.
+SECRET_KEY = "several-workers-shared-secret-" + "k" * 16
+DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/15"
+STARTUP_SECONDS = 120
+REQUEST_SECONDS = 30
+
+
+@pytest.fixture(autouse=True)
+def fixed_clock() -> None:
+    # The servers run on the real clock, so the data made here must be dated by it too:
+    # a session "in two days" by a fixed test clock could already be over for the servers.
+    clock.fix(None)
+
+
+# ---- a database of their own, and the servers -----------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def workers_database_url() -> Iterator[str]:
+    base = os.environ.get("TEST_DATABASE_URL")
+    if not base:
+        pytest.skip(PG_SKIP_REASON)
+    base = normalise_database_url(base)
+    name = f"flourish_workers_{uuid.uuid4().hex[:8]}"
+    admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    url = base.rsplit("/", 1)[0] + f"/{name}"
+    try:
+        migrate_database(url)
+        yield url
+    finally:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture
+def database(workers_database_url: str) -> Iterator[Database]:
+    database = Database(workers_database_url)
+    yield database
+    database.dispose()
+
+
+@pytest.fixture
+def db(database: Database):
+    """A writing session for arranging test data directly."""
+    with database.writer() as session:
+        yield session
+
+
+def _redis_url_or_skip() -> str:
+    import redis
+
+    url = os.environ.get("TEST_REDIS_URL", DEFAULT_REDIS_URL)
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=2).ping()
+    except redis.exceptions.RedisError as exc:
+        pytest.skip(f"Redis is not reachable at {url} ({exc}), so the Redis session store run is skipped")
+    return url
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@dataclass
+class Worker:
+    name: str
+    url: str
+    process: subprocess.Popen
+    log: Path
+
+    def log_tail(self, lines: int = 40) -> str:
+        text = self.log.read_text(errors="replace") if self.log.exists() else ""
+        return "\n".join(text.splitlines()[-lines:])
+
+    def client(self) -> httpx.Client:
+        return httpx.Client(base_url=self.url, timeout=REQUEST_SECONDS)
+
+
+def _start(name: str, env: dict[str, str], log_dir: Path) -> Worker:
+    port = _free_port()
+    log = log_dir / f"{name}.log"
+    command = [sys.executable, "-m", "flourish.cli", "serve", "--host", "127.0.0.1", "--port", str(port)]
+    with log.open("wb") as out:
+        process = subprocess.Popen(  # noqa: S603 - our own command line, no shell
+            command, cwd=PROJECT_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT
+        )
+    return Worker(name, f"http://127.0.0.1:{port}", process, log)
+
+
+def _wait_until_healthy(worker: Worker) -> None:
+    deadline = time.monotonic() + STARTUP_SECONDS
+    while time.monotonic() < deadline:
+        if worker.process.poll() is not None:
+            pytest.fail(f"worker {worker.name} exited while starting:\n{worker.log_tail()}")
+        try:
+            if httpx.get(worker.url + "/healthz", timeout=2).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.25)
+    pytest.fail(f"worker {worker.name} was not healthy after {STARTUP_SECONDS} s:\n{worker.log_tail()}")
+
+
+def _stop(worker: Worker) -> None:
+    if worker.process.poll() is None:
+        worker.process.terminate()
+        try:
+            worker.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            worker.process.kill()
+            worker.process.wait(timeout=10)
+
+
+@pytest.fixture(scope="module", params=["redis", "database"], ids=["redis-sessions", "database-sessions"])
+def workers(
+    request: pytest.FixtureRequest, workers_database_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[Worker, Worker]]:
+    """Two `flourish serve` processes, A and B, on one database and one session store."""
+    store = _redis_url_or_skip() if request.param == "redis" else "database"
+    env = {
+        **os.environ,
+        "DATABASE_URL": workers_database_url,
+        "SESSION_STORE": store,
+        "SECRET_KEY": SECRET_KEY,
+        "WORKERS": "1",
+        "HTTPS": "false",
+        "DEBUG": "false",
+    }
+    log_dir = tmp_path_factory.mktemp(f"workers-{request.param}")
+    started: list[Worker] = []
+    try:
+        for name in ("A", "B"):
+            started.append(_start(name, env, log_dir))
+        for worker in started:
+            _wait_until_healthy(worker)
+        yield started[0], started[1]
+    finally:
+        # Sign-ins left in Redis expire by themselves after the idle timeout; deleting them here
+        # could end those of another test process using the same Redis database.
+        for worker in started:
+            _stop(worker)
+
+
+# ---- what people do -------------------------------------------------------------------------------
+
+
+def _sign_in(client: httpx.Client, email: str) -> httpx.Response:
+    """The real sign-in form: load it for its security token, then send it."""
+    form = client.get("/sign-in")
+    assert form.status_code == 200
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form.text).group(1)
+    response = client.post("/sign-in", data={"email": email, "password": PASSWORD, "csrf_token": token})
+    assert response.status_code == 303, response.text[:500]
+    return response
+
+
+def _match(client: httpx.Client, interests: str) -> list[dict]:
+    response = client.post("/api/v1/match", json={"interests": interests, "limit": 50})
+    assert response.status_code == 200, response.text[:500]
+    return response.json()["results"]
+
+
+def _explanation(client: httpx.Client, interests: str, activity_id: str) -> str:
+    """Why the match gives this activity for these interests ("" when it is not suggested)."""
+    return next((r["explanation"] for r in _match(client, interests) if r["id"] == activity_id), "")
+
+
+def _noted(db, *activities) -> None:
+    # Factories write rows directly; a real edit notes the change in the same transaction, and
+    # that note is how a worker that has already loaded the directory learns of new activities.
+    note_change(db, [activity.id for activity in activities])
+    db.commit()
+
+
+def _in_two_days():
+    return clock.today() + timedelta(days=2)
+
+
+# ---- (a) one sign-in, any worker --------------------------------------------------------------------
+
+
+def test_a_sign_in_through_one_worker_is_good_on_the_other(workers, db):
+    a, b = workers
+    link_worker = make_user(db, "link_worker", team="Rotherham North CMHT")
+
+    with a.client() as browser:
+        _sign_in(browser, link_worker.email)
+        cookies = browser.cookies
+
+    with b.client() as same_browser_on_b:
+        same_browser_on_b.cookies = cookies
+        page = same_browser_on_b.get("/matching/")
+        assert page.status_code == 200
+        assert link_worker.email in page.text
+        # The welcome was written by A and is read by B: both sign cookies with the same key.
+        assert f"Welcome, {link_worker.full_name}." in page.text
+
+        signed_out = same_browser_on_b.post(
+            "/sign-out", data={"csrf_token": same_browser_on_b.cookies[CSRF_COOKIE]}
+        )
+        assert signed_out.status_code == 303
+
+    # Signing out through B ends the sign-in for A too.
+    with a.client() as old_cookie_on_a:
+        old_cookie_on_a.cookies = cookies
+        after = old_cookie_on_a.get("/matching/")
+        assert after.status_code == 303
+        assert after.headers["location"].startswith("/sign-in")
+
+
+# ---- (b) an edit through one worker, the next answer from the other --------------------------------
+
+
+def test_a_coordinators_edit_through_one_worker_shows_in_the_next_answer_from_the_other(workers, db):
+    a, b = workers
+    organisation = make_organisation(db, name="Kimberworth Bee Growers")
+    venue = make_venue(db, organisation)
+    hives = make_activity(
+        db,
+        organisation,
+        venue,
+        title=f"Orchard Friends {uuid.uuid4().hex[:6]}",
+        description="We prune the fruit trees and make jam.",
+        tags=["orchard", "fruit"],
+        weekly=(),
+    )
+    session = make_session(db, hives, on=_in_two_days(), capacity=6)
+    _noted(db, hives)
+    coordinator = make_user(db, "coordinator", organisation=organisation)
+
+    with b.client() as public_on_b:
+        # B has loaded the directory and answered before the edit.
+        before = next(r for r in _match(public_on_b, "orchard fruit trees") if r["id"] == hives.id)
+        assert before["next_session"]["places_left"] == 6
+        assert "beekeeping" not in _explanation(public_on_b, "beekeeping", hives.id)
+        assert hives.title not in public_on_b.get("/activities", params={"q": "beekeeping"}).text
+
+        with a.client() as coordinator_on_a:
+            _sign_in(coordinator_on_a, coordinator.email)
+            headers = {"X-CSRF-Token": coordinator_on_a.cookies[CSRF_COOKIE]}
+            lowered = coordinator_on_a.patch(
+                f"/api/v1/sessions/{session.id}", json={"capacity": 2}, headers=headers
+            )
+            assert lowered.status_code == 200, lowered.text[:500]
+            described = coordinator_on_a.put(
+                f"/api/v1/activities/{hives.id}",
+                json={
+                    "title": hives.title,
+                    "description": "We prune the fruit trees, make jam and look after the beekeeping hives.",
+                    "categories": ["gardening-nature"],
+                    "tags": ["orchard", "fruit", "beekeeping"],
+                    "typical_group_size": 6,
+                },
+                headers=headers,
+            )
+            assert described.status_code == 200, described.text[:500]
+
+        after = next(r for r in _match(public_on_b, "orchard fruit trees") if r["id"] == hives.id)
+        assert after["next_session"]["places_left"] == 2
+        assert after["places_free_next_four_weeks"] == 2
+        assert "beekeeping" in _explanation(public_on_b, "beekeeping", hives.id)
+        assert hives.title in public_on_b.get("/activities", params={"q": "beekeeping"}).text
+
+
+# ---- (c) the last place, booked through both workers at once -----------------------------------------
+
+
+def _book_at_once(workers: tuple[Worker, Worker], people: list, activity_id: str, session_id: int) -> list:
+    """Each link worker books through their own server; both requests leave together."""
+    barrier = threading.Barrier(len(people))
+    responses: list = [None] * len(people)
+
+    def book(index: int, worker: Worker, link_worker) -> None:
+        with worker.client() as browser:
+            try:
+                _sign_in(browser, link_worker.email)
+                form = {
+                    "csrf_token": browser.cookies[CSRF_COOKIE],
+                    "interests": "orchard",
+                    "choose_activity": activity_id,
+                    "session_id": str(session_id),
+                    "patient_id": "new",
+                    "first_name": f"Person{index}",
+                    "consent_to_share": "on",
+                    "hopes": "get out of the house",
+                }
+                barrier.wait(timeout=REQUEST_SECONDS)
+                responses[index] = browser.post("/matching/book", data=form)
+            except BaseException as exc:  # reported by the test rather than lost in the thread
+                barrier.abort()
+                responses[index] = exc
+
+    threads = [
+        threading.Thread(target=book, args=(i, worker, person))
+        for i, (worker, person) in enumerate(zip(workers, people, strict=True))
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=REQUEST_SECONDS * 3)
+    return responses
+
+
+def test_two_link_workers_booking_the_last_place_through_different_workers_cannot_both_get_it(
+    workers, db, database
+):
+    organisation = make_organisation(db)
+    orchard = make_activity(db, organisation, make_venue(db, organisation), weekly=())
+    _noted(db, orchard)
+    people = [make_user(db, "link_worker", team="Rotherham North CMHT") for _ in workers]
+
+    # A few rounds, each on a fresh session with one place left, so the two requests overlap
+    # in more than one way (either may reach the database first).
+    for round_number in range(3):
+        session = make_session(db, orchard, on=_in_two_days() + timedelta(days=round_number), capacity=1)
+
+        responses = _book_at_once(workers, people, orchard.id, session.id)
+
+        errors = [r for r in responses if not isinstance(r, httpx.Response)]
+        assert not errors, errors
+        statuses = sorted(r.status_code for r in responses)
+        assert statuses == [303, 409], [r.text[:300] for r in responses]
+        loser = next(r for r in responses if r.status_code == 409)
+        assert "has just been taken" in loser.text
+        with database.reader() as check:
+            bookings = check.scalar(
+                sa.select(sa.func.count())
+                .select_from(Booking)
+                .where(Booking.session_id == session.id, Booking.status == "booked")
+            )
+            taken = check.get(ActivitySession, session.id)
+            assert bookings == 1
+            assert taken.places_booked == taken.capacity == 1
