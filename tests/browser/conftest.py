@@ -1,0 +1,132 @@
+"""A live Flourish and a real Chromium for the browser journeys.
+
+The server is `flourish serve`, as deployed, in a process of its own on a free port, against a
+fresh SQLite database migrated and loaded with the demonstration data (seeds/). One server and one
+browser serve the whole run, since loading the demonstration data takes some seconds; each journey
+signs in through the form in a browser context of its own and changes only records it picks out.
+These tests check pages, not the database, so they run on SQLite only; the rest of the suite runs
+on PostgreSQL as well.
+
+The server keeps real time: the demonstration data is loaded against the real clock, and tests that
+arrange data use real dates, not the fixed moment the rest of the suite runs at.
+
+The whole directory is skipped, with the reason, when Playwright, axe-playwright-python or
+Debian's Chromium (/usr/bin/chromium) is missing. Never run `playwright install`.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import shutil
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from flourish import clock
+from flourish.database import Database
+from flourish.seeding import load_seeds, read_seeds
+from tests.servers import Server, flourish_serve
+
+HERE = Path(__file__).resolve().parent
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+#: Milliseconds Playwright waits for a page, an element or an htmx swap before failing.
+TIMEOUT_MS = 20_000
+
+
+def _missing() -> str | None:
+    if importlib.util.find_spec("playwright") is None:
+        return "the real-browser tests need Playwright for Python (pip install -e '.[dev]')"
+    if importlib.util.find_spec("axe_playwright_python") is None:
+        return "the real-browser tests need axe-playwright-python (pip install -e '.[dev]')"
+    if not CHROMIUM.exists():
+        return f"the real-browser tests need Debian's Chromium at {CHROMIUM} (apt-get install chromium)"
+    return None
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    reason = _missing()
+    if reason is None:
+        return
+    skip = pytest.mark.skip(reason=reason)
+    for item in items:
+        if HERE in Path(item.path).parents:
+            item.add_marker(skip)
+
+
+@dataclass
+class LiveServer:
+    server: Server
+    #: The server's database, for finding and arranging records a journey needs.
+    database: Database
+
+    @property
+    def url(self) -> str:
+        return self.server.url
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> Iterator[LiveServer]:
+    folder = tmp_path_factory.mktemp("browser")
+    path = folder / "flourish.db"
+    shutil.copy(sqlite_template, path)
+    url = f"sqlite:///{path}"
+    database = Database(url)
+    try:
+        # The server runs on the real clock, so the demonstration sessions and history must be
+        # dated from it too (the rest of the suite fixes the clock for each test).
+        clock.fix(None)
+        with database.transaction() as db:
+            load_seeds(db, read_seeds())
+        server = flourish_serve(url, folder / "server.log").start()
+        try:
+            server.wait_until_healthy()
+            yield LiveServer(server, database)
+        finally:
+            server.stop()
+    finally:
+        database.dispose()
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    playwright = sync_playwright().start()
+    try:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+    finally:
+        playwright.stop()
+
+
+@pytest.fixture
+def open_page(chromium: Any, live_server: LiveServer) -> Iterator[Callable[..., Any]]:
+    """A new page in a browser context of its own (its own cookies); keyword arguments go to
+    Playwright's new_context, for example a phone's viewport or JavaScript switched off."""
+    contexts: list[Any] = []
+
+    def open_(**options: Any) -> Any:
+        context = chromium.new_context(base_url=live_server.url, **options)
+        context.set_default_timeout(TIMEOUT_MS)
+        contexts.append(context)
+        return context.new_page()
+
+    yield open_
+    for context in contexts:
+        context.close()
