@@ -12,14 +12,16 @@ help:
 	@echo "make evaluate  score the matching engine against the written patient vignettes"
 	@echo "make bench     run the benchmarks in bench/"
 	@echo "make lint      ruff check and format check"
+	@echo "make audit     check the pinned dependencies (requirements.lock) for known vulnerabilities"
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Flourish needs Python 3.11 or newer (found " + sys.version.split()[0] + ")"'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+# requirements.lock pins every package to the version tested; pyproject.toml only gives ranges.
+$(VENV)/.installed: pyproject.toml requirements.lock | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -c requirements.lock -e '.[dev]'
 	@touch $@
 
 # htmx comes from npm, pinned by package-lock.json; without npm every page still works.
@@ -61,8 +63,11 @@ format: setup
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
+# Checks the pinned set against PyPI's vulnerability data. --strict also fails when a package could
+# not be checked at all, so an audit that could not reach the data never passes as clean.
+AUDIT_STRICT ?= --strict
 audit: setup
-	$(BIN)/pip-audit --skip-editable
+	$(BIN)/pip-audit $(AUDIT_STRICT) --no-deps --disable-pip --progress-spinner off -r requirements.lock
 
 clean:
 	rm -rf $(VENV) node_modules .pytest_cache

@@ -10,7 +10,8 @@ from typing import Annotated, Any
 import msgspec
 import sqlalchemy as sa
 from litestar import Controller, Request, get, patch, post, put
-from litestar.params import FromPath, JSONBody, QueryParameter
+from litestar.openapi.spec import Example
+from litestar.params import Body, FromPath, QueryParameter
 
 from directory import services
 from directory.categories import CATEGORIES, DAYS
@@ -21,10 +22,16 @@ from directory.search import SearchFilters
 from flourish import clock
 from flourish.auth.guards import coordinators
 from flourish.errors import InvalidInput, NotFound
+from flourish.openapi import WRITER, error_responses
 from flourish.web import DbSession, actor_of
 
 Page = Annotated[int, QueryParameter(ge=1, le=100_000, description="Page number, from 1")]
+#: Ids are printable text; a control character (a NUL byte above all) names nothing.
+ID_PATTERN = r"^[^\x00-\x1f]*$"
 PerPage = Annotated[int, QueryParameter(ge=1, le=100, description="Items per page (at most 100)")]
+LIST_ERRORS = error_responses(400)
+ONE_ERRORS = error_responses(400, 404)
+WRITE_ERRORS = error_responses(400, 401, 403, 404, 409)
 
 
 # ---- response shapes -----------------------------------------------------------------------------
@@ -201,6 +208,68 @@ class SessionChange(msgspec.Struct):
     version: int | None = None
 
 
+#: Bodies as a coordinator would send them, for the schema's readers and its examples.
+OrganisationBody = Annotated[
+    OrganisationIn,
+    Body(
+        examples=[
+            Example(
+                summary="A charity's contact details",
+                value={
+                    "name": "Rother Valley Growers",
+                    "description": "Community allotments in Clifton Park.",
+                    "charity_number": "1084715",
+                    "phone": "01709 496000",
+                    "email": "hello@example.org",
+                    "website": "https://example.org",
+                    "address": "Clifton Lane, Rotherham",
+                    "postcode": "S65 2AA",
+                },
+            )
+        ]
+    ),
+]
+VenueBody = Annotated[
+    VenueIn,
+    Body(
+        examples=[
+            Example(
+                summary="A step-free hall on two bus routes",
+                value={
+                    "name": "Clifton Park Hall",
+                    "address": "Clifton Lane, Rotherham",
+                    "postcode": "S65 2AA",
+                    "step_free": True,
+                    "bus_routes": ["X1", "217"],
+                },
+            )
+        ]
+    ),
+]
+ActivityBody = Annotated[
+    ActivityIn,
+    Body(
+        examples=[
+            Example(
+                summary="A weekly gardening group",
+                value={
+                    "title": "Tuesday Growers",
+                    "description": "We grow vegetables together on the allotment.",
+                    "categories": ["gardening-nature"],
+                    "typical_group_size": 8,
+                    "led_by": "peer",
+                    "buddy_welcome": True,
+                },
+            )
+        ]
+    ),
+]
+SessionChangeBody = Annotated[
+    SessionChange,
+    Body(examples=[Example(summary="Room for two more", value={"capacity": 12})]),
+]
+
+
 def _as_form(body: msgspec.Struct) -> dict[str, Any]:
     """Struct → the mapping the shared readers take (flags and lists kept as they are)."""
     raw = {k: v for k, v in msgspec.structs.asdict(body).items() if v is not None}
@@ -318,7 +387,12 @@ class DirectoryApi(Controller):
     path = "/api/v1"
     tags = ["Directory"]
 
-    @get("/organisations", sync_to_thread=True, summary="List the consortium's organisations")
+    @get(
+        "/organisations",
+        sync_to_thread=True,
+        responses=LIST_ERRORS,
+        summary="List the consortium's organisations",
+    )
     def organisations(self, db: DbSession, page: Page = 1, per_page: PerPage = 50) -> OrganisationPage:
         total = db.scalar(sa.select(sa.func.count()).select_from(Organisation)) or 0
         rows = db.scalars(
@@ -331,17 +405,22 @@ class DirectoryApi(Controller):
             [organisation_out(o) for o in rows], page, per_page, total, _pages(total, per_page)
         )
 
-    @get("/organisations/{organisation_id:str}", sync_to_thread=True, summary="One organisation")
+    @get(
+        "/organisations/{organisation_id:str}",
+        sync_to_thread=True,
+        responses=ONE_ERRORS,
+        summary="One organisation",
+    )
     def organisation(self, db: DbSession, organisation_id: FromPath[str]) -> OrganisationOut:
         return organisation_out(services.get_or_404(db, Organisation, organisation_id, "organisation"))
 
-    @get("/venues", sync_to_thread=True, summary="List venues")
+    @get("/venues", sync_to_thread=True, responses=LIST_ERRORS, summary="List venues")
     def venues(
         self,
         db: DbSession,
         page: Page = 1,
         per_page: PerPage = 50,
-        organisation_id: Annotated[str | None, QueryParameter(max_length=36)] = None,
+        organisation_id: Annotated[str | None, QueryParameter(max_length=36, pattern=ID_PATTERN)] = None,
     ) -> VenuePage:
         query = sa.select(Venue)
         if organisation_id:
@@ -350,11 +429,16 @@ class DirectoryApi(Controller):
         rows = db.scalars(query.order_by(Venue.name).offset((page - 1) * per_page).limit(per_page))
         return VenuePage([venue_out(v) for v in rows], page, per_page, total, _pages(total, per_page))
 
-    @get("/venues/{venue_id:str}", sync_to_thread=True, summary="One venue")
+    @get("/venues/{venue_id:str}", sync_to_thread=True, responses=ONE_ERRORS, summary="One venue")
     def venue(self, db: DbSession, venue_id: FromPath[str]) -> VenueOut:
         return venue_out(services.get_or_404(db, Venue, venue_id, "venue"))
 
-    @get("/activities", sync_to_thread=True, summary="Search and filter activities, as the public pages do")
+    @get(
+        "/activities",
+        sync_to_thread=True,
+        responses=LIST_ERRORS,
+        summary="Search and filter activities, as the public pages do",
+    )
     def activities(
         self,
         request: Request,
@@ -373,7 +457,7 @@ class DirectoryApi(Controller):
             list[str] | None, QueryParameter(description="Features: " + ", ".join(FEATURES))
         ] = None,
         cost: Annotated[str, QueryParameter(description="'free' for free activities only")] = "",
-        organisation_id: Annotated[str | None, QueryParameter(max_length=36)] = None,
+        organisation_id: Annotated[str | None, QueryParameter(max_length=36, pattern=ID_PATTERN)] = None,
         page: Page = 1,
         per_page: PerPage = 20,
     ) -> ActivityPage:
@@ -393,15 +477,20 @@ class DirectoryApi(Controller):
             [activity_out(h.record) for h in shown], page, per_page, len(hits), _pages(len(hits), per_page)
         )
 
-    @get("/activities/{activity_id:str}", sync_to_thread=True, summary="One activity")
+    @get("/activities/{activity_id:str}", sync_to_thread=True, responses=ONE_ERRORS, summary="One activity")
     def activity(self, request: Request, activity_id: FromPath[str]) -> ActivityOut:
         return activity_out(_record(request, activity_id))
 
-    @get("/sessions", sync_to_thread=True, summary="Sessions from today, optionally for one activity")
+    @get(
+        "/sessions",
+        sync_to_thread=True,
+        responses=LIST_ERRORS,
+        summary="Sessions from today, optionally for one activity",
+    )
     def sessions(
         self,
         db: DbSession,
-        activity_id: Annotated[str | None, QueryParameter(max_length=36)] = None,
+        activity_id: Annotated[str | None, QueryParameter(max_length=36, pattern=ID_PATTERN)] = None,
         date_from: Annotated[date | None, QueryParameter(name="from")] = None,
         date_to: Annotated[date | None, QueryParameter(name="to")] = None,
         page: Page = 1,
@@ -424,7 +513,7 @@ class DirectoryApi(Controller):
         )
         return SessionPage([session_out(s) for s in rows], page, per_page, total, _pages(total, per_page))
 
-    @get("/sessions/{session_id:int}", sync_to_thread=True, summary="One session")
+    @get("/sessions/{session_id:int}", sync_to_thread=True, responses=ONE_ERRORS, summary="One session")
     def session(self, db: DbSession, session_id: FromPath[int]) -> SessionOut:
         return session_out(services.get_or_404(db, ActivitySession, session_id, "session"))
 
@@ -436,15 +525,16 @@ class DirectoryWriteApi(Controller):
     path = "/api/v1"
     guards = [coordinators]
     tags = ["Directory: changes"]
-    security = [{"session": []}]
+    security = WRITER
 
     @put(
         "/organisations/{organisation_id:str}",
         sync_to_thread=True,
+        responses=WRITE_ERRORS,
         summary="Replace an organisation's details",
     )
     def update_organisation(
-        self, request: Request, db: DbSession, organisation_id: FromPath[str], data: JSONBody[OrganisationIn]
+        self, request: Request, db: DbSession, organisation_id: FromPath[str], data: OrganisationBody
     ) -> OrganisationOut:
         return organisation_out(
             services.update_organisation(
@@ -452,32 +542,47 @@ class DirectoryWriteApi(Controller):
             )
         )
 
-    @post("/organisations/{organisation_id:str}/venues", sync_to_thread=True, summary="Add a venue")
+    @post(
+        "/organisations/{organisation_id:str}/venues",
+        sync_to_thread=True,
+        responses=WRITE_ERRORS,
+        summary="Add a venue",
+    )
     def create_venue(
-        self, request: Request, db: DbSession, organisation_id: FromPath[str], data: JSONBody[VenueIn]
+        self, request: Request, db: DbSession, organisation_id: FromPath[str], data: VenueBody
     ) -> VenueOut:
         return venue_out(
             services.create_venue(db, actor_of(request), organisation_id, read_venue(_as_form(data)))
         )
 
-    @put("/venues/{venue_id:str}", sync_to_thread=True, summary="Replace a venue")
+    @put("/venues/{venue_id:str}", sync_to_thread=True, responses=WRITE_ERRORS, summary="Replace a venue")
     def update_venue(
-        self, request: Request, db: DbSession, venue_id: FromPath[str], data: JSONBody[VenueIn]
+        self, request: Request, db: DbSession, venue_id: FromPath[str], data: VenueBody
     ) -> VenueOut:
         return venue_out(services.update_venue(db, actor_of(request), venue_id, read_venue(_as_form(data))))
 
-    @post("/organisations/{organisation_id:str}/activities", sync_to_thread=True, summary="Add an activity")
+    @post(
+        "/organisations/{organisation_id:str}/activities",
+        sync_to_thread=True,
+        responses=WRITE_ERRORS,
+        summary="Add an activity",
+    )
     def create_activity(
-        self, request: Request, db: DbSession, organisation_id: FromPath[str], data: JSONBody[ActivityIn]
+        self, request: Request, db: DbSession, organisation_id: FromPath[str], data: ActivityBody
     ) -> ActivityOut:
         activity = services.create_activity(
             db, actor_of(request), organisation_id, read_activity(_as_form(data))
         )
         return activity_out(_record(request, activity.id))
 
-    @put("/activities/{activity_id:str}", sync_to_thread=True, summary="Replace an activity")
+    @put(
+        "/activities/{activity_id:str}",
+        sync_to_thread=True,
+        responses=WRITE_ERRORS,
+        summary="Replace an activity",
+    )
     def update_activity(
-        self, request: Request, db: DbSession, activity_id: FromPath[str], data: JSONBody[ActivityIn]
+        self, request: Request, db: DbSession, activity_id: FromPath[str], data: ActivityBody
     ) -> ActivityOut:
         services.update_activity(db, actor_of(request), activity_id, read_activity(_as_form(data)))
         return activity_out(_record(request, activity_id))
@@ -485,10 +590,11 @@ class DirectoryWriteApi(Controller):
     @patch(
         "/sessions/{session_id:int}",
         sync_to_thread=True,
+        responses=WRITE_ERRORS,
         summary="Change a session's capacity, or cancel or reinstate it",
     )
     def change_session(
-        self, request: Request, db: DbSession, session_id: FromPath[int], data: JSONBody[SessionChange]
+        self, request: Request, db: DbSession, session_id: FromPath[int], data: SessionChangeBody
     ) -> SessionOut:
         actor = actor_of(request)
         session = None

@@ -9,6 +9,7 @@ worker, without a restart.
 from __future__ import annotations
 
 import threading
+import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from datetime import date, datetime, timedelta
@@ -162,6 +163,8 @@ class Catalogue:
         self._loaded_for: date | None = None
         self._last_poll: datetime | None = None
         self._applied: dict[int, datetime] = {}
+        #: When the last successful poll began (monotonic nanoseconds).
+        self._polled_from_ns = 0
 
     def subscribe(self, listener: CatalogueListener) -> None:
         with self._lock:
@@ -177,39 +180,57 @@ class Catalogue:
         self.refresh()
         return self._records.get(activity_id)
 
+    def get_many(self, activity_ids: Iterable[str]) -> dict[str, ActivityRecord]:
+        """The listed ones among these activities, after one refresh for them all."""
+        self.refresh()
+        return {i: record for i in activity_ids if (record := self._records.get(i)) is not None}
+
     def refresh(self) -> None:
-        """Bring this worker's copy up to date. Cheap when nothing changed: one indexed query."""
+        """Bring this worker's copy up to date. Cheap when nothing changed: one indexed query,
+        shared by the requests that wait for it."""
+        asked_ns = time.monotonic_ns()
         with self._lock:
-            now = clock.now()
-            stale_worker = self._last_poll is None or now - self._last_poll > CHANGE_RETENTION / 2
-            if self._loaded_for != clock.today() or stale_worker:
-                self._reload_everything()
+            # A poll that began after this call has seen every change committed before it, so
+            # requests that queued behind it need no query of their own. Without this, a busy
+            # worker queues every request here for a database round trip, one at a time.
+            if self._polled_from_ns > asked_ns:
                 return
-            self._last_poll = now
-            window_start = now - LATE_COMMIT_WINDOW
-            self._applied = {k: at for k, at in self._applied.items() if at >= window_start}
-            with self._session_factory() as db:
-                rows = db.execute(
-                    sa.select(DirectoryChange.id, DirectoryChange.activity_id, DirectoryChange.at).where(
-                        sa.or_(DirectoryChange.id > self._last_change_id, DirectoryChange.at >= window_start)
-                    )
-                ).all()
-                changes = [row for row in rows if row[0] not in self._applied]
-                if not changes:
-                    return
-                for change_id, _, at in changes:
-                    self._applied[change_id] = max(at, window_start)
-                self._last_change_id = max(self._last_change_id, max(row[0] for row in changes))
-                changed = {row[1] for row in changes}
-                fresh = {record.id: record for record in load_records(db, changed)}
-            for activity_id in changed:
-                if activity_id in fresh:
-                    self._records[activity_id] = fresh[activity_id]
-                    for listener in self._listeners:
-                        listener.upsert(fresh[activity_id])
-                elif self._records.pop(activity_id, None) is not None:
-                    for listener in self._listeners:
-                        listener.remove(activity_id)
+            started_ns = time.monotonic_ns()
+            self._poll()
+            self._polled_from_ns = started_ns
+
+    def _poll(self) -> None:
+        """Read the change log and apply what this worker has not seen; the caller holds the lock."""
+        now = clock.now()
+        stale_worker = self._last_poll is None or now - self._last_poll > CHANGE_RETENTION / 2
+        if self._loaded_for != clock.today() or stale_worker:
+            self._reload_everything()
+            return
+        self._last_poll = now
+        window_start = now - LATE_COMMIT_WINDOW
+        self._applied = {k: at for k, at in self._applied.items() if at >= window_start}
+        with self._session_factory() as db:
+            rows = db.execute(
+                sa.select(DirectoryChange.id, DirectoryChange.activity_id, DirectoryChange.at).where(
+                    sa.or_(DirectoryChange.id > self._last_change_id, DirectoryChange.at >= window_start)
+                )
+            ).all()
+            changes = [row for row in rows if row[0] not in self._applied]
+            if not changes:
+                return
+            for change_id, _, at in changes:
+                self._applied[change_id] = max(at, window_start)
+            self._last_change_id = max(self._last_change_id, max(row[0] for row in changes))
+            changed = {row[1] for row in changes}
+            fresh = {record.id: record for record in load_records(db, changed)}
+        for activity_id in changed:
+            if activity_id in fresh:
+                self._records[activity_id] = fresh[activity_id]
+                for listener in self._listeners:
+                    listener.upsert(fresh[activity_id])
+            elif self._records.pop(activity_id, None) is not None:
+                for listener in self._listeners:
+                    listener.remove(activity_id)
 
     def _reload_everything(self) -> None:
         with self._session_factory() as db:

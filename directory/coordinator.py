@@ -107,6 +107,15 @@ def _raw(data: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in data.items() if k != "csrf_token"}
 
 
+def _typed(data: dict[str, Any], exc: Exception, obj: Any) -> dict[str, Any]:
+    """The form as typed; after a stale edit it carries the current version, so that saving it
+    again applies the person's changes, as the message promises."""
+    values = _raw(data)
+    if isinstance(exc, StaleEdit):
+        values["version"] = obj.version
+    return values
+
+
 class CoordinatorController(Controller):
     path = "/coordinator"
     guards = [coordinators]
@@ -177,7 +186,7 @@ class CoordinatorController(Controller):
         except (InvalidInput, Conflict) as exc:
             context = {
                 "organisation": organisation,
-                "values": _raw(data),
+                "values": _typed(data, exc, organisation),
                 "errors": getattr(exc, "errors", {}),
                 "problem": exc.message,
             }
@@ -379,7 +388,12 @@ class CoordinatorController(Controller):
             return render(
                 request,
                 "coordinator/schedule_form.html",
-                context | {"errors": getattr(exc, "errors", {}), "problem": exc.message},
+                context
+                | {
+                    "values": _typed(data, exc, schedule),
+                    "errors": getattr(exc, "errors", {}),
+                    "problem": exc.message,
+                },
                 status_code=exc.status_code,
             )
         if affected:
@@ -453,7 +467,14 @@ class CoordinatorController(Controller):
                     status_code=exc.status_code,
                 )
             return self._session_page(
-                request, db, session, activity, errors, exc.message, exc.status_code, _raw(data)
+                request,
+                db,
+                session,
+                activity,
+                getattr(exc, "errors", {}),
+                exc.message,
+                exc.status_code,
+                _raw(data) | {"version": session.version},
             )
         if wants_block(request):
             return render(
@@ -565,7 +586,7 @@ class CoordinatorController(Controller):
             context = {
                 "organisation": organisation,
                 "venue": venue,
-                "values": _raw(data),
+                "values": _typed(data, exc, venue),
                 "errors": getattr(exc, "errors", {}),
                 "problem": exc.message,
             }

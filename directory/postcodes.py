@@ -22,6 +22,7 @@ CENTROIDS_CSV = Path(__file__).parent / "data" / "postcode_centroids.csv"
 _FULL = re.compile(r"^([A-Z]{1,2}[0-9][A-Z0-9]?)([0-9][A-Z]{2})$")
 _DISTRICT = re.compile(r"^[A-Z]{1,2}[0-9][A-Z0-9]?$")
 _SECTOR = re.compile(r"^([A-Z]{1,2}[0-9][A-Z0-9]?) ?([0-9])$")
+_SPACED_SECTOR = re.compile(r"^([A-Z]{1,2}[0-9][A-Z0-9]?) ([0-9])$")
 # Letters that never appear in the inward code's last two characters.
 _INWARD_LETTERS = set("ABDEFGHJLNPQRSTUWXYZ")
 
@@ -93,13 +94,19 @@ def known_areas() -> list[Place]:
 
 def locate(text: str, db: Session | None = None) -> Place:
     """Place a full postcode, a sector ('S60 1') or a district ('S60') on the map."""
-    compact = re.sub(r"\s+", "", text or "").upper()
+    spaced = " ".join((text or "").split()).upper()
+    compact = spaced.replace(" ", "")
     if not compact:
         raise PostcodeError("Enter a postcode or area, like S60 1AA or S60")
     table = shipped_centroids()
-    if _DISTRICT.match(compact) and compact in table:
-        return table[compact]
-    sector = _SECTOR.match(compact)
+    # A space says where the district ends: "S6 1" is a sector of S6, while "S61" is the district
+    # S61 and "S18" the district S18 (not a sector of S1), known or not.
+    sector = _SPACED_SECTOR.match(spaced)
+    if not sector and _DISTRICT.match(compact):
+        if compact in table:
+            return table[compact]
+        raise PostcodeError(f"We do not know the area {compact}; try a full postcode such as S60 1AA")
+    sector = sector or _SECTOR.match(compact)
     if sector and len(compact) <= 6 and not _FULL.match(compact):
         code = f"{sector.group(1)} {sector.group(2)}"
         if code in table:
@@ -107,14 +114,7 @@ def locate(text: str, db: Session | None = None) -> Place:
         if sector.group(1) in table:
             return table[sector.group(1)]
         raise PostcodeError(f"We do not have a map position for {code}; try a full postcode")
-    try:
-        postcode = normalise_postcode(text)
-    except PostcodeError:
-        if _DISTRICT.match(compact):
-            raise PostcodeError(
-                f"We do not know the area {compact}; try a full postcode such as S60 1AA"
-            ) from None
-        raise
+    postcode = normalise_postcode(text)
     if db is not None:
         from directory.models import PostcodeCentroid
 

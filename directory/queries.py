@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Session
@@ -14,6 +15,20 @@ from flourish import clock
 
 #: How far ahead calendar feeds look.
 FEED_HORIZON = timedelta(weeks=8)
+
+
+#: Integer ids are 32-bit in PostgreSQL.
+_MAX_INT_ID = 2**31 - 1
+
+
+def lookup(db: Session, model: type, key: Any) -> Any:
+    """The row with this id, or None. An id no row can have (a NUL byte, a number beyond the
+    column's range) is simply not found: asked of PostgreSQL it would be an error, not a miss."""
+    if key is None or (isinstance(key, str) and "\x00" in key):
+        return None
+    if isinstance(key, int) and not -_MAX_INT_ID <= key <= _MAX_INT_ID:
+        return None
+    return db.get(model, key)
 
 
 @dataclass
@@ -33,7 +48,7 @@ class ActivityDetail:
 def activity_detail(
     db: Session, activity_id: str, *, sessions: int = 4, include_inactive: bool = False
 ) -> ActivityDetail | None:
-    activity = db.get(Activity, activity_id)
+    activity = lookup(db, Activity, activity_id)
     if activity is None or (not activity.is_active and not include_inactive):
         return None
     organisation = db.get(Organisation, activity.organisation_id)

@@ -120,6 +120,17 @@ class SearchHit:
     matched: list[str] = field(default_factory=list)
 
 
+def _searchable_text(record: ActivityRecord) -> dict[str, str]:
+    """The text the word index is built from, by field."""
+    return {
+        "title": record.title,
+        "tags": " ".join(record.tags),
+        "organisation": record.organisation_name,
+        "venue": f"{record.venue_name or ''} {record.venue_address}",
+        "body": f"{record.description} {record.newcomer_notes}",
+    }
+
+
 class SearchIndex:
     """Fuzzy word index over activity records, updated one activity at a time."""
 
@@ -130,6 +141,11 @@ class SearchIndex:
         self._vocab: list[str] = []
         self._matrix: sparse.csc_matrix | None = None
         self._ids: list[str] = []
+        #: The records in matrix row order, and each id's row.
+        self._rows: list[ActivityRecord] = []
+        self._row_of: dict[str, int] = {}
+        #: Rows in title order, for listing everything when no words are given.
+        self._by_title: list[int] = []
         self._idf: np.ndarray = np.zeros(0)
 
     # CatalogueListener
@@ -140,8 +156,15 @@ class SearchIndex:
 
     def upsert(self, record: ActivityRecord) -> None:
         with self._lock:
+            previous = self._records.get(record.id)
             self._records[record.id] = record
-            self._dirty = True
+            # Most changes are a place booked or a capacity changed: the words are the same, so
+            # the new record is enough. Rebuilding the word index (a second or so at 10,000
+            # activities) after every booking in any worker would stall every search.
+            if previous is None or _searchable_text(previous) != _searchable_text(record):
+                self._dirty = True
+            elif not self._dirty:
+                self._rows[self._row_of[record.id]] = record
 
     def remove(self, activity_id: str) -> None:
         with self._lock:
@@ -155,14 +178,7 @@ class SearchIndex:
         for activity_id in ids:
             record = self._records[activity_id]
             best: dict[str, float] = {}
-            fields = {
-                "title": record.title,
-                "tags": " ".join(record.tags),
-                "organisation": record.organisation_name,
-                "venue": f"{record.venue_name or ''} {record.venue_address}",
-                "body": f"{record.description} {record.newcomer_notes}",
-            }
-            for name, text in fields.items():
+            for name, text in _searchable_text(record).items():
                 for word in words(text):
                     best[word] = max(best.get(word, 0.0), FIELD_WEIGHTS[name])
             weights_per_doc.append(best)
@@ -180,6 +196,9 @@ class SearchIndex:
         self._idf = np.array([math.log(1 + n / df[w]) for w in vocab], dtype=np.float32)
         self._vocab = vocab
         self._ids = ids
+        self._rows = [self._records[i] for i in ids]
+        self._row_of = {activity_id: row for row, activity_id in enumerate(ids)}
+        self._by_title = sorted(range(len(ids)), key=lambda row: self._rows[row].title.lower())
         self._dirty = False
 
     def _similar_words(self, word: str) -> list[tuple[int, float]]:
@@ -215,16 +234,22 @@ class SearchIndex:
         with self._lock:
             if self._dirty:
                 self._build()
-            records = [self._records[i] for i in self._ids]
+            records, vocab = self._rows, self._vocab
             query_words = list(dict.fromkeys(words(query or "")))[:12]
             if not query_words:
-                hits = [SearchHit(r, 0.0) for r in records if filters.accepts(r)]
-                hits.sort(key=lambda h: (h.record.is_stale(now), h.record.title.lower()))
-                return hits
+                # Everything, fresh listings first, each part in title order.
+                fresh, stale = [], []
+                unfiltered = filters == SearchFilters()
+                for row in self._by_title:
+                    record = records[row]
+                    if unfiltered or filters.accepts(record):
+                        (stale if record.is_stale(now) else fresh).append(SearchHit(record, 0.0))
+                return fresh + stale
             assert self._matrix is not None
             total = np.zeros(len(self._ids), dtype=np.float32)
             possible = 0.0
-            matched_words: dict[int, list[str]] = {}
+            # Per query word: how well each row meets it, and which of its candidates did.
+            met: list[tuple[np.ndarray, np.ndarray, list[int]]] = []
             top_idf = float(self._idf.max()) if len(self._idf) else 1.0
             for word in query_words:
                 candidates = self._similar_words(word)
@@ -240,26 +265,28 @@ class SearchIndex:
                 best = block.max(axis=1)
                 total += best
                 possible += float(weight.max())
-                for row in np.nonzero(best)[0]:
-                    matched_words.setdefault(int(row), []).append(
-                        self._vocab[indexes[int(block[row].argmax())]]
-                    )
+                met.append((best, block.argmax(axis=1), indexes))
             if possible == 0:
                 return []
             scores = total / possible
-        hits = []
+        scored = []
         for row in np.nonzero(scores >= 0.25)[0]:
             record = records[int(row)]
             if not filters.accepts(record):
                 continue
-            score = float(scores[row]) * (0.8 if record.is_stale(now) else 1.0)
-            hits.append(SearchHit(record, score, matched_words.get(int(row), [])))
-        hits.sort(key=lambda h: (-h.score, h.record.title.lower()))
-        if hits:
+            scored.append((float(scores[row]) * (0.8 if record.is_stale(now) else 1.0), record, int(row)))
+        scored.sort(key=lambda item: (-item[0], item[1].title.lower()))
+        if scored:
             # Drop the long tail of one-common-word matches once good matches exist.
-            cutoff = hits[0].score * 0.35
-            hits = [h for h in hits if h.score >= cutoff]
-        return hits
+            cutoff = scored[0][0] * 0.35
+            scored = [item for item in scored if item[0] >= cutoff]
+        # Which words each hit matched, worked out only for the hits kept.
+        return [
+            SearchHit(
+                record, score, [vocab[indexes[arg[row]]] for best, arg, indexes in met if best[row] != 0]
+            )
+            for score, record, row in scored
+        ]
 
 
 def next_sessions(record: ActivityRecord, today: date, count: int = 4) -> list:

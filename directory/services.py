@@ -12,6 +12,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session
 
+from directory import queries
 from directory.catalogue import note_change
 from directory.models import (
     Activity,
@@ -48,7 +49,7 @@ def ensure_can_manage(actor: Actor, organisation_id: str) -> None:
 
 
 def get_or_404(db: Session, model: type, key: Any, what: str) -> Any:
-    obj = db.get(model, key) if key is not None else None
+    obj = queries.lookup(db, model, key)
     if obj is None:
         raise NotFound(f"We could not find that {what}. It may have been removed.")
     return obj
@@ -149,7 +150,7 @@ def update_venue(db: Session, actor: Actor, venue_id: str, data: VenueInput) -> 
 def _check_venue(db: Session, organisation_id: str, venue_id: str | None) -> None:
     if venue_id is None:
         return
-    venue = db.get(Venue, venue_id)
+    venue = queries.lookup(db, Venue, venue_id)
     if venue is None:
         raise InvalidInput({"venue_id": "Choose one of your venues from the list"})
 
@@ -405,6 +406,8 @@ def change_capacity(
     session = get_or_404(db, ActivitySession, session_id, "session")
     activity = get_or_404(db, Activity, session.activity_id, "activity")
     ensure_can_manage(actor, activity.organisation_id)
+    if session.date < clock.today():
+        raise Conflict("This session has already taken place, so its places cannot be changed.")
     if capacity < 0:
         raise InvalidInput({"capacity": "Capacity cannot be negative"})
     if capacity > 1000:
@@ -421,6 +424,8 @@ def change_capacity(
     if result.rowcount != 1:
         db.rollback()
         fresh = db.get(ActivitySession, session_id)
+        if fresh is None:  # removed meanwhile, by a schedule change
+            raise NotFound("We could not find that session. It may have been removed.")
         db.refresh(fresh)
         if version is not None and fresh.version != version:
             raise StaleEdit("this session")
@@ -457,7 +462,7 @@ def cancel_session(
     if session.date < clock.today():
         raise Conflict("This session has already taken place, so it cannot be cancelled.")
     session.cancelled = True
-    session.cancelled_reason = (reason or "").strip()[:300]
+    session.cancelled_reason = (reason or "").replace("\x00", "").strip()[:300]
     session.version += 1
     audit.record(
         db,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Controller, Request, get, post
+from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 from sqlmodel import Session
@@ -19,7 +19,7 @@ from directory.search import SearchFilters
 from flourish import clock
 from flourish.errors import InvalidInput, NotFound
 from flourish.forms import first, many
-from flourish.web import DbSession, FormBody, actor_of, redirect, render, url_with
+from flourish.web import DbSession, FormBody, actor_of, flash, render, url_with, wants_block
 
 PER_PAGE = 20
 
@@ -106,7 +106,7 @@ class DirectoryController(Controller):
     @post("/activities/{activity_id:str}/report", sync_to_thread=True)
     def report(
         self, request: Request, db: DbSession, activity_id: FromPath[str], data: FormBody
-    ) -> Template | Redirect:
+    ) -> Template | Redirect | Response:
         try:
             services.report_problem(db, actor_of(request), activity_id, read_report(data))
         except InvalidInput as exc:
@@ -115,11 +115,14 @@ class DirectoryController(Controller):
                 "report_values": data,
             }
             return render(request, "directory/activity.html", context, block="report", status_code=400)
-        return redirect(
+        flash(
             request,
-            f"/activities/{activity_id}",
-            message="Thank you. The organisation and Voluntary Action Rotherham have been told about the problem.",
+            "Thank you. The organisation and Voluntary Action Rotherham have been told about the problem.",
         )
+        if wants_block(request):
+            # htmx would follow a redirect and put the whole page inside the form's section.
+            return Response(b"", status_code=204, headers={"HX-Redirect": f"/activities/{activity_id}"})
+        return Redirect(f"/activities/{activity_id}", status_code=303)
 
     @staticmethod
     def _activity_context(db: Session, activity_id: str) -> dict[str, Any]:
@@ -145,7 +148,7 @@ class DirectoryController(Controller):
 
     @get("/organisations/{organisation_id:str}", sync_to_thread=True)
     def organisation(self, request: Request, db: DbSession, organisation_id: FromPath[str]) -> Template:
-        organisation = db.get(Organisation, organisation_id)
+        organisation = queries.lookup(db, Organisation, organisation_id)
         if organisation is None:
             raise NotFound("We could not find that organisation.")
         return render(

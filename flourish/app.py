@@ -21,10 +21,12 @@ from flourish.auth.sessions import SessionPolicy, make_store
 from flourish.csrf import csrf_protect
 from flourish.database import Database
 from flourish.handlers import EXCEPTION_HANDLERS
-from flourish.logs import configure_logging
+from flourish.logs import AccessLog, configure_logging
 from flourish.middleware import FlourishMiddleware, add_response_headers
+from flourish.openapi import COMPONENTS, ClockTimes
 from flourish.settings import Settings, get_settings
 from flourish.templating import STATIC_DIR, make_template_engine
+from flourish.timeouts import RequestTimeout
 from flourish.web import provide_db
 from matching.live import LiveMatcher
 
@@ -33,20 +35,29 @@ log = logging.getLogger("flourish")
 
 def _routers() -> list:
     # Each package registers its own routes; this is the only list of them.
+    from directory.oruk.routes import router as oruk_router
     from directory.routes import router as directory_router
     from flourish.routes import router as core_router
-    from matching.routes import router as matching_router
     from grants.routes import router as grants_router
+    from matching.routes import router as matching_router
     from referrals.report_routes import router as reports_router
     from referrals.routes import router as referrals_router
 
-    return [core_router, directory_router, matching_router, referrals_router, grants_router, reports_router]
+    return [
+        core_router,
+        directory_router,
+        matching_router,
+        referrals_router,
+        grants_router,
+        reports_router,
+        oruk_router,
+    ]
 
 
 def create_app(settings: Settings | None = None, database: Database | None = None) -> Litestar:
     settings = settings or get_settings()
     configure_logging(json_lines=settings.log_json)
-    database = database or Database(settings.database_url)
+    database = database or Database(settings.database_url, statement_timeout_ms=settings.statement_timeout_ms)
     policy = SessionPolicy(settings.session_idle_minutes, settings.session_max_hours)
     catalogue = Catalogue(database.reader)
     search_index = SearchIndex()
@@ -64,7 +75,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             "matcher": matcher,
         }
     )
-    return Litestar(
+    app = Litestar(
         route_handlers=[
             *_routers(),
             create_static_files_router(path="/static", directories=[STATIC_DIR], include_in_schema=False),
@@ -75,7 +86,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         before_request=csrf_protect,
         before_send=[add_response_headers],
         exception_handlers=EXCEPTION_HANDLERS,
-        plugins=[HTMXPlugin()],
+        plugins=[HTMXPlugin(), ClockTimes()],
         template_config=TemplateConfig(instance=make_template_engine()),
         compression_config=CompressionConfig(backend="gzip", minimum_size=1000),
         openapi_config=OpenAPIConfig(
@@ -85,8 +96,12 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             "POST /api/v1/match need no sign-in; writes need a signed-in role and the CSRF token.",
             path="/api/v1/schema",
             render_plugins=[JsonRenderPlugin()],
+            components=COMPONENTS,
         ),
         logging_config=LoggingConfig(configure_root_logger=False, log_exceptions="never"),
         on_shutdown=[database.dispose],
         debug=settings.debug,
     )
+    # Around everything, not route middleware, so 404s and errors are timed and logged as well.
+    app.asgi_handler = AccessLog(RequestTimeout(app.asgi_handler, settings.request_timeout_seconds))
+    return app

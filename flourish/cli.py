@@ -8,6 +8,8 @@ from pathlib import Path
 import click
 import sqlalchemy as sa
 
+from directory.oruk.cli import oruk_cli
+from flourish.governance_cli import governance_cli
 from flourish.settings import PROJECT_ROOT, SettingsError, get_settings
 from grants.cli import grants_cli
 
@@ -97,7 +99,11 @@ def serve(host: str | None, port: int | None, workers: int | None, reload: bool)
     """Serve Flourish over HTTP."""
     import uvicorn
 
+    from flourish.logs import configure_logging
+
     settings = get_settings()
+    # Flourish's log format for the server's own lines too; its access log replaces uvicorn's.
+    configure_logging(json_lines=settings.log_json)
     uvicorn.run(
         "flourish.app:create_app",
         factory=True,
@@ -106,8 +112,11 @@ def serve(host: str | None, port: int | None, workers: int | None, reload: bool)
         workers=workers or settings.workers,
         reload=reload,
         proxy_headers=True,
-        timeout_graceful_shutdown=10,
+        # A restart lets requests already under way finish, however long they are allowed.
+        timeout_graceful_shutdown=settings.request_timeout_seconds + 5,
         log_level="info",
+        log_config=None,
+        access_log=False,
     )
 
 
@@ -199,7 +208,44 @@ def postcodes_load(csv_path: Path) -> None:
     )
 
 
+@main.command()
+@click.argument("path", required=False, type=click.Path(file_okay=False, path_type=Path))
+def backup(path: Path | None) -> None:
+    """Back up the database while Flourish runs, into the folder PATH (default var/backups)."""
+    from flourish.backup import BackupError, human_size, take_backup
+
+    try:
+        made = take_backup(get_settings().database_url, path)
+    except BackupError as exc:
+        raise click.ClickException(f"No backup was made: {exc}") from None
+    click.echo(f"Backup written to {made.path} ({human_size(made.size)}).")
+
+
+@main.command()
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--database-url", default=None, help="Restore into this database instead of DATABASE_URL.")
+@click.option(
+    "--force", is_flag=True, help="Replace a database that already has tables (stop Flourish first)."
+)
+def restore(path: Path, database_url: str | None, force: bool) -> None:
+    """Restore a backup into a new, empty database."""
+    from flourish.backup import BackupError, human_size, restore_backup
+    from flourish.settings import normalise_database_url
+
+    try:
+        target = normalise_database_url(database_url) if database_url else get_settings().database_url
+        restored = restore_backup(path, target, force=force)
+    except (BackupError, SettingsError) as exc:
+        raise click.ClickException(f"Nothing was restored: {exc}") from None
+    click.echo(
+        f"Restored {path.name} ({human_size(path.stat().st_size)}) into {restored.target}: "
+        f"{restored.tables} tables, {restored.rows:,} rows."
+    )
+
+
 main.add_command(grants_cli)
+main.add_command(oruk_cli)
+main.add_command(governance_cli)
 
 if __name__ == "__main__":
     main()

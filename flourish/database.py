@@ -7,10 +7,12 @@ read-then-write operations such as booking a place cannot interleave.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import quote
 
 import sqlalchemy as sa
 from sqlalchemy import event
@@ -26,6 +28,9 @@ SQLModel.metadata.naming_convention = {
 }
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
+#: How long to wait for PostgreSQL to accept a connection; without it a database host that has gone
+#: silent holds a request (and its thread) for the operating system's TCP timeout, minutes.
+POSTGRES_CONNECT_TIMEOUT_SECONDS = 5
 
 
 class UTCDateTime(sa.types.TypeDecorator):
@@ -58,16 +63,47 @@ def json_column(*, nullable: bool = False) -> sa.Column:
     return sa.Column(sa.JSON(), nullable=nullable)
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
+def make_engine(
+    url: str, *, statement_timeout_ms: int | None = None, must_exist: bool = False, **kwargs: Any
+) -> Engine:
+    """An engine for either database. SQL parameters are left out of error messages and logs, since
+    they hold people's names and details. `statement_timeout_ms` makes PostgreSQL cancel slower
+    statements (and a transaction left idle twice as long); `must_exist` refuses to create a
+    missing SQLite file."""
+    kwargs.setdefault("hide_parameters", True)
     if url.startswith("sqlite"):
+        sqlite_args = {"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
         engine = sa.create_engine(
-            url,
-            connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
+            _existing_file_only(url) if must_exist else url,
+            connect_args=sqlite_args | kwargs.pop("connect_args", {}),
             **kwargs,
         )
         _configure_sqlite(engine)
         return engine
-    return sa.create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, **kwargs)
+    connect_args: dict[str, Any] = {"connect_timeout": POSTGRES_CONNECT_TIMEOUT_SECONDS}
+    if statement_timeout_ms:
+        # A worker that stalls inside a transaction (a frozen process, a lost network) must not hold
+        # its row locks, and so everyone else's bookings on that session, for ever.
+        connect_args["options"] = (
+            f"-c statement_timeout={statement_timeout_ms} "
+            f"-c idle_in_transaction_session_timeout={statement_timeout_ms * 2}"
+        )
+    pool = {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 20}
+    return sa.create_engine(
+        url, connect_args=connect_args | kwargs.pop("connect_args", {}), **(pool | kwargs)
+    )
+
+
+def _existing_file_only(url: str) -> sa.URL:
+    """The same SQLite database, opened only if its file is there. Otherwise SQLite quietly creates an
+    empty database at a path that is missing for a moment (a volume not yet mounted, a file being
+    restored), and the pool keeps serving that empty file after the real one is back."""
+    parsed = sa.make_url(url)
+    path = parsed.database
+    if not path or path == ":memory:" or parsed.query.get("uri") or path.startswith("file:"):
+        return parsed
+    location = "file:" + quote(os.path.abspath(path))
+    return parsed.set(database=location, query={**parsed.query, "mode": "rw", "uri": "true"})
 
 
 def _configure_sqlite(engine: Engine) -> None:
@@ -79,7 +115,9 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA synchronous=NORMAL")
+        # FULL: in WAL mode NORMAL is safe against a crashed process but can lose the last committed
+        # transactions to a power cut or an operating-system crash; a committed booking must stay.
+        cursor.execute("PRAGMA synchronous=FULL")
         cursor.close()
 
     @event.listens_for(engine, "begin")
@@ -91,9 +129,12 @@ def _configure_sqlite(engine: Engine) -> None:
 class Database:
     """The engine and the two kinds of session a request can have."""
 
-    def __init__(self, url: str, **engine_kwargs: Any) -> None:
+    def __init__(self, url: str, *, statement_timeout_ms: int | None = None, **engine_kwargs: Any) -> None:
         self.url = url
-        self.engine = make_engine(url, **engine_kwargs)
+        # Migrations create the database; everything else needs the one that is already there.
+        self.engine = make_engine(
+            url, statement_timeout_ms=statement_timeout_ms, must_exist=True, **engine_kwargs
+        )
         # Same pool; on SQLite its transactions begin IMMEDIATE.
         self._write_engine = self.engine.execution_options(flourish_write=True)
 

@@ -32,7 +32,7 @@ def many(raw: Mapping[str, Any], name: str) -> list[str]:
         return []
     if isinstance(value, list):
         return [v if isinstance(v, str) else str(v) for v in value if v not in (None, "")]
-    return [value] if value != "" else []
+    return [value if isinstance(value, str) else str(value)] if value != "" else []
 
 
 class FormReader:
@@ -103,8 +103,10 @@ def text(value: str, max_length: int = 200) -> str:
 
 def whole_number(minimum: int | None = None, maximum: int | None = None) -> Callable[[str], int]:
     def parse(value: str) -> int:
-        if not re.fullmatch(r"[+-]?\d{1,9}", value.strip()):
+        value = value.strip()
+        if not re.fullmatch(r"[+-]?\d{1,9}", value):
             raise ValueError("Enter a whole number, like 12")
+        # Parsed as matched: around a number, int() refuses \x1c to \x1f, which strip() removes.
         number = int(value)
         if minimum is not None and number < minimum:
             raise ValueError(f"Enter {minimum} or more")
@@ -149,7 +151,8 @@ def email(value: str) -> str:
 
 def phone(value: str) -> str:
     digits = re.sub(r"[\s()+-]", "", value)
-    if not digits.isdigit() or not 10 <= len(digits) <= 13:
+    # Not str.isdigit, which passes superscripts: a number someone can dial.
+    if not re.fullmatch(r"[0-9]{10,13}", digits):
         raise ValueError("Enter a phone number like 01709 123456")
     return value.strip()
 

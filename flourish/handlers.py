@@ -20,10 +20,12 @@ from litestar.exceptions import (
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from flourish import audit
 from flourish.csrf import CsrfFailure
 from flourish.errors import DomainError, InvalidInput
+from flourish.timeouts import TIMEOUT_MESSAGE, RequestTimedOut
 from flourish.web import actor_of, is_api
 
 log = logging.getLogger("flourish")
@@ -56,14 +58,15 @@ def _page(request: Request, status: int, message: str, errors: dict[str, Any] | 
         context={
             "status": status,
             "title": PAGE_TITLES.get(status, "Something went wrong"),
-            "message": message,
+            # Not `message`: base.html takes that name for the flash, which would hide this.
+            "detail": message,
             "errors": errors or {},
         },
         status_code=status,
     )
 
 
-def _answer(request: Request, status: int, message: str, errors: dict[str, Any] | None = None) -> Response:
+def answer(request: Request, status: int, message: str, errors: dict[str, Any] | None = None) -> Response:
     if is_api(request) or "application/json" in request.headers.get("accept", ""):
         return _json(status, message, errors)
     return _page(request, status, message, errors)
@@ -96,14 +99,14 @@ def not_authorised(request: Request, exc: NotAuthorizedException) -> Response:
 
 def permission_denied(request: Request, exc: PermissionDeniedException) -> Response:
     _record_refusal(request, exc)
-    return _answer(request, 403, exc.detail or "You do not have access to this")
+    return answer(request, 403, exc.detail or "You do not have access to this")
 
 
 def domain_error(request: Request, exc: DomainError) -> Response:
     if exc.status_code == 403:
         _record_refusal(request, exc)
     errors = exc.errors if isinstance(exc, InvalidInput) else None
-    return _answer(request, exc.status_code, exc.message, errors)
+    return answer(request, exc.status_code, exc.message, errors)
 
 
 def validation_error(request: Request, exc: ValidationException) -> Response:
@@ -112,7 +115,7 @@ def validation_error(request: Request, exc: ValidationException) -> Response:
         if isinstance(item, dict):
             key = str(item.get("key") or item.get("source") or "request")
             errors[key] = item.get("message", "invalid value")
-    return _answer(request, 400, _friendly_validation(exc.detail), errors)
+    return answer(request, 400, _friendly_validation(exc.detail), errors)
 
 
 def _friendly_validation(detail: str) -> str:
@@ -124,25 +127,48 @@ def _friendly_validation(detail: str) -> str:
 def http_error(request: Request, exc: HTTPException) -> Response:
     status = exc.status_code
     message = exc.detail if status < 500 else "Sorry, something went wrong on our side."
-    response = _answer(request, status, message)
+    response = answer(request, status, message)
     if getattr(exc, "headers", None):
         response.headers.update(exc.headers)
     return response
 
 
 def database_unavailable(request: Request, exc: Exception) -> Response:
-    log.error("database unavailable: %s", type(exc).__name__)
-    message = "Flourish cannot reach its database just now. Nothing you saved has been lost; please try again in a minute."
-    response = _answer(request, 503, message)
+    if _took_too_long(exc):
+        log.error("database gave up waiting: %s", type(getattr(exc, "orig", exc)).__name__)
+        message = TIMEOUT_MESSAGE
+    else:
+        log.error("database unavailable: %s", type(getattr(exc, "orig", exc)).__name__)
+        message = "Flourish cannot reach its database just now. Nothing you saved has been lost; please try again in a minute."
+    response = answer(request, 503, message)
     response.headers["Retry-After"] = "30"
     return response
 
 
+def _took_too_long(exc: Exception) -> bool:
+    """PostgreSQL's statement_timeout, SQLite's busy_timeout, or no free connection in the pool:
+    the database is there, but the request waited too long for it. Each rolled back."""
+    if isinstance(exc, PoolTimeout):
+        return True
+    original = getattr(exc, "orig", None)
+    if type(original).__name__ == "QueryCanceled":
+        return True
+    return "database is locked" in str(original or "")
+
+
+def answered_already(request: Request, exc: RequestTimedOut) -> Response:
+    # The person was told it took too long; this answer is not sent, only the outcome logged.
+    log.warning("changes dropped on %s %s: the request had timed out", request.method, request.url.path)
+    return answer(request, 503, TIMEOUT_MESSAGE)
+
+
 def unexpected(request: Request, exc: Exception) -> Response:
-    if isinstance(exc, DBAPIError) and (isinstance(exc, OperationalError) or exc.connection_invalidated):
+    if isinstance(exc, PoolTimeout) or (
+        isinstance(exc, DBAPIError) and (isinstance(exc, OperationalError) or exc.connection_invalidated)
+    ):
         return database_unavailable(request, exc)
     log.exception("unexpected error on %s %s", request.method, request.url.path)
-    return _answer(
+    return answer(
         request,
         HTTP_500_INTERNAL_SERVER_ERROR,
         "Sorry, something went wrong on our side. Nothing you saved has been lost.",
@@ -155,5 +181,6 @@ EXCEPTION_HANDLERS = {
     DomainError: domain_error,
     ValidationException: validation_error,
     HTTPException: http_error,
+    RequestTimedOut: answered_already,
     Exception: unexpected,
 }

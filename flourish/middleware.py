@@ -51,8 +51,11 @@ class FlourishMiddleware:
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
         cookies = _parse_cookies(headers.get("cookie", ""))
 
+        # Normally given by the access log around the app, so every log line of the request has it.
         given_id = headers.get("x-request-id", "")
-        request_id = given_id if _REQUEST_ID.match(given_id) else uuid.uuid4().hex
+        request_id = state.get("request_id") or (
+            given_id if _REQUEST_ID.match(given_id) else uuid.uuid4().hex
+        )
         state["request_id"] = request_id
 
         actor: Actor | None = None

@@ -7,6 +7,7 @@ import importlib
 MODEL_MODULES = (
     "flourish.audit",
     "flourish.auth.models",
+    "flourish.auth.totp",
     "flourish.site",
     "flourish.notifications",
     "directory.models",

@@ -43,8 +43,9 @@ def format_pence(pence: int | None, *, symbol: bool = True) -> str:
 
 
 def pence_to_input(pence: int | None) -> str:
-    """The value to put back in a form field: 125050 -> '1250.50'."""
+    """The value to put back in a form field: 125050 -> '1250.50', -5 -> '-0.05'."""
     if pence is None:
         return ""
-    pounds, rem = divmod(int(pence), 100)
-    return f"{pounds}.{rem:02d}"
+    sign = "-" if pence < 0 else ""
+    pounds, rem = divmod(abs(int(pence)), 100)
+    return f"{sign}{pounds}.{rem:02d}"

@@ -88,14 +88,25 @@ class Settings:
     #: Failed sign-ins for one email within the window before further tries are refused.
     sign_in_max_failures: int = 5
     sign_in_window_minutes: int = 15
+    #: Months after a referral closes before the person's identifying details are erased.
+    retention_months: int = 24
     #: Log as one JSON object per line.
     log_json: bool = False
+    #: Seconds a request may take before it is answered "That took too long" (503) and its changes are dropped.
+    request_timeout_seconds: int = 30
     #: Show exception details in responses; never in production.
     debug: bool = False
 
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+    @property
+    def statement_timeout_ms(self) -> int:
+        """PostgreSQL cancels a statement a little before the request would time out, so the
+        database gives up (and rolls back) first and the person gets an answer that says so."""
+        seconds = self.request_timeout_seconds
+        return max(500, seconds * 1000 - min(2000, seconds * 100))
 
 
 def load_settings() -> Settings:
@@ -115,7 +126,9 @@ def load_settings() -> Settings:
         https=_env_bool("HTTPS", False),
         sign_in_max_failures=_env_int("SIGN_IN_MAX_FAILURES", 5, minimum=1),
         sign_in_window_minutes=_env_int("SIGN_IN_WINDOW_MINUTES", 15, minimum=1),
+        retention_months=_env_int("RETENTION_MONTHS", 24, minimum=1),
         log_json=_env_bool("LOG_JSON", False),
+        request_timeout_seconds=_env_int("REQUEST_TIMEOUT_SECONDS", 30, minimum=1),
         debug=_env_bool("DEBUG", False),
     )
 

@@ -17,6 +17,7 @@ from sqlmodel import Session
 
 from flourish.audit import Actor
 from flourish.middleware import request_state
+from flourish.timeouts import REQUEST_SESSION
 
 #: A urlencoded form body as a dict; repeated fields arrive as lists.
 FormBody = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
@@ -32,6 +33,8 @@ def provide_db(request: Request) -> Generator[Session, None, None]:
     lock when its transaction begins. Services commit; anything left is rolled back."""
     database = request.app.state.database
     session = database.reader() if request.method in SAFE_METHODS else database.writer()
+    # Its commit is what the request's answer reports, so a timed-out request must not make one.
+    session.info[REQUEST_SESSION] = True
     try:
         yield session
     finally:

@@ -14,6 +14,7 @@ from litestar.params import Body
 from directory.records import FEATURES
 from flourish import clock
 from flourish.errors import InvalidInput
+from flourish.openapi import error_responses
 from matching.schemas import read_profile
 
 
@@ -83,6 +84,7 @@ class MatchApi(Controller):
         sync_to_thread=True,
         status_code=200,
         opt={"csrf_exempt": True},
+        responses=error_responses(400),
         summary="Rank activities for a profile, with reasons",
         description="Needs are features (" + ", ".join(FEATURES) + ") mapped to 'must' or 'prefer'. "
         "Days are monday … sunday; times are morning, afternoon, evening. An unknown postcode is reported "

@@ -4,6 +4,7 @@ search runs without a location."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -97,7 +98,8 @@ def read_profile(raw: Mapping[str, Any], db: Any = None) -> ProfileForm:
 
 
 def _age(text: str) -> int:
-    if not text.strip().isdigit() or not 16 <= int(text) <= 110:
+    # Not str.isdigit: it passes "²", which int() refuses.
+    if not re.fullmatch(r"\d{1,3}", text.strip()) or not 16 <= int(text) <= 110:
         raise ValueError("Enter an age between 16 and 110, or leave it empty")
     return int(text)
 
@@ -106,7 +108,7 @@ def _rejected(raw: Mapping[str, Any]) -> list[tuple[str, str]]:
     """'not for me' choices arrive as 'activity-id|reason' strings (form) or objects (JSON)."""
     out = []
     items = raw.get("rejected") or []
-    if isinstance(items, str | Mapping):
+    if not isinstance(items, list):
         items = [items]
     for item in items:
         if isinstance(item, Mapping):

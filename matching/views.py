@@ -39,8 +39,11 @@ def run_match(request: Request, conversation: Conversation) -> Any:
 
 
 def _titles(request: Request, ids: list[str]) -> dict[str, str]:
-    catalogue = request.app.state.catalogue
-    return {i: (r.title if (r := catalogue.get(i)) else "") for i in ids}
+    if not ids:
+        return {}
+    # One look at the change log for them all: each get() would make its own.
+    found = request.app.state.catalogue.get_many(ids)
+    return {i: (found[i].title if i in found else "") for i in ids}
 
 
 def _base_context(
@@ -110,12 +113,18 @@ class MatchingController(Controller):
     def update(self, request: Request, db: DbSession, data: FormBody) -> Template:
         conversation = read_conversation(data, db)
         context = _base_context(request, db, conversation, _referral_id(data))
+        choosing = first(data, "choose_activity")[:36]
         if conversation.action == "choose" and conversation.target:
             context |= _choose_context(request, db, actor_of(request), conversation.target)
             context["choice_values"] = {
                 "hopes": "",
                 "patient_id": str(context["patient"].id) if context["patient"] else "",
             }
+        elif not conversation.action and choosing:
+            # The profile changed while the booking step was open: keep the step and what was
+            # typed in it, rather than replacing it with fresh suggestions.
+            context |= _choose_context(request, db, actor_of(request), choosing)
+            context["choice_values"] = {k: v for k, v in data.items() if k != "csrf_token"}
         else:
             context["outcome"] = run_match(request, conversation)
         status = 400 if conversation.form.errors else 200

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -100,7 +101,8 @@ def _whole(text: Any, low: int, high: int) -> int | None:
     text = "" if text is None else str(text).strip()
     if not text:
         return None
-    if not text.lstrip("-").isdigit() or not low <= int(text) <= high:
+    # Not str.isdigit: it passes "³" and, after lstrip, "--5", both of which int() refuses.
+    if not re.fullmatch(r"[+-]?\d{1,9}", text) or not low <= int(text) <= high:
         raise ValueError(f"Choose a number from {low} to {high}")
     return int(text)
 

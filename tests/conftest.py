@@ -11,6 +11,7 @@ import os
 import shutil
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -85,18 +86,27 @@ def _empty_postgres(url: str) -> None:
     engine.dispose()
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path) -> Iterator[Database]:
-    if request.param == "sqlite":
-        path = tmp_path / "flourish.db"
-        shutil.copy(sqlite_template, path)
+@contextmanager
+def open_database(kind: str, request: pytest.FixtureRequest, folder: Path) -> Iterator[Database]:
+    """A freshly migrated, empty database of the kind ("sqlite" or "postgresql")."""
+    if kind == "sqlite":
+        path = folder / "flourish.db"
+        shutil.copy(request.getfixturevalue("sqlite_template"), path)
         db = Database(f"sqlite:///{path}")
     else:
         url = request.getfixturevalue("postgres_url")
         _empty_postgres(url)
         db = Database(url)
-    yield db
-    db.dispose()
+    try:
+        yield db
+    finally:
+        db.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
+    with open_database(request.param, request, tmp_path) as db:
+        yield db
 
 
 @pytest.fixture

@@ -43,7 +43,8 @@ def recent_failures(db: Session, email: str, window: timedelta) -> int:
 
 def authenticate(db: Session, email: str, password: str, *, max_failures: int, window: timedelta) -> User:
     """The user for these credentials, or SignInRefused. Records every attempt."""
-    email = (email or "").strip().lower()[:320]
+    # No email holds a NUL byte, and PostgreSQL refuses to compare or store one.
+    email = (email or "").replace("\x00", "").strip().lower()[:320]
     if recent_failures(db, email, window) >= max_failures:
         raise SignInRefused(
             f"Too many unsuccessful attempts. Please wait {int(window.total_seconds() // 60)} "
@@ -53,14 +54,26 @@ def authenticate(db: Session, email: str, password: str, *, max_failures: int, w
     user = db.scalar(sa.select(User).where(User.email == email))
     ok = verify_password(password or "", user.password_hash if user else None)
     ok = ok and user is not None and user.is_active
-    db.add(SignInAttempt(email=email, at=clock.now(), succeeded=ok))
     if not ok:
+        db.add(SignInAttempt(email=email, at=clock.now(), succeeded=False))
         db.commit()
         raise SignInRefused("That email and password do not match. Check them and try again.")
+    if user.totp_secret:
+        # Half way: the attempt only counts as a success once the code is right, so that knowing
+        # the password cannot reset the limit on guesses at the code.
+        audit.record(db, _as_actor(user), "user.password_accepted", "user", user.id)
+        db.commit()
+        return user
+    complete_sign_in(db, user)
+    return user
+
+
+def complete_sign_in(db: Session, user: User) -> None:
+    """Record a finished sign-in (password, and the code when two-step sign-in is on)."""
+    db.add(SignInAttempt(email=user.email, at=clock.now(), succeeded=True))
     user.last_sign_in_at = clock.now()
     audit.record(db, _as_actor(user), "user.signed_in", "user", user.id)
     db.commit()
-    return user
 
 
 def _as_actor(user: User) -> Actor:

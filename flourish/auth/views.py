@@ -7,11 +7,14 @@ from datetime import timedelta
 from typing import Annotated
 
 from litestar import Controller, Request, get, post
+from litestar.datastructures import Cookie
 from litestar.params import QueryParameter
 from litestar.response import Redirect, Template
 
 from flourish import audit
+from flourish.auth import totp
 from flourish.auth.guards import signed_in
+from flourish.auth.models import User
 from flourish.auth.roles import Role
 from flourish.auth.services import SignInRefused, authenticate
 from flourish.forms import first
@@ -32,6 +35,39 @@ def safe_next(target: str | None) -> str | None:
     if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
         return target[:500]
     return None
+
+
+def start_session(request: Request, user_id: int) -> None:
+    """Sign this browser in as the user, ending any session it already had."""
+    store = request.app.state.session_store
+    state = request_state(request.scope)
+    # A fresh session id at every sign-in, so a planted cookie is worthless.
+    if old := state.get("session_token"):
+        store.delete(old)
+    state["new_session_token"] = store.create(user_id)
+    state["set_csrf"] = state["csrf_token"] = secrets.token_urlsafe(32)
+
+
+def welcome(request: Request, user: User, next_path: str | None) -> Redirect:
+    start_session(request, user.id)
+    return redirect(
+        request,
+        next_path or HOME_FOR_ROLE.get(Role(user.role), "/"),
+        message=f"Welcome, {user.full_name}.",
+    )
+
+
+def code_step_cookie(token: str, *, https: bool, max_age: int | None = None) -> Cookie:
+    """Carries a sign-in that is waiting for its code; sent only to the code page."""
+    return Cookie(
+        key=totp.PENDING_COOKIE,
+        value=token,
+        path="/sign-in/code",
+        max_age=int(totp.PENDING_LIFETIME.total_seconds()) if max_age is None else max_age,
+        httponly=True,
+        secure=https,
+        samesite="strict",
+    )
 
 
 class SignInController(Controller):
@@ -67,18 +103,14 @@ class SignInController(Controller):
                 {"email": email, "error": refused.message, "next": next_path or ""},
                 status_code=status,
             )
-        store = request.app.state.session_store
-        state = request_state(request.scope)
-        # A fresh session id at every sign-in, so a planted cookie is worthless.
-        if old := state.get("session_token"):
-            store.delete(old)
-        state["new_session_token"] = store.create(user.id)
-        state["set_csrf"] = state["csrf_token"] = secrets.token_urlsafe(32)
-        return redirect(
-            request,
-            next_path or HOME_FOR_ROLE.get(Role(user.role), "/"),
-            message=f"Welcome, {user.full_name}.",
-        )
+        if user.totp_secret:
+            token = totp.begin_sign_in(db, user, next_path)
+            return Redirect(
+                path="/sign-in/code",
+                status_code=303,
+                cookies=[code_step_cookie(token, https=settings.https)],
+            )
+        return welcome(request, user, next_path)
 
     @post("/sign-out", sync_to_thread=True)
     def sign_out(self, request: Request) -> Redirect:

@@ -20,7 +20,9 @@ def test_an_activity_offers_its_upcoming_sessions_as_a_valid_calendar(client, pe
     assert events
     first = events[0]
     assert str(first["summary"]) == "Tuesday Growers"
-    assert first.decoded("dtstart") == clock.local_datetime(personas.session_a.date, personas.session_a.start_time)
+    assert first.decoded("dtstart") == clock.local_datetime(
+        personas.session_a.date, personas.session_a.start_time
+    )
     assert first.decoded("dtstart").tzinfo is not None
     assert len({str(e["uid"]) for e in events}) == len(events)
 

@@ -1,4 +1,6 @@
-from tests.access import EVERYONE, SIGNED_IN, Rule
+from tests.access import EVERYONE, SIGNED_IN, Rule, allow
+
+VAR_MANAGERS = allow("var_manager", "admin")
 
 RULES = [
     Rule("GET", "/sign-in", EVERYONE),
@@ -6,4 +8,48 @@ RULES = [
     Rule("POST", "/sign-out", EVERYONE),
     Rule("POST", "/sign-out-everywhere", SIGNED_IN),
     Rule("GET", "/healthz", EVERYONE),
+    Rule("GET", "/manage", VAR_MANAGERS),
+    Rule(
+        "POST",
+        "/manage/reports/{report_id}/resolve",
+        VAR_MANAGERS,
+        lambda p: {"report_id": p.report_a.id},
+    ),
+]
+
+# Your account, two-step sign-in, and the administrators' pages.
+ADMINS = allow("admin")
+
+
+def _someone(p):
+    return {"user_id": p.commissioner.id}
+
+
+def _person(p):
+    return {"patient_id": p.patient.id}
+
+
+RULES += [
+    Rule("GET", "/sign-in/code", EVERYONE),
+    Rule("POST", "/sign-in/code", EVERYONE, body={"code": "123456"}),
+    Rule("GET", "/account", SIGNED_IN),
+    Rule("GET", "/account/password", SIGNED_IN),
+    Rule("POST", "/account/password", SIGNED_IN, body={"current": "not it", "new": "x", "new_again": "y"}),
+    Rule("GET", "/account/two-step", VAR_MANAGERS),
+    Rule("POST", "/account/two-step/start", VAR_MANAGERS),
+    Rule("POST", "/account/two-step/confirm", VAR_MANAGERS, body={"code": "123456"}),
+    Rule("POST", "/account/two-step/disable", VAR_MANAGERS, body={"code": "123456"}),
+    Rule("GET", "/admin", ADMINS),
+    Rule("GET", "/admin/audit", ADMINS),
+    Rule("GET", "/admin/audit.csv", ADMINS),
+    Rule("GET", "/admin/users", ADMINS),
+    Rule("POST", "/admin/users", ADMINS, body={"email": "new-person@example.org"}),
+    Rule("POST", "/admin/users/{user_id}/deactivate", ADMINS, _someone),
+    Rule("POST", "/admin/users/{user_id}/reactivate", ADMINS, _someone),
+    Rule("POST", "/admin/users/{user_id}/end-sessions", ADMINS, _someone),
+    Rule("POST", "/admin/users/{user_id}/reset-two-step", ADMINS, _someone),
+    Rule("GET", "/admin/patients", ADMINS),
+    Rule("GET", "/admin/patients/{patient_id}", ADMINS, _person),
+    Rule("GET", "/admin/patients/{patient_id}/subject-access.json", ADMINS, _person),
+    Rule("POST", "/admin/patients/{patient_id}/erase", ADMINS, _person, body={"note": ""}),
 ]

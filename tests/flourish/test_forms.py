@@ -1,0 +1,114 @@
+"""Form parsers: every field's mistake is reported at once, in words, and what was typed is kept."""
+
+from datetime import date, time
+
+import pytest
+
+from flourish import forms
+from flourish.errors import InvalidInput
+from flourish.forms import FormReader
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("10:30", time(10, 30)),
+        ("9:05", time(9, 5)),
+        ("9.05", time(9, 5)),
+        (" 23:59 ", time(23, 59)),
+        ("00:00", time(0)),
+    ],
+)
+def test_it_reads_clock_times(typed, expected):
+    assert forms.clock_time(typed) == expected
+
+
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [
+        ("24:00", "real time between 00:00 and 23:59"),
+        ("12:60", "real time between 00:00 and 23:59"),
+        ("1030", "like 10:30"),
+        ("10am", "like 10:30"),
+        ("", "like 10:30"),
+    ],
+)
+def test_it_refuses_times_that_are_not_on_a_24_hour_clock(typed, message):
+    with pytest.raises(ValueError, match=message):
+        forms.clock_time(typed)
+
+
+def test_it_reads_dates_written_year_month_day():
+    assert forms.calendar_date(" 2026-04-01 ") == date(2026, 4, 1)
+
+
+@pytest.mark.parametrize("typed", ["2026-02-30", "01/04/2026", "tomorrow", ""])
+def test_it_refuses_dates_that_do_not_exist_or_are_written_otherwise(typed):
+    with pytest.raises(ValueError, match=r"like 2026-04-01 \(year-month-day\)"):
+        forms.calendar_date(typed)
+
+
+@pytest.mark.parametrize(("typed", "expected"), [("12", 12), ("+5", 5), (" 7 ", 7), ("0", 0)])
+def test_it_reads_whole_numbers(typed, expected):
+    assert forms.whole_number(0, 100)(typed) == expected
+
+
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [
+        ("1.5", "whole number"),
+        ("twelve", "whole number"),
+        ("9999999999", "whole number"),
+        ("-1", "Enter 0 or more"),
+        ("101", "Enter 100 or less"),
+    ],
+)
+def test_it_refuses_numbers_that_are_not_whole_or_are_out_of_range(typed, message):
+    with pytest.raises(ValueError, match=message):
+        forms.whole_number(0, 100)(typed)
+
+
+def test_it_refuses_oversized_text_saying_how_long_it_is():
+    with pytest.raises(ValueError, match=r"200 characters or fewer \(it is 201\)"):
+        forms.text("x" * 201, 200)
+
+
+def test_it_keeps_text_at_the_limit_and_trims_the_spaces_around_it():
+    assert forms.text("  " + "x" * 200 + "  ", 200) == "x" * 200
+
+
+def test_it_refuses_text_that_cannot_be_stored():
+    with pytest.raises(ValueError, match="cannot be stored"):
+        forms.text("tea\x00time")
+
+
+def test_a_reader_reports_every_problem_at_once():
+    reader = FormReader({"title": "x" * 300, "size": "lots", "starts": "25:00"})
+    reader.text("title")
+    reader.value("size", forms.whole_number(1, 500))
+    reader.value("starts", forms.clock_time)
+    reader.value("ends", forms.clock_time)
+    with pytest.raises(InvalidInput) as refused:
+        reader.raise_if_errors()
+    assert set(refused.value.errors) == {"title", "size", "starts", "ends"}
+    assert refused.value.errors["ends"] == "This is required"
+
+
+def test_a_reader_takes_the_first_of_repeated_fields_and_treats_blank_optional_ones_as_absent():
+    reader = FormReader({"size": ["4", "9"], "note": "   "})
+    assert reader.value("size", forms.whole_number()) == 4
+    assert reader.text("note", required=False, default="none") == "none"
+    assert reader.errors == {}
+
+
+def test_a_reader_names_choices_that_are_not_offered():
+    reader = FormReader({"colour": ["red", "mauve", "red"]})
+    assert reader.choices("colour", ["red", "blue"]) == ["red"]
+    assert "“mauve” is not one of the options" in reader.errors["colour"]
+
+
+def test_a_reader_reads_json_values_that_are_not_strings():
+    reader = FormReader({"size": 12, "flag": True})
+    assert reader.value("size", forms.whole_number()) == 12
+    assert reader.flag("flag") is True
+    assert reader.flag("missing") is False
