@@ -34,6 +34,8 @@ import json
 import os
 import random
 import re
+import resource
+import shutil
 import signal
 import socket
 import statistics
@@ -558,6 +560,80 @@ def run_scenario(
     }
 
 
+WRK_SCRIPT = """
+local bodies = {%(bodies)s}
+local users = {%(users)s}
+local next_offset = 0
+function setup(thread) thread:set("n", next_offset); next_offset = next_offset + 7 end
+function request()
+  n = n + 1
+  local user = users[(n %% #users) + 1]
+  return wrk.format("POST", "/matching/", {
+    ["Content-Type"] = "application/x-www-form-urlencoded",
+    ["Cookie"] = user[1], ["HX-Request"] = "true",
+  }, bodies[(n %% #bodies) + 1] .. "&csrf_token=" .. user[2])
+end
+function done(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format("RESULT %%d %%d %%d %%d %%d %%d\\n", summary.requests, summary.duration,
+    latency:percentile(50), latency:percentile(95), latency:percentile(99),
+    e.connect + e.read + e.write + e.status + e.timeout))
+end
+"""
+
+
+def run_match_pages_with_wrk(server: Server, plan: Plan, *, clients: int, seconds: float) -> dict[str, Any]:
+    """The match pages alone, driven by wrk: a load generator in C costs the shared machine a
+    small fraction of what the Python one does, so this measures what the workers can serve."""
+    from urllib.parse import urlencode
+
+    bodies = ", ".join(f'"{urlencode(p, doseq=True)}"' for p in plan.profiles)
+    users = ", ".join(
+        f'{{"flourish_session={u.cookies["flourish_session"]}; flourish_csrf={u.csrf}", "{u.csrf}"}}'
+        for u in plan.link_workers
+    )
+    script = VAR_DIR / "bench" / "match-pages.lua"
+    script.write_text(WRK_SCRIPT % {"bodies": bodies, "users": users})
+    pids = server.worker_pids()
+    cpu_before = {pid: _cpu_seconds(pid) for pid in pids}
+    load_before = os.getloadavg()[0]
+    command = ["wrk", "-t1", f"-c{clients}", f"-d{int(seconds)}s", "--timeout", f"{int(REQUEST_TIMEOUT)}s"]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    finished = subprocess.run(
+        [*command, "-s", str(script), server.url], capture_output=True, text=True, check=True
+    )
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    line = next(x for x in finished.stdout.splitlines() if x.startswith("RESULT "))
+    requests, duration_us, p50, p95, p99, errors = (int(v) for v in line.split()[1:])
+    elapsed = duration_us / 1e6
+    worker_cpu = sorted((_cpu_seconds(pid) - cpu_before[pid] for pid in pids), reverse=True)
+    kind = {
+        "requests": requests,
+        "per_second": requests / elapsed,
+        "p50_ms": p50 / 1000,
+        "p95_ms": p95 / 1000,
+        "p99_ms": p99 / 1000,
+        "errors": errors,
+        "outcomes": {"ok": requests - errors},
+    }
+    return {
+        "scenario": "match pages",
+        "clients": clients,
+        "seconds": elapsed,
+        "requests": requests,
+        "per_second": requests / elapsed,
+        "errors": errors,
+        "kinds": {"match page": kind},
+        "worker_cpu_ms_per_request": 1000 * sum(worker_cpu) / max(requests, 1),
+        "bookings": {"sessions_wrong": 0, "new_booking_rows": 0, "booked_answers": 0, "sessions_full": 0},
+        "worker_cpu_s": [round(c, 1) for c in worker_cpu if c > 0.5],
+        "generator_cpu_s": round(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime, 1),
+        "generator": "wrk",
+        "load_average_before": round(load_before, 2),
+        "load_average_after": round(os.getloadavg()[0], 2),
+    }
+
+
 # ---- reporting ----------------------------------------------------------------------------------
 
 
@@ -665,9 +741,14 @@ def main(argv: list[str] | None = None) -> int:
                 note(f"{n} worker(s) on {server.url}: warmed up in {warm:.0f} s.")
                 runs = [("mix", c) for c in args.clients] + [("match pages", args.clients[0])]
                 for scenario, clients in runs:
-                    result = run_scenario(
-                        server, database, plan, scenario=scenario, clients=clients, seconds=args.duration
-                    )
+                    if scenario == "match pages" and shutil.which("wrk"):
+                        result = run_match_pages_with_wrk(
+                            server, plan, clients=clients, seconds=args.duration
+                        )
+                    else:
+                        result = run_scenario(
+                            server, database, plan, scenario=scenario, clients=clients, seconds=args.duration
+                        )
                     results.append({"workers": n, **result})
                     note(
                         f"  {scenario} at {clients} clients: {result['per_second']:.0f} req/s, "

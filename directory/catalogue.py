@@ -84,26 +84,30 @@ def load_records(
             .order_by(ActivityCategory.activity_id, ActivityCategory.position)
         ):
             categories[activity_id].append(category)
-        for schedule in db.scalars(
-            sa.select(Schedule)
+        # Plain rows rather than ORM objects: a large directory has a hundred thousand sessions.
+        for activity_id, weekday, start, end in db.execute(
+            sa.select(Schedule.activity_id, Schedule.weekday, Schedule.start_time, Schedule.end_time)
             .where(Schedule.activity_id.in_(chunk))
             .where(sa.or_(Schedule.ends_on.is_(None), Schedule.ends_on >= today))
             .order_by(Schedule.weekday, Schedule.start_time)
         ):
-            weekly[schedule.activity_id].append(
-                WeeklyTime(schedule.weekday, schedule.start_time, schedule.end_time)
+            weekly[activity_id].append(WeeklyTime(weekday, start, end))
+        for activity_id, *session in db.execute(
+            sa.select(
+                ActivitySession.activity_id,
+                ActivitySession.id,
+                ActivitySession.date,
+                ActivitySession.start_time,
+                ActivitySession.end_time,
+                ActivitySession.capacity,
+                ActivitySession.places_booked,
+                ActivitySession.cancelled,
             )
-        for s in db.scalars(
-            sa.select(ActivitySession)
             .where(ActivitySession.activity_id.in_(chunk))
             .where(ActivitySession.date >= today, ActivitySession.date < today + HORIZON)
             .order_by(ActivitySession.date, ActivitySession.start_time)
         ):
-            sessions[s.activity_id].append(
-                UpcomingSession(
-                    s.id, s.date, s.start_time, s.end_time, s.capacity, s.places_booked, s.cancelled
-                )
-            )
+            sessions[activity_id].append(UpcomingSession(*session))
 
     records = []
     for activity, organisation_name, venue in rows:
@@ -210,11 +214,16 @@ class Catalogue:
         window_start = now - LATE_COMMIT_WINDOW
         self._applied = {k: at for k, at in self._applied.items() if at >= window_start}
         with self._session_factory() as db:
-            rows = db.execute(
-                sa.select(DirectoryChange.id, DirectoryChange.activity_id, DirectoryChange.at).where(
-                    sa.or_(DirectoryChange.id > self._last_change_id, DirectoryChange.at >= window_start)
+            # Through the connection, not the ORM: this runs before every match and search.
+            rows = (
+                db.connection()
+                .execute(
+                    sa.select(DirectoryChange.id, DirectoryChange.activity_id, DirectoryChange.at).where(
+                        sa.or_(DirectoryChange.id > self._last_change_id, DirectoryChange.at >= window_start)
+                    )
                 )
-            ).all()
+                .all()
+            )
             changes = [row for row in rows if row[0] not in self._applied]
             if not changes:
                 return

@@ -105,3 +105,13 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     # Around everything, not route middleware, so 404s and errors are timed and logged as well.
     app.asgi_handler = AccessLog(RequestTimeout(app.asgi_handler, settings.request_timeout_seconds))
     return app
+
+
+def create_served_app() -> Litestar:
+    """The app as `flourish serve` runs it: each worker loads the directory and builds its
+    indexes before it takes its first request, so nobody waits on a cold worker."""
+    app = create_app()
+    catalogue = app.state.catalogue
+    app.on_startup.append(lambda: catalogue.refresh())
+    return app
+

@@ -105,7 +105,7 @@ def serve(host: str | None, port: int | None, workers: int | None, reload: bool)
     # Flourish's log format for the server's own lines too; its access log replaces uvicorn's.
     configure_logging(json_lines=settings.log_json)
     uvicorn.run(
-        "flourish.app:create_app",
+        "flourish.app:create_served_app",
         factory=True,
         host=host or settings.host,
         port=port or settings.port,

@@ -12,6 +12,7 @@ from http.cookies import SimpleCookie
 from typing import Any
 
 import anyio.to_thread
+import sqlalchemy as sa
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from flourish.audit import Actor
@@ -96,16 +97,22 @@ async def add_response_headers(message: Message, scope: Scope) -> None:
     message["headers"] = headers
 
 
+_ACTIVE_USER = sa.select(User.id, User.email, User.role, User.organisation_id, User.team).where(
+    User.id == sa.bindparam("id"), User.is_active.is_(True)
+)
+
+
 def _resolve_session(app_state: Any, token: str, request_id: str) -> Actor | None:
     store = app_state.session_store
     record = store.load(token)
     if record is None:
         return None
-    with app_state.database.reader() as db:
-        user = db.get(User, record.user_id)
-        if user is None or not user.is_active:
-            return None
-        actor = Actor(user.id, user.email, user.role, user.organisation_id, user.team, request_id)
+    # A plain row, not an ORM object: this runs on every signed-in request.
+    with app_state.database.engine.connect() as connection:
+        user = connection.execute(_ACTIVE_USER, {"id": record.user_id}).first()
+    if user is None:
+        return None
+    actor = Actor(user.id, user.email, user.role, user.organisation_id, user.team, request_id)
     store.touch(record)
     return actor
 

@@ -22,6 +22,9 @@ from flourish.database import Database
 
 #: Refresh last-seen at most this often, so busy pages do not write on every request.
 TOUCH_INTERVAL = timedelta(seconds=60)
+_LOAD = sa.select(
+    WebSession.id, WebSession.user_id, WebSession.created_at, WebSession.last_seen_at, WebSession.expires_at
+).where(WebSession.id == sa.bindparam("id"))
 
 
 def token_hash(token: str) -> str:
@@ -75,11 +78,12 @@ class DatabaseSessionStore:
         return token
 
     def load(self, token: str) -> SessionRecord | None:
-        with self.database.reader() as db:
-            row = db.get(WebSession, token_hash(token))
-            if row is None:
-                return None
-            record = SessionRecord(row.id, row.user_id, row.created_at, row.last_seen_at, row.expires_at)
+        # A plain row, not an ORM object: this runs on every signed-in request.
+        with self.database.engine.connect() as connection:
+            row = connection.execute(_LOAD, {"id": token_hash(token)}).first()
+        if row is None:
+            return None
+        record = SessionRecord(*row)
         if not self.policy.is_live(record, clock.now()):
             self._delete_hash(record.id)
             return None
