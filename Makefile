@@ -46,8 +46,10 @@ run: seed
 	@echo "Serving Flourish on http://$${HOST:-127.0.0.1}:$${PORT:-8000} (Ctrl+C to stop)"
 	$(BIN)/flourish serve
 
+# One test process per core (pytest-xdist); PYTEST_ARGS="-n 0" runs them in one process.
+PYTEST_ARGS ?= -n auto
 test: setup
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 evaluate: setup
 	$(BIN)/python bench/evaluate.py

@@ -16,7 +16,8 @@ import jsonschema
 from referencing import Registry
 from referencing.jsonschema import DRAFT202012
 
-REFERENCE = Path("/work/shared/reference/oruk")
+#: The Open Referral UK v3 schemas, OpenAPI description and examples (see reference/SOURCE.md).
+REFERENCE = Path(__file__).parent / "reference"
 REMOTE = "https://raw.githubusercontent.com/openreferral/uk-profile/main/schema/"
 OPENAPI = "urn:oruk:openapi"
 
