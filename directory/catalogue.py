@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime, timedelta
 from typing import Protocol
 
@@ -35,8 +35,10 @@ HORIZON = timedelta(weeks=8)
 #: Change rows older than this are pruned; a worker quieter than this reloads everything.
 CHANGE_RETENTION = timedelta(hours=24)
 #: Ids come from a sequence, so a transaction can commit a lower id after a higher one is seen.
-#: Re-reading this recent window (and skipping rows already applied) catches those late rows.
+#: An id skipped over is looked for again for this long; after it, it was rolled back.
 LATE_COMMIT_WINDOW = timedelta(seconds=30)
+#: A jump in ids wider than this is not tracked id by id (nothing commits that many at once).
+MOST_MISSING = 1000
 
 
 class CatalogueListener(Protocol):
@@ -158,15 +160,22 @@ def _chunks(items: list[str], size: int) -> Iterable[list[str]]:
 class Catalogue:
     """Active activities by id, plus listeners (search and matching indexes) kept in step."""
 
-    def __init__(self, session_factory: Callable[[], Session]) -> None:
+    def __init__(
+        self,
+        session_factory: Callable[[], Session],
+        read_now: Callable[[sa.Executable], Sequence[sa.Row]] | None = None,
+    ) -> None:
         self._session_factory = session_factory
+        #: Reads the change log before every match and search; by default through a session.
+        self._read_now = read_now or self._read_in_session
         self._lock = threading.Lock()
         self._records: dict[str, ActivityRecord] = {}
         self._listeners: list[CatalogueListener] = []
         self._last_change_id = 0
         self._loaded_for: date | None = None
         self._last_poll: datetime | None = None
-        self._applied: dict[int, datetime] = {}
+        #: Ids below the last one seen that have not been seen yet, and when they were first missed.
+        self._missing: dict[int, datetime] = {}
         #: When the last successful poll began (monotonic nanoseconds).
         self._polled_from_ns = 0
 
@@ -211,26 +220,29 @@ class Catalogue:
             self._reload_everything()
             return
         self._last_poll = now
-        window_start = now - LATE_COMMIT_WINDOW
-        self._applied = {k: at for k, at in self._applied.items() if at >= window_start}
-        with self._session_factory() as db:
-            # Through the connection, not the ORM: this runs before every match and search.
-            rows = (
-                db.connection()
-                .execute(
-                    sa.select(DirectoryChange.id, DirectoryChange.activity_id, DirectoryChange.at).where(
-                        sa.or_(DirectoryChange.id > self._last_change_id, DirectoryChange.at >= window_start)
-                    )
+        self._missing = {i: at for i, at in self._missing.items() if now - at < LATE_COMMIT_WINDOW}
+        # Only what is new, and the ids skipped over lately: usually nothing comes back at all.
+        rows = self._read_now(
+            sa.select(DirectoryChange.id, DirectoryChange.activity_id).where(
+                sa.or_(
+                    DirectoryChange.id > self._last_change_id,
+                    DirectoryChange.id.in_(sorted(self._missing)),
                 )
-                .all()
             )
-            changes = [row for row in rows if row[0] not in self._applied]
-            if not changes:
-                return
-            for change_id, _, at in changes:
-                self._applied[change_id] = max(at, window_start)
-            self._last_change_id = max(self._last_change_id, max(row[0] for row in changes))
-            changed = {row[1] for row in changes}
+        )
+        if not rows:
+            return
+        seen = {row[0] for row in rows}
+        for change_id in seen:
+            self._missing.pop(change_id, None)
+        highest = max(seen)
+        if highest - self._last_change_id <= MOST_MISSING:
+            for skipped in range(self._last_change_id + 1, highest):
+                if skipped not in seen:
+                    self._missing[skipped] = now
+        self._last_change_id = max(self._last_change_id, highest)
+        changed = {row[1] for row in rows}
+        with self._session_factory() as db:
             fresh = {record.id: record for record in load_records(db, changed)}
         for activity_id in changed:
             if activity_id in fresh:
@@ -241,13 +253,25 @@ class Catalogue:
                 for listener in self._listeners:
                     listener.remove(activity_id)
 
-    def _reload_everything(self) -> None:
+    def _read_in_session(self, statement: sa.Executable) -> Sequence[sa.Row]:
         with self._session_factory() as db:
+            return db.connection().execute(statement).all()
+
+    def _reload_everything(self) -> None:
+        now = clock.now()
+        with self._session_factory() as db:
+            recent = set(
+                db.scalars(
+                    sa.select(DirectoryChange.id).where(DirectoryChange.at >= now - LATE_COMMIT_WINDOW)
+                )
+            )
             last = db.scalar(sa.select(sa.func.max(DirectoryChange.id))) or 0
             records = load_records(db)
         self._records = {record.id: record for record in records}
         self._last_change_id = last
-        self._applied = {}
+        # Gaps among the latest ids may yet be filled by transactions still committing.
+        first = min(recent, default=last)
+        self._missing = {i: now for i in range(max(first, last - MOST_MISSING), last) if i not in recent}
         self._loaded_for = clock.today()
         self._last_poll = clock.now()
         for listener in self._listeners:

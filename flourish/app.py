@@ -59,7 +59,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     configure_logging(json_lines=settings.log_json)
     database = database or Database(settings.database_url, statement_timeout_ms=settings.statement_timeout_ms)
     policy = SessionPolicy(settings.session_idle_minutes, settings.session_max_hours)
-    catalogue = Catalogue(database.reader)
+    catalogue = Catalogue(database.reader, database.read_now)
     search_index = SearchIndex()
     catalogue.subscribe(search_index)
     matcher = LiveMatcher()
@@ -114,4 +114,3 @@ def create_served_app() -> Litestar:
     catalogue = app.state.catalogue
     app.on_startup.append(lambda: catalogue.refresh())
     return app
-

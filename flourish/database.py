@@ -8,7 +8,8 @@ read-then-write operations such as booking a place cannot interleave.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+import threading
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
@@ -137,6 +138,7 @@ class Database:
         )
         # Same pool; on SQLite its transactions begin IMMEDIATE.
         self._write_engine = self.engine.execution_options(flourish_write=True)
+        self._quick = _QuickReads(self.engine) if not self.is_sqlite else None
 
     @property
     def is_sqlite(self) -> bool:
@@ -161,8 +163,57 @@ class Database:
         finally:
             session.close()
 
+    def read_now(self, statement: sa.Executable, params: dict[str, Any] | None = None) -> Sequence[sa.Row]:
+        """The rows of one small read, as committed at this moment. Meant for the lookups made on
+        every request (who is signed in, what changed in the directory)."""
+        if self._quick is None:
+            with self.engine.connect() as connection:
+                return connection.execute(statement, params or {}).all()
+        return self._quick.execute(statement, params or {})
+
     def dispose(self) -> None:
+        if self._quick is not None:
+            self._quick.close()
         self.engine.dispose()
+
+
+class _QuickReads:
+    """One PostgreSQL connection kept open in autocommit mode. A pooled connection costs a ping,
+    a BEGIN and a ROLLBACK around every query; this costs the query alone, which matters for the
+    lookups every request makes. A lock keeps it to one thread at a time."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._connection: sa.Connection | None = None
+        self._lock = threading.Lock()
+
+    def execute(self, statement: sa.Executable, params: dict[str, Any]) -> Sequence[sa.Row]:
+        with self._lock:
+            for attempt in (1, 2):
+                try:
+                    if self._connection is None:
+                        self._connection = self._engine.connect().execution_options(
+                            isolation_level="AUTOCOMMIT"
+                        )
+                    return self._connection.execute(statement, params).all()
+                except sa.exc.DBAPIError as exc:
+                    self._discard()
+                    # A connection cut by a database restart is replaced once, as the pool would.
+                    if attempt == 2 or not exc.connection_invalidated:
+                        raise
+        raise AssertionError("unreachable")
+
+    def close(self) -> None:
+        with self._lock:
+            self._discard()
+
+    def _discard(self) -> None:
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            try:
+                connection.close()
+            except sa.exc.DBAPIError:
+                connection.invalidate()
 
 
 def utcnow() -> datetime:

@@ -107,11 +107,11 @@ def _resolve_session(app_state: Any, token: str, request_id: str) -> Actor | Non
     record = store.load(token)
     if record is None:
         return None
-    # A plain row, not an ORM object: this runs on every signed-in request.
-    with app_state.database.engine.connect() as connection:
-        user = connection.execute(_ACTIVE_USER, {"id": record.user_id}).first()
-    if user is None:
+    # A plain row, not an ORM object, read without a transaction: this runs on every signed-in request.
+    found = app_state.database.read_now(_ACTIVE_USER, {"id": record.user_id})
+    if not found:
         return None
+    user = found[0]
     actor = Actor(user.id, user.email, user.role, user.organisation_id, user.team, request_id)
     store.touch(record)
     return actor

@@ -88,6 +88,8 @@ def make_environment(templates_dir: Path = TEMPLATES_DIR) -> Environment:
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        # Templates change with a release, not while serving: restart to see an edited template.
+        auto_reload=False,
     )
     env.filters.update(
         pounds=format_pence,

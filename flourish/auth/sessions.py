@@ -79,11 +79,10 @@ class DatabaseSessionStore:
 
     def load(self, token: str) -> SessionRecord | None:
         # A plain row, not an ORM object: this runs on every signed-in request.
-        with self.database.engine.connect() as connection:
-            row = connection.execute(_LOAD, {"id": token_hash(token)}).first()
-        if row is None:
+        found = self.database.read_now(_LOAD, {"id": token_hash(token)})
+        if not found:
             return None
-        record = SessionRecord(*row)
+        record = SessionRecord(*found[0])
         if not self.policy.is_live(record, clock.now()):
             self._delete_hash(record.id)
             return None

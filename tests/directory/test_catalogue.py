@@ -5,10 +5,12 @@ import time
 from datetime import timedelta
 
 import pytest
+import sqlalchemy as sa
 from litestar.testing import TestClient
 
 from directory import services
 from directory.catalogue import Catalogue
+from directory.models import DirectoryChange
 from directory.schemas import read_activity
 from directory.search import SearchFilters, SearchIndex
 from flourish import clock
@@ -67,6 +69,25 @@ def test_it_adds_new_activities_and_drops_withdrawn_ones(db, catalogue):
     services.set_activity_active(db, _coordinator(db, organisation), choir.id, False)
     assert _search(catalogue, index, "choir") == []
     assert catalogue.get(choir.id) is None
+
+
+def test_a_change_that_commits_after_a_later_one_is_still_seen(db, catalogue):
+    """Two workers' transactions take change ids in one order and commit in the other."""
+    catalogue, index = catalogue
+    organisation = make_organisation(db)
+    choir = make_activity(db, organisation, title="Community Choir")
+    walk = make_activity(db, organisation, title="Gentle Walk")
+    assert _search(catalogue, index, "choir") == ["Community Choir"]
+    last = db.scalar(sa.select(sa.func.max(DirectoryChange.id))) or 0
+
+    choir.title, walk.title = "Community Singers", "Gentle Ramble"
+    db.add(DirectoryChange(id=last + 2, activity_id=choir.id, at=clock.now()))
+    db.commit()
+    assert _search(catalogue, index, "singers") == ["Community Singers"]
+    # The earlier id commits only now; the worker has already read past it.
+    db.add(DirectoryChange(id=last + 1, activity_id=walk.id, at=clock.now()))
+    db.commit()
+    assert _search(catalogue, index, "ramble") == ["Gentle Ramble"]
 
 
 def test_it_follows_changes_to_places_left(db, catalogue):
