@@ -88,7 +88,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         exception_handlers=EXCEPTION_HANDLERS,
         plugins=[HTMXPlugin(), ClockTimes()],
         template_config=TemplateConfig(instance=make_template_engine()),
-        compression_config=CompressionConfig(backend="gzip", minimum_size=1000),
+        # Level 6 compresses pages almost as well as the default 9 at a fraction of the CPU.
+        compression_config=CompressionConfig(backend="gzip", minimum_size=1000, gzip_compress_level=6),
         openapi_config=OpenAPIConfig(
             title="Flourish API",
             version="1.0",
