@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import tempfile
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -50,15 +51,17 @@ def _secret_key() -> str:
     path = VAR_DIR / "secret_key"
     if not path.exists():
         VAR_DIR.mkdir(parents=True, exist_ok=True)
-        candidate = secrets.token_urlsafe(48)
+        # Written whole to a file of its own, then linked into place: os.link fails if the key is
+        # already there, so two workers starting together agree on one key and never read half.
+        fd, draft = tempfile.mkstemp(dir=VAR_DIR, prefix=".secret_key-")
         try:
-            # O_EXCL so that two workers starting together agree on one key.
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as handle:
+                handle.write(secrets.token_urlsafe(48))
+            os.link(draft, path)
         except FileExistsError:
             pass
-        else:
-            with os.fdopen(fd, "w") as handle:
-                handle.write(candidate)
+        finally:
+            os.unlink(draft)
     return path.read_text().strip()
 
 
