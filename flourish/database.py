@@ -138,7 +138,14 @@ class Database:
         )
         # Same pool; on SQLite its transactions begin IMMEDIATE.
         self._write_engine = self.engine.execution_options(flourish_write=True)
-        self._quick = _QuickReads(self.engine) if not self.is_sqlite else None
+        # Its own connection, outside the pool, so that it never takes a place a request needs.
+        self._quick = (
+            None
+            if self.is_sqlite
+            else _QuickReads(
+                make_engine(url, statement_timeout_ms=statement_timeout_ms, pool_size=1, max_overflow=0)
+            )
+        )
 
     @property
     def is_sqlite(self) -> bool:
@@ -206,6 +213,7 @@ class _QuickReads:
     def close(self) -> None:
         with self._lock:
             self._discard()
+        self._engine.dispose()
 
     def _discard(self) -> None:
         connection, self._connection = self._connection, None
