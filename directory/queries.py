@@ -149,9 +149,3 @@ def stale_activities(db: Session, organisation_id: str | None = None) -> list[Ac
     if organisation_id:
         query = query.where(Activity.organisation_id == organisation_id)
     return list(db.scalars(query))
-
-
-def areas_in_use(db: Session) -> list[str]:
-    postcodes = db.scalars(sa.select(Venue.postcode).where(Venue.postcode.is_not(None)).distinct())
-    districts = {p.split(" ")[0] for p in postcodes if p}
-    return sorted(districts, key=lambda d: (len(d), d))

@@ -147,12 +147,18 @@ class SearchIndex:
         #: Rows in title order, for listing everything when no words are given.
         self._by_title: list[int] = []
         self._idf: np.ndarray = np.zeros(0)
+        #: Listings without search words, by filters and hour: at 10,000 activities building one
+        #: costs more than the rest of the page. Emptied by every change.
+        self._listings: dict[tuple[SearchFilters, datetime], list[SearchHit]] = {}
+        #: Postcode districts of listed venues, for the area filter.
+        self._areas: list[str] | None = None
 
     # CatalogueListener
     def rebuild(self, records: list[ActivityRecord]) -> None:
         with self._lock:
             self._records = {r.id: r for r in records}
             self._dirty = True
+            self._changed()
 
     def upsert(self, record: ActivityRecord) -> None:
         with self._lock:
@@ -165,11 +171,25 @@ class SearchIndex:
                 self._dirty = True
             elif not self._dirty:
                 self._rows[self._row_of[record.id]] = record
+            self._changed()
 
     def remove(self, activity_id: str) -> None:
         with self._lock:
             self._records.pop(activity_id, None)
             self._dirty = True
+            self._changed()
+
+    def _changed(self) -> None:
+        self._listings.clear()
+        self._areas = None
+
+    def areas(self) -> list[str]:
+        """The postcode districts where listed activities meet, shortest first."""
+        with self._lock:
+            if self._areas is None:
+                districts = {r.postcode.split(" ")[0] for r in self._records.values() if r.postcode}
+                self._areas = sorted(districts, key=lambda d: (len(d), d))
+            return list(self._areas)
 
     def _build(self) -> None:
         ids = list(self._records)
@@ -238,13 +258,18 @@ class SearchIndex:
             query_words = list(dict.fromkeys(words(query or "")))[:12]
             if not query_words:
                 # Everything, fresh listings first, each part in title order.
-                fresh, stale = [], []
-                unfiltered = filters == SearchFilters()
-                for row in self._by_title:
-                    record = records[row]
-                    if unfiltered or filters.accepts(record):
-                        (stale if record.is_stale(now) else fresh).append(SearchHit(record, 0.0))
-                return fresh + stale
+                key = (filters, now.replace(minute=0, second=0, microsecond=0))
+                if key not in self._listings:
+                    fresh, stale = [], []
+                    unfiltered = filters == SearchFilters()
+                    for row in self._by_title:
+                        record = records[row]
+                        if unfiltered or filters.accepts(record):
+                            (stale if record.is_stale(now) else fresh).append(SearchHit(record, 0.0))
+                    if len(self._listings) >= 64:
+                        self._listings.clear()
+                    self._listings[key] = fresh + stale
+                return list(self._listings[key])
             assert self._matrix is not None
             total = np.zeros(len(self._ids), dtype=np.float32)
             possible = 0.0

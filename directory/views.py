@@ -37,10 +37,11 @@ def filters_from(params: dict[str, Any]) -> tuple[str, SearchFilters]:
     )
 
 
-def area_options(db: Session) -> list[tuple[str, str]]:
+def area_options(request: Request) -> list[tuple[str, str]]:
     names = shipped_centroids()
     return [
-        (d, f"{d} {names[d].name}" if d in names and names[d].name else d) for d in queries.areas_in_use(db)
+        (d, f"{d} {names[d].name}" if d in names and names[d].name else d)
+        for d in request.app.state.search_index.areas()
     ]
 
 
@@ -72,7 +73,7 @@ def search_context(request: Request, db: Session) -> dict[str, Any]:
         "day_options": list(zip(DAYS, DAY_LABELS, strict=True)),
         "times": TIMES_OF_DAY,
         "features": FEATURES,
-        "areas": area_options(db),
+        "areas": area_options(request),
         "today": clock.today(),
         "now": clock.now(),
     }

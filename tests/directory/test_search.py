@@ -130,6 +130,31 @@ def test_it_lists_everything_alphabetically_when_no_words_are_given(directory):
     assert found == sorted((a.title for a in made.values()), key=str.lower)
 
 
+def test_the_list_without_words_follows_every_change(db, directory):
+    index, made = directory
+    assert "Chess Club" not in titles(index)
+    assert "Knit and Natter" in titles(index, areas=("S66",))
+    organisation = make_organisation(db, name="Wath Chess")
+    chess = make_activity(
+        db, organisation, make_venue(db, organisation, postcode="S63 6AA"), title="Chess Club"
+    )
+    [record] = load_records(db, [chess.id])
+    index.upsert(record)
+    assert "Chess Club" in titles(index)
+    index.remove(made["knitting"].id)
+    assert "Knit and Natter" not in titles(index, areas=("S66",))
+
+
+def test_it_offers_the_districts_where_activities_meet(db, directory):
+    index, _ = directory
+    assert index.areas() == ["S26", "S63", "S65", "S66"]
+    organisation = make_organisation(db, name="Dinnington Crafters")
+    crafts = make_activity(db, organisation, make_venue(db, organisation, postcode="S25 2AA"))
+    [record] = load_records(db, [crafts.id])
+    index.upsert(record)
+    assert index.areas() == ["S25", "S26", "S63", "S65", "S66"]
+
+
 def test_it_filters_by_kind_of_activity(directory):
     index, _ = directory
     assert set(titles(index, categories=("peer-support",))) == {
