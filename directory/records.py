@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 #: A listing not confirmed by its coordinator for this long is flagged and ranked lower.
 STALE_AFTER = timedelta(weeks=8)
@@ -25,6 +26,24 @@ FEATURES: dict[str, str] = {
     "women_only": "Women only",
     "men_only": "Men only",
 }
+
+
+def features_of(activity: Any, *, step_free: bool) -> frozenset[str]:
+    """The FEATURES an activity has, from the directory's columns (an Activity row or anything
+    with the same fields), as ActivityRecord's properties say them."""
+    present = {
+        "small_group": activity.typical_group_size <= 8,
+        "quiet_space": activity.quiet_space,
+        "buddy_welcome": activity.buddy_welcome,
+        "met_at_door": bool(activity.welcome_contact),
+        "one_to_one_start": activity.one_to_one_start,
+        "drop_in": activity.booking == "drop_in",
+        "no_cost": activity.cost_pence == 0,
+        "step_free": step_free,
+        "women_only": activity.gender == "women",
+        "men_only": activity.gender == "men",
+    }
+    return frozenset(code for code, has in present.items() if has)
 
 
 @dataclass(frozen=True, slots=True)

@@ -37,6 +37,7 @@ from directory.catalogue import note_change
 from directory.categories import DAYS, time_of_day
 from directory.models import Activity, ActivityCategory, ActivitySession, Organisation, Schedule, Venue
 from directory.postcodes import Place, miles_between, shipped_centroids
+from directory.records import features_of
 from directory.services import _dates_for
 from flourish import audit, clock
 from flourish.audit import Actor
@@ -445,18 +446,7 @@ def _read_world(db: Session, today: date) -> _World:
     activities = []
     for activity, organisation, venue in rows:
         place = venue or organisation
-        features = {
-            "small_group": activity.typical_group_size <= 8,
-            "quiet_space": activity.quiet_space,
-            "buddy_welcome": activity.buddy_welcome,
-            "met_at_door": bool(activity.welcome_contact),
-            "one_to_one_start": activity.one_to_one_start,
-            "drop_in": activity.booking == "drop_in",
-            "no_cost": activity.cost_pence == 0,
-            "step_free": bool(venue and venue.step_free),
-            "women_only": activity.gender == "women",
-            "men_only": activity.gender == "men",
-        }
+        features = features_of(activity, step_free=bool(venue and venue.step_free))
         item = _Activity(
             id=activity.id,
             title=activity.title,
@@ -467,7 +457,7 @@ def _read_world(db: Session, today: date) -> _World:
             age_min=activity.age_min,
             age_max=activity.age_max,
             booked=activity.booking == "booked",
-            features=frozenset(k for k, v in features.items() if v),
+            features=features,
             peer_led=activity.led_by == "peer" or activity.continuation,
             volunteering=activity.volunteering,
         )

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, time
 from typing import Any
 
+from directory import records
 from directory.categories import DAY_LABELS
 from directory.models import Activity, Organisation, Schedule, Venue
 from directory.oruk import taxonomy
@@ -132,20 +133,9 @@ def schedule_description(schedule: Schedule) -> str:
 
 
 def features_of(activity: Activity, venue: Venue | None) -> list[str]:
-    """The FEATURES keys an activity has, computed as ActivityRecord computes them."""
-    present = {
-        "small_group": activity.typical_group_size <= 8,
-        "quiet_space": activity.quiet_space,
-        "buddy_welcome": activity.buddy_welcome,
-        "met_at_door": bool(activity.welcome_contact),
-        "one_to_one_start": activity.one_to_one_start,
-        "drop_in": activity.booking == "drop_in",
-        "no_cost": activity.cost_pence == 0,
-        "step_free": bool(venue and venue.step_free),
-        "women_only": activity.gender == "women",
-        "men_only": activity.gender == "men",
-    }
-    return [code for code, _ in taxonomy.GROUPS["feature"][2].items() if present.get(code)]
+    """The FEATURES keys an activity has, in the published taxonomy's order."""
+    present = records.features_of(activity, step_free=bool(venue and venue.step_free))
+    return [code for code, _ in taxonomy.GROUPS["feature"][2].items() if code in present]
 
 
 def about_of(activity: Activity) -> list[str]:
