@@ -12,8 +12,10 @@ import math
 import re
 import threading
 from collections import Counter
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
+from typing import overload
 
 import numpy as np
 from rapidfuzz import fuzz, process
@@ -21,7 +23,7 @@ from rapidfuzz.distance import JaroWinkler
 from scipy import sparse
 
 from directory.categories import time_of_day
-from directory.records import FEATURES, ActivityRecord
+from directory.records import FEATURES, STALE_AFTER, ActivityRecord
 
 STOP_WORDS = frozenset(
     [
@@ -117,7 +119,28 @@ class SearchFilters:
 class SearchHit:
     record: ActivityRecord
     score: float
-    matched: list[str] = field(default_factory=list)
+
+
+class SearchResults(Sequence[SearchHit]):
+    """Hits best first. A common word can match thousands of activities while a page shows
+    twenty, so each hit is made only when it is looked at."""
+
+    def __init__(self, records: list[ActivityRecord], rows: Sequence[int], scores: Sequence[float]) -> None:
+        self._records = records
+        self._rows = rows
+        self._scores = scores
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    @overload
+    def __getitem__(self, index: int) -> SearchHit: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[SearchHit]: ...
+    def __getitem__(self, index: int | slice) -> SearchHit | list[SearchHit]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        return SearchHit(self._records[int(self._rows[index])], float(self._scores[index]))
 
 
 def _searchable_text(record: ActivityRecord) -> dict[str, str]:
@@ -144,12 +167,16 @@ class SearchIndex:
         #: The records in matrix row order, and each id's row.
         self._rows: list[ActivityRecord] = []
         self._row_of: dict[str, int] = {}
-        #: Rows in title order, for listing everything when no words are given.
+        #: Rows in title order, for listing everything when no words are given, and each row's
+        #: place in that order, to break ties between equal scores.
         self._by_title: list[int] = []
+        self._title_rank: np.ndarray = np.zeros(0, dtype=np.int64)
+        #: When each row's listing was last confirmed (seconds since the epoch).
+        self._confirmed: np.ndarray = np.zeros(0)
         self._idf: np.ndarray = np.zeros(0)
         #: Listings without search words, by filters and hour: at 10,000 activities building one
         #: costs more than the rest of the page. Emptied by every change.
-        self._listings: dict[tuple[SearchFilters, datetime], list[SearchHit]] = {}
+        self._listings: dict[tuple[SearchFilters, datetime], SearchResults] = {}
         #: Postcode districts of listed venues, for the area filter.
         self._areas: list[str] | None = None
 
@@ -170,8 +197,13 @@ class SearchIndex:
             if previous is None or _searchable_text(previous) != _searchable_text(record):
                 self._dirty = True
             elif not self._dirty:
-                self._rows[self._row_of[record.id]] = record
-            self._changed()
+                row = self._row_of[record.id]
+                self._rows[row] = record
+                self._confirmed[row] = record.confirmed_at.timestamp()
+            # A place booked changes only the sessions: the listings hold the same rows in the
+            # same order (they read each record afresh), so they stay.
+            if previous is None or replace(previous, sessions=record.sessions) != record:
+                self._changed()
 
     def remove(self, activity_id: str) -> None:
         with self._lock:
@@ -219,6 +251,9 @@ class SearchIndex:
         self._rows = [self._records[i] for i in ids]
         self._row_of = {activity_id: row for row, activity_id in enumerate(ids)}
         self._by_title = sorted(range(len(ids)), key=lambda row: self._rows[row].title.lower())
+        self._title_rank = np.empty(len(ids), dtype=np.int64)
+        self._title_rank[self._by_title] = np.arange(len(ids))
+        self._confirmed = np.array([r.confirmed_at.timestamp() for r in self._rows], dtype=np.float64)
         self._dirty = False
 
     def _similar_words(self, word: str) -> list[tuple[int, float]]:
@@ -249,32 +284,31 @@ class SearchIndex:
         filters: SearchFilters | None = None,
         *,
         now: datetime,
-    ) -> list[SearchHit]:
+    ) -> SearchResults:
         filters = filters or SearchFilters()
+        unfiltered = filters == SearchFilters()
         with self._lock:
             if self._dirty:
                 self._build()
-            records, vocab = self._rows, self._vocab
+            records = self._rows
             query_words = list(dict.fromkeys(words(query or "")))[:12]
             if not query_words:
                 # Everything, fresh listings first, each part in title order.
                 key = (filters, now.replace(minute=0, second=0, microsecond=0))
                 if key not in self._listings:
                     fresh, stale = [], []
-                    unfiltered = filters == SearchFilters()
                     for row in self._by_title:
                         record = records[row]
                         if unfiltered or filters.accepts(record):
-                            (stale if record.is_stale(now) else fresh).append(SearchHit(record, 0.0))
+                            (stale if record.is_stale(now) else fresh).append(row)
                     if len(self._listings) >= 64:
                         self._listings.clear()
-                    self._listings[key] = fresh + stale
-                return list(self._listings[key])
+                    rows = fresh + stale
+                    self._listings[key] = SearchResults(records, rows, [0.0] * len(rows))
+                return self._listings[key]
             assert self._matrix is not None
             total = np.zeros(len(self._ids), dtype=np.float32)
             possible = 0.0
-            # Per query word: how well each row meets it, and which of its candidates did.
-            met: list[tuple[np.ndarray, np.ndarray, list[int]]] = []
             top_idf = float(self._idf.max()) if len(self._idf) else 1.0
             for word in query_words:
                 candidates = self._similar_words(word)
@@ -286,32 +320,24 @@ class SearchIndex:
                 # A distinctive word ("knitting") counts for more than a common one ("rotherham"),
                 # so "rother" is not met by every address in the borough.
                 weight = similarity * (self._idf[indexes] / top_idf)
-                block = self._matrix[:, indexes].toarray() * weight
-                best = block.max(axis=1)
-                total += best
+                total += (self._matrix[:, indexes].toarray() * weight).max(axis=1)
                 possible += float(weight.max())
-                met.append((best, block.argmax(axis=1), indexes))
             if possible == 0:
-                return []
-            scores = total / possible
-        scored = []
-        for row in np.nonzero(scores >= 0.25)[0]:
-            record = records[int(row)]
-            if not filters.accepts(record):
-                continue
-            scored.append((float(scores[row]) * (0.8 if record.is_stale(now) else 1.0), record, int(row)))
-        scored.sort(key=lambda item: (-item[0], item[1].title.lower()))
-        if scored:
+                return SearchResults(records, [], [])
+            rows = np.nonzero(total / possible >= 0.25)[0]
+            if not unfiltered:
+                rows = np.array([row for row in rows if filters.accepts(records[row])], dtype=np.int64)
+            scores = (total[rows] / possible).astype(np.float64)
+            stale = self._confirmed[rows] < now.timestamp() - STALE_AFTER.total_seconds()
+            scores[stale] *= 0.8
+            # Best first, equal scores in title order.
+            order = np.lexsort((self._title_rank[rows], -scores))
+            rows, scores = rows[order], scores[order]
+        if len(rows):
             # Drop the long tail of one-common-word matches once good matches exist.
-            cutoff = scored[0][0] * 0.35
-            scored = [item for item in scored if item[0] >= cutoff]
-        # Which words each hit matched, worked out only for the hits kept.
-        return [
-            SearchHit(
-                record, score, [vocab[indexes[arg[row]]] for best, arg, indexes in met if best[row] != 0]
-            )
-            for score, record, row in scored
-        ]
+            kept = scores >= scores[0] * 0.35
+            rows, scores = rows[kept], scores[kept]
+        return SearchResults(records, rows, scores)
 
 
 def next_sessions(record: ActivityRecord, today: date, count: int = 4) -> list:

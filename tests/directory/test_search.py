@@ -261,3 +261,22 @@ def test_it_ranks_a_listing_not_confirmed_for_weeks_below_an_equally_good_fresh_
     index.rebuild(load_records(db))
     assert titles(index, "garden club") == ["Garden Club South", "Garden Club North"]
     assert titles(index) == ["Garden Club South", "Garden Club North"]
+
+
+def test_confirming_a_listing_again_lifts_it_back_at_once(db):
+    organisation = make_organisation(db)
+    older = make_activity(db, organisation, title="Garden Club North", tags=["garden"])
+    make_activity(db, organisation, title="Garden Club South", tags=["garden"])
+    older.confirmed_at = clock.now() - timedelta(weeks=9)
+    db.add(older)
+    db.commit()
+    index = SearchIndex()
+    index.rebuild(load_records(db))
+    assert titles(index, "garden club") == ["Garden Club South", "Garden Club North"]
+
+    # The coordinator confirms the listing: same words, so the index keeps them and takes the record.
+    older.confirmed_at = clock.now()
+    db.add(older)
+    db.commit()
+    index.upsert(load_records(db, {older.id})[0])
+    assert titles(index, "garden club") == ["Garden Club North", "Garden Club South"]
