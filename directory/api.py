@@ -23,7 +23,7 @@ from flourish import clock
 from flourish.auth.guards import coordinators
 from flourish.errors import InvalidInput, NotFound
 from flourish.openapi import WRITER, error_responses
-from flourish.web import DbSession, actor_of
+from flourish.web import DbSession, actor_of, arrived_ns
 
 Page = Annotated[int, QueryParameter(ge=1, le=100_000, description="Page number, from 1")]
 #: Ids are printable text; a control character (a NUL byte above all) names nothing.
@@ -374,7 +374,7 @@ def _pages(total: int, per_page: int) -> int:
 
 
 def _record(request: Request, activity_id: str) -> ActivityRecord:
-    record = request.app.state.catalogue.get(activity_id)
+    record = request.app.state.catalogue.get(activity_id, arrived_ns(request))
     if record is None:
         raise NotFound("No listed activity has that id.")
     return record
@@ -470,7 +470,7 @@ class DirectoryApi(Controller):
             free_only=cost == "free",
             organisation_id=organisation_id,
         )
-        request.app.state.catalogue.refresh()
+        request.app.state.catalogue.refresh(arrived_ns(request))
         hits = request.app.state.search_index.search(q, filters, now=clock.now())
         shown = hits[(page - 1) * per_page : page * per_page]
         return ActivityPage(

@@ -13,7 +13,7 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime, timedelta
-from typing import Protocol
+from typing import Any, Protocol
 
 import sqlalchemy as sa
 from sqlmodel import Session
@@ -157,13 +157,25 @@ def _chunks(items: list[str], size: int) -> Iterable[list[str]]:
         yield items[start : start + size]
 
 
+# Built once: building a statement costs more than running it, and this runs on every request.
+_NEW = sa.select(DirectoryChange.id, DirectoryChange.activity_id).where(
+    DirectoryChange.id > sa.bindparam("last")
+)
+_NEW_OR_MISSED = sa.select(DirectoryChange.id, DirectoryChange.activity_id).where(
+    sa.or_(
+        DirectoryChange.id > sa.bindparam("last"),
+        DirectoryChange.id.in_(sa.bindparam("missed", expanding=True)),
+    )
+)
+
+
 class Catalogue:
     """Active activities by id, plus listeners (search and matching indexes) kept in step."""
 
     def __init__(
         self,
         session_factory: Callable[[], Session],
-        read_now: Callable[[sa.Executable], Sequence[sa.Row]] | None = None,
+        read_now: Callable[[sa.Executable, dict[str, Any]], Sequence[sa.Row]] | None = None,
     ) -> None:
         self._session_factory = session_factory
         #: Reads the change log before every match and search; by default through a session.
@@ -185,27 +197,29 @@ class Catalogue:
             if self._loaded_for is not None:
                 listener.rebuild(list(self._records.values()))
 
-    def records(self) -> list[ActivityRecord]:
-        self.refresh()
+    def records(self, as_of_ns: int | None = None) -> list[ActivityRecord]:
+        self.refresh(as_of_ns)
         return list(self._records.values())
 
-    def get(self, activity_id: str) -> ActivityRecord | None:
-        self.refresh()
+    def get(self, activity_id: str, as_of_ns: int | None = None) -> ActivityRecord | None:
+        self.refresh(as_of_ns)
         return self._records.get(activity_id)
 
-    def get_many(self, activity_ids: Iterable[str]) -> dict[str, ActivityRecord]:
+    def get_many(self, activity_ids: Iterable[str], as_of_ns: int | None = None) -> dict[str, ActivityRecord]:
         """The listed ones among these activities, after one refresh for them all."""
-        self.refresh()
+        self.refresh(as_of_ns)
         return {i: record for i in activity_ids if (record := self._records.get(i)) is not None}
 
-    def refresh(self) -> None:
-        """Bring this worker's copy up to date. Cheap when nothing changed: one indexed query,
-        shared by the requests that wait for it."""
-        asked_ns = time.monotonic_ns()
+    def refresh(self, as_of_ns: int | None = None) -> None:
+        """Bring this worker's copy up to date with every change committed before `as_of_ns`
+        (a `time.monotonic_ns()` reading; by default now): for a request, when it arrived.
+        Cheap when nothing changed: one indexed query, shared by the requests that wait for it."""
+        asked_ns = time.monotonic_ns() if as_of_ns is None else as_of_ns
         with self._lock:
-            # A poll that began after this call has seen every change committed before it, so
-            # requests that queued behind it need no query of their own. Without this, a busy
-            # worker queues every request here for a database round trip, one at a time.
+            # A poll that began after the request arrived has seen every change committed
+            # before it, so neither a second look in the same request nor the requests that
+            # queued behind that poll need a query of their own. Without this, a busy worker
+            # queues every request here for a database round trip, one at a time.
             if self._polled_from_ns > asked_ns:
                 return
             started_ns = time.monotonic_ns()
@@ -222,14 +236,12 @@ class Catalogue:
         self._last_poll = now
         self._missing = {i: at for i, at in self._missing.items() if now - at < LATE_COMMIT_WINDOW}
         # Only what is new, and the ids skipped over lately: usually nothing comes back at all.
-        rows = self._read_now(
-            sa.select(DirectoryChange.id, DirectoryChange.activity_id).where(
-                sa.or_(
-                    DirectoryChange.id > self._last_change_id,
-                    DirectoryChange.id.in_(sorted(self._missing)),
-                )
+        if self._missing:
+            rows = self._read_now(
+                _NEW_OR_MISSED, {"last": self._last_change_id, "missed": sorted(self._missing)}
             )
-        )
+        else:
+            rows = self._read_now(_NEW, {"last": self._last_change_id})
         if not rows:
             return
         seen = {row[0] for row in rows}
@@ -253,9 +265,9 @@ class Catalogue:
                 for listener in self._listeners:
                     listener.remove(activity_id)
 
-    def _read_in_session(self, statement: sa.Executable) -> Sequence[sa.Row]:
+    def _read_in_session(self, statement: sa.Executable, params: dict[str, Any]) -> Sequence[sa.Row]:
         with self._session_factory() as db:
-            return db.connection().execute(statement).all()
+            return db.connection().execute(statement, params).all()
 
     def _reload_everything(self) -> None:
         now = clock.now()

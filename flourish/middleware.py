@@ -7,6 +7,7 @@ import hashlib
 import hmac
 import re
 import secrets
+import time
 import uuid
 from http.cookies import SimpleCookie
 from typing import Any
@@ -49,6 +50,8 @@ class FlourishMiddleware:
         litestar_app = scope["app"]
         settings = litestar_app.state.settings
         state = request_state(scope)
+        # The directory a request sees must hold every change committed before this moment.
+        state.setdefault("arrived_ns", time.monotonic_ns())
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
         cookies = _parse_cookies(headers.get("cookie", ""))
 

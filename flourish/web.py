@@ -3,6 +3,7 @@ with a message, and reading forms."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Generator
 from typing import Annotated, Any
 from urllib.parse import urlencode
@@ -40,6 +41,12 @@ def provide_db(request: Request) -> Generator[Session, None, None]:
     finally:
         session.rollback()
         session.close()
+
+
+def arrived_ns(request: Request) -> int:
+    """When the request arrived (`time.monotonic_ns()`): the directory it is answered from must
+    include every change committed before then, and one look at the change log since suffices."""
+    return request_state(request.scope).get("arrived_ns") or time.monotonic_ns()
 
 
 def actor_of(request: Request) -> Actor:

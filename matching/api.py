@@ -15,6 +15,7 @@ from directory.records import FEATURES
 from flourish import clock
 from flourish.errors import InvalidInput
 from flourish.openapi import error_responses
+from flourish.web import arrived_ns
 from matching.schemas import read_profile
 
 
@@ -107,7 +108,7 @@ class MatchApi(Controller):
         hard_errors = {k: v for k, v in form.errors.items() if k != "postcode"}
         if hard_errors:
             raise InvalidInput(hard_errors)
-        request.app.state.catalogue.refresh()
+        request.app.state.catalogue.refresh(arrived_ns(request))
         outcome = request.app.state.matcher.engine.match(
             form.profile, today=clock.today(), now=clock.now(), limit=data.limit
         )

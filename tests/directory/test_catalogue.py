@@ -114,6 +114,7 @@ def test_a_booking_shows_in_the_next_search_and_the_words_still_find_it(db, cata
     first = sessions_of(db, activity)[0]
     catalogue.refresh()
     assert index.search("growers", now=clock.now())[0].record.sessions[0].places_left == 10
+    assert index.search("", now=clock.now())[0].record.sessions[0].places_left == 10
 
     book_place(db, _coordinator(db, organisation), patient_id=make_patient(db).id, session_id=first.id)
     db.commit()
@@ -122,6 +123,8 @@ def test_a_booking_shows_in_the_next_search_and_the_words_still_find_it(db, cata
     hits = index.search("growers", now=clock.now())
     assert [hit.record.title for hit in hits] == ["Tuesday Growers"]
     assert hits[0].record.sessions[0].places_left == 9
+    # The list shown without search words is kept across bookings, and shows the place taken.
+    assert index.search("", now=clock.now())[0].record.sessions[0].places_left == 9
 
 
 def test_a_change_without_new_words_still_changes_what_the_filters_let_through(db, catalogue):
@@ -130,7 +133,7 @@ def test_a_change_without_new_words_still_changes_what_the_filters_let_through(d
     activity = make_activity(db, organisation, title="Tuesday Growers", cost_pence=300)
     catalogue.refresh()
     free = SearchFilters(free_only=True)
-    assert index.search("growers", free, now=clock.now()) == []
+    assert len(index.search("growers", free, now=clock.now())) == 0
 
     form = activity_form(db, activity, cost="0")
     services.update_activity(db, _coordinator(db, organisation), activity.id, read_activity(form))
@@ -187,6 +190,32 @@ def test_a_request_queued_behind_a_slower_poll_still_sees_a_change_made_meanwhil
 
     assert seen[0].sessions[0].places_left == 2
     assert catalogue.get(garden.id).sessions[0].places_left == 4
+
+
+def test_one_look_at_the_change_log_serves_a_request_however_often_it_asks(db, database):
+    reads = []
+
+    def counted(statement, params):
+        reads.append(params)
+        with database.reader() as session:
+            return session.connection().execute(statement, params).all()
+
+    catalogue = Catalogue(database.reader, counted)
+    organisation = make_organisation(db)
+    walk = make_activity(db, organisation)
+    catalogue.refresh()
+    reads.clear()
+
+    arrived = time.monotonic_ns()
+    catalogue.refresh(arrived)
+    catalogue.get(walk.id, arrived)
+    catalogue.get_many([walk.id], arrived)
+    assert len(reads) == 1
+
+    # A change committed after that look is seen by the next request, which arrives later.
+    services.change_capacity(db, _coordinator(db, organisation), sessions_of(db, walk)[0].id, 3)
+    assert catalogue.get(walk.id, time.monotonic_ns()).sessions[0].places_left == 3
+    assert len(reads) == 2
 
 
 @pytest.fixture
