@@ -21,7 +21,7 @@ from flourish.audit import Actor
 from flourish.auth.guards import link_workers
 from flourish.errors import Conflict, InvalidInput, NotFound
 from flourish.forms import first
-from flourish.web import DbSession, FormBody, actor_of, flash, render, wants_block
+from flourish.web import DbSession, FormBody, actor_of, arrived_ns, flash, render, wants_block
 from matching.conversation import Conversation, read_conversation
 from matching.schemas import DISTANCES, GENDERS
 from referrals import services as referrals
@@ -32,7 +32,7 @@ RESULTS = 8
 
 
 def run_match(request: Request, conversation: Conversation) -> Any:
-    request.app.state.catalogue.refresh()
+    request.app.state.catalogue.refresh(arrived_ns(request))
     engine = request.app.state.matcher.engine
     outcome = engine.match(conversation.profile, today=clock.today(), now=clock.now(), limit=RESULTS)
     return outcome
@@ -41,8 +41,7 @@ def run_match(request: Request, conversation: Conversation) -> Any:
 def _titles(request: Request, ids: list[str]) -> dict[str, str]:
     if not ids:
         return {}
-    # One look at the change log for them all: each get() would make its own.
-    found = request.app.state.catalogue.get_many(ids)
+    found = request.app.state.catalogue.get_many(ids, arrived_ns(request))
     return {i: (found[i].title if i in found else "") for i in ids}
 
 
@@ -136,10 +135,14 @@ class MatchingController(Controller):
         conversation = read_conversation(data, db)
         referral_id = _referral_id(data)
         activity_id = first(data, "choose_activity")[:36]
-        context = _base_context(request, db, conversation, referral_id) | _choose_context(
-            request, db, actor, activity_id
-        )
-        context["choice_values"] = {k: v for k, v in data.items() if k != "csrf_token"}
+        mentioned = [
+            activity_id,
+            *conversation.shortlist,
+            *(r.partition("|")[0] for r in conversation.rejected),
+        ]
+        titles = _titles(request, mentioned)
+        if not titles[activity_id]:
+            raise NotFound("That activity is no longer listed.")
         session_text = first(data, "session_id")
         try:
             choice = read_referral_choice({**data, "session_id": session_text.removeprefix("wait:")})
@@ -152,14 +155,7 @@ class MatchingController(Controller):
                 patient_id=int(patient_id) if patient_id.isdigit() else None,
                 new_patient=new_patient,
             )
-            mentioned = [
-                activity_id,
-                *conversation.shortlist,
-                *(r.partition("|")[0] for r in conversation.rejected),
-            ]
-            record = conversation.record(
-                _titles(request, mentioned) | {activity_id: context["choosing"].activity.title}
-            )
+            record = conversation.record(titles)
             if session_text.startswith("wait:"):
                 referral = referrals.wait_for_place(
                     db, actor, patient, referral, choice.session_id, choice, record
@@ -168,7 +164,7 @@ class MatchingController(Controller):
             else:
                 record["discussed"] = [
                     *record["discussed"],
-                    {"activity_id": activity_id, "title": context["choosing"].activity.title},
+                    {"activity_id": activity_id, "title": titles[activity_id]},
                 ]
                 referral, _ = referrals.choose_activity(
                     db, actor, patient, choice, conversation=record, referral=referral
@@ -176,7 +172,7 @@ class MatchingController(Controller):
                 message = "Booked. You can print the social prescription now."
         except SessionFull as exc:
             db.rollback()
-            context |= _choose_context(request, db, actor, activity_id)
+            context = self._booking_step(request, db, data, conversation, referral_id, activity_id)
             context |= {
                 "choice_message": exc.message,
                 "alternatives": _alternatives(request, conversation, activity_id),
@@ -184,6 +180,7 @@ class MatchingController(Controller):
             return render(request, "matching/page.html", context, block="results", status_code=409)
         except (InvalidInput, Conflict, NotFound) as exc:
             db.rollback()
+            context = self._booking_step(request, db, data, conversation, referral_id, activity_id)
             context |= {"choice_errors": getattr(exc, "errors", {}), "choice_message": exc.message}
             return render(
                 request, "matching/page.html", context, block="results", status_code=exc.status_code
@@ -193,6 +190,22 @@ class MatchingController(Controller):
         if wants_block(request):
             return Response(b"", status_code=204, headers={"HX-Redirect": target})
         return Redirect(target, status_code=303)
+
+    @staticmethod
+    def _booking_step(
+        request: Request,
+        db: Session,
+        data: dict[str, Any],
+        conversation: Conversation,
+        referral_id: int | None,
+        activity_id: str,
+    ) -> dict[str, Any]:
+        """The booking step again, with what was typed in it, when a booking could not be made.
+        Built only then: a booking that succeeds goes straight on to the referral."""
+        context = _base_context(request, db, conversation, referral_id)
+        context |= _choose_context(request, db, actor_of(request), activity_id)
+        context["choice_values"] = {k: v for k, v in data.items() if k != "csrf_token"}
+        return context
 
 
 def _alternatives(request: Request, conversation: Conversation, activity_id: str) -> list[Any]:
