@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from litestar.plugins.jinja import JinjaTemplateEngine
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from flourish import clock
 from flourish.audit import Actor
@@ -81,6 +82,22 @@ def plural(count: int, singular: str, plural_form: str | None = None) -> str:
     return f"{count} {singular if count == 1 else (plural_form or singular + 's')}"
 
 
+def breakdown_rows(breakdown: dict[str, float]) -> Markup:
+    """Table rows naming each part of a score and its value. Made here rather than in the
+    template: eight results of nine parts each were most of the matching page's rendering."""
+    return Markup("").join(
+        _SCORE_ROW.format(_part_name(name), float(value)) for name, value in breakdown.items()
+    )
+
+
+_SCORE_ROW = Markup('<tr><th scope="row">{}</th><td class="num">{:.3f}</td></tr>')
+
+
+@lru_cache(maxsize=64)
+def _part_name(name: str) -> Markup:
+    return escape(name.replace("_", " ").capitalize())
+
+
 def make_environment(templates_dir: Path = TEMPLATES_DIR) -> Environment:
     env = Environment(
         loader=FileSystemLoader(str(templates_dir)),
@@ -98,6 +115,7 @@ def make_environment(templates_dir: Path = TEMPLATES_DIR) -> Environment:
         london_datetime=london_datetime,
         clock_time=clock_time,
         role_label=role_label,
+        breakdown_rows=breakdown_rows,
     )
     env.globals.update(
         form_token_field=form_token_field,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time
+from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from directory.categories import DAY_LABELS
@@ -89,6 +90,7 @@ def date_words(day: date) -> str:
     return f"{day.day} {_MONTHS[day.month - 1]} {day.year}"
 
 
+@lru_cache(maxsize=1440)
 def clock(at: time) -> str:
     return at.strftime("%H:%M")
 

@@ -144,10 +144,17 @@ def tokens(text: str) -> list[str]:
 
 def surface_forms(text: str, wanted: Container[str] | None = None) -> dict[str, str]:
     """The first way each stem (of those `wanted`) is written in a text, for quoting it back."""
+    forms = _surface_forms(text or "")
+    return dict(forms) if wanted is None else {s: w for s, w in forms.items() if s in wanted}
+
+
+@lru_cache(maxsize=4096)
+def _surface_forms(text: str) -> dict[str, str]:
+    # The same activities are explained again and again; reading their text once is enough.
     forms: dict[str, str] = {}
-    for written in _WORD.findall(text or ""):
+    for written in _WORD.findall(text):
         s = _written_stem(written)
-        if s and s not in forms and (wanted is None or s in wanted):
+        if s and s not in forms:
             forms[s] = written.lower()
     return forms
 

@@ -60,6 +60,20 @@ def test_it_suggests_activities_and_explains_them_in_the_persons_own_words(clien
     assert "Sue meets newcomers at the gate" in explanation
 
 
+def test_each_suggestion_shows_what_its_score_is_made_of(client, personas, db):
+    _directory(db, personas)
+    client.sign_in_as(personas.link_worker)
+
+    response = client.post("/matching", GARDENER)
+
+    card = response.text.split('<li class="card"', 2)[1]
+    score = float(re.search(r"Why this is suggested \(score ([\d.]+)\)", card).group(1))
+    parts = re.findall(r'<tr><th scope="row">([^<]+)</th><td class="num">(-?[\d.]+)</td></tr>', card)
+    names = [name for name, _ in parts]
+    assert "Interests" in names and "Distance" in names and "Days times" not in names
+    assert abs(sum(float(value) for _, value in parts) - score) < 0.01 * len(parts)
+
+
 def test_htmx_gets_only_the_results_block_and_a_plain_post_gets_the_whole_page(client, personas, db):
     _directory(db, personas)
     client.sign_in_as(personas.link_worker)
