@@ -14,7 +14,10 @@ up, and runs for a fixed time each:
                /matching/book (a "just been taken" 409 once a session fills is an expected
                answer, not an error), and coordinators opening a session and changing its
                capacity (a 409 because someone else saved first is expected too)
-  match pages  at the first client count: link workers on the matching page only
+  match pages  at the first client count: link workers on the matching page only (wrk)
+  baseline     at the first client count: GET /healthz as a signed-in link worker (wrk), the
+               cheapest request through the whole stack, as this run's measure of what the
+               machine allows right now; match pages are also given as a share of it
 
 Every request goes to 127.0.0.1 and every run stops by itself. After each run the database is
 checked: no session has more places booked than its capacity, every session's places booked
@@ -560,7 +563,16 @@ def run_scenario(
     }
 
 
-WRK_SCRIPT = """
+WRK_DONE = """
+function done(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format("RESULT %d %d %d %d %d %d\\n", summary.requests, summary.duration,
+    latency:percentile(50), latency:percentile(95), latency:percentile(99),
+    e.connect + e.read + e.write + e.status + e.timeout))
+end
+"""
+
+WRK_MATCH_PAGES = """
 local bodies = {%(bodies)s}
 local users = {%(users)s}
 local next_offset = 0
@@ -573,13 +585,23 @@ function request()
     ["Cookie"] = user[1], ["HX-Request"] = "true",
   }, bodies[(n %% #bodies) + 1] .. "&csrf_token=" .. user[2])
 end
-function done(summary, latency, requests)
-  local e = summary.errors
-  io.write(string.format("RESULT %%d %%d %%d %%d %%d %%d\\n", summary.requests, summary.duration,
-    latency:percentile(50), latency:percentile(95), latency:percentile(99),
-    e.connect + e.read + e.write + e.status + e.timeout))
+"""
+
+WRK_FLOOR = """
+local users = {%(users)s}
+local n = 0
+function request()
+  n = n + 1
+  return wrk.format("GET", "/healthz/", {["Cookie"] = users[(n %% #users) + 1][1]})
 end
 """
+
+
+def _wrk_users(plan: Plan) -> str:
+    return ", ".join(
+        f'{{"flourish_session={u.cookies["flourish_session"]}; flourish_csrf={u.csrf}", "{u.csrf}"}}'
+        for u in plan.link_workers
+    )
 
 
 def run_match_pages_with_wrk(server: Server, plan: Plan, *, clients: int, seconds: float) -> dict[str, Any]:
@@ -588,12 +610,23 @@ def run_match_pages_with_wrk(server: Server, plan: Plan, *, clients: int, second
     from urllib.parse import urlencode
 
     bodies = ", ".join(f'"{urlencode(p, doseq=True)}"' for p in plan.profiles)
-    users = ", ".join(
-        f'{{"flourish_session={u.cookies["flourish_session"]}; flourish_csrf={u.csrf}", "{u.csrf}"}}'
-        for u in plan.link_workers
-    )
-    script = VAR_DIR / "bench" / "match-pages.lua"
-    script.write_text(WRK_SCRIPT % {"bodies": bodies, "users": users})
+    script = WRK_MATCH_PAGES % {"bodies": bodies, "users": _wrk_users(plan)}
+    return _run_wrk(server, script, "match pages", "match page", clients=clients, seconds=seconds)
+
+
+def run_floor_with_wrk(server: Server, plan: Plan, *, clients: int, seconds: float) -> dict[str, Any]:
+    """The cheapest signed-in request there is (/healthz: who is signed in, one database query),
+    as the baseline of the same run: what this machine allows at that moment, with which the
+    other figures can be compared when the machine is busier or slower than usual."""
+    script = WRK_FLOOR % {"users": _wrk_users(plan)}
+    return _run_wrk(server, script, "baseline", "healthz", clients=clients, seconds=seconds)
+
+
+def _run_wrk(
+    server: Server, script_text: str, scenario: str, kind_name: str, *, clients: int, seconds: float
+) -> dict[str, Any]:
+    script = VAR_DIR / "bench" / f"{scenario.replace(' ', '-')}.lua"
+    script.write_text(script_text + WRK_DONE)
     pids = server.worker_pids()
     cpu_before = {pid: _cpu_seconds(pid) for pid in pids}
     load_before = os.getloadavg()[0]
@@ -617,13 +650,13 @@ def run_match_pages_with_wrk(server: Server, plan: Plan, *, clients: int, second
         "outcomes": {"ok": requests - errors},
     }
     return {
-        "scenario": "match pages",
+        "scenario": scenario,
         "clients": clients,
         "seconds": elapsed,
         "requests": requests,
         "per_second": requests / elapsed,
         "errors": errors,
-        "kinds": {"match page": kind},
+        "kinds": {kind_name: kind},
         "worker_cpu_ms_per_request": 1000 * sum(worker_cpu) / max(requests, 1),
         "bookings": {"sessions_wrong": 0, "new_booking_rows": 0, "booked_answers": 0, "sessions_full": 0},
         "worker_cpu_s": [round(c, 1) for c in worker_cpu if c > 0.5],
@@ -660,6 +693,21 @@ def targets(results: list[dict[str, Any]]) -> list[str]:
             if rate < 150:
                 missed.append(f"{label}: {rate:.0f} match pages/s per worker < 150")
     return missed
+
+
+def against_baseline(results: list[dict[str, Any]]) -> list[str]:
+    """Match pages a second as a share of the baseline's requests a second, per worker count:
+    a figure that moves less than either when the machine itself is faster or slower."""
+    lines = []
+    for n in sorted({r["workers"] for r in results}):
+        runs = {r["scenario"]: r for r in results if r["workers"] == n}
+        if "baseline" in runs and "match pages" in runs:
+            base, match = runs["baseline"]["per_second"], runs["match pages"]["per_second"]
+            lines.append(
+                f"{n} worker(s): {match:.0f} match pages/s against {base:.0f} baseline (/healthz) "
+                f"requests/s in the same run: {match / base:.2f} of the baseline"
+            )
+    return lines
 
 
 def table(results: list[dict[str, Any]]) -> str:
@@ -740,8 +788,12 @@ def main(argv: list[str] | None = None) -> int:
                 warm = asyncio.run(_warm_up(server.url, n, plan))
                 note(f"{n} worker(s) on {server.url}: warmed up in {warm:.0f} s.")
                 runs = [("mix", c) for c in args.clients] + [("match pages", args.clients[0])]
+                if shutil.which("wrk"):
+                    runs.append(("baseline", args.clients[0]))
                 for scenario, clients in runs:
-                    if scenario == "match pages" and shutil.which("wrk"):
+                    if scenario == "baseline":
+                        result = run_floor_with_wrk(server, plan, clients=clients, seconds=args.duration)
+                    elif scenario == "match pages" and shutil.which("wrk"):
                         result = run_match_pages_with_wrk(
                             server, plan, clients=clients, seconds=args.duration
                         )
@@ -764,6 +816,8 @@ def main(argv: list[str] | None = None) -> int:
         )
     else:
         print(table(results))
+        for line in against_baseline(results):
+            print(line)
         print("All targets met." if not missed else "Missed: " + "; ".join(missed))
     return 1 if missed else 0
 
