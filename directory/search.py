@@ -175,7 +175,7 @@ class SearchIndex:
         self._confirmed: np.ndarray = np.zeros(0)
         self._idf: np.ndarray = np.zeros(0)
         #: Listings without search words, by filters and hour: at 10,000 activities building one
-        #: costs more than the rest of the page. Emptied by every change.
+        #: costs more than the rest of the page. Emptied by every change but a place booked.
         self._listings: dict[tuple[SearchFilters, datetime], SearchResults] = {}
         #: Postcode districts of listed venues, for the area filter.
         self._areas: list[str] | None = None
