@@ -172,7 +172,7 @@ class MatchingController(Controller):
                 message = "Booked. You can print the social prescription now."
         except SessionFull as exc:
             db.rollback()
-            context = self._booking_step(request, db, data, conversation, referral_id, activity_id)
+            context = _booking_step(request, db, data, conversation, referral_id, activity_id)
             context |= {
                 "choice_message": exc.message,
                 "alternatives": _alternatives(request, conversation, activity_id),
@@ -180,7 +180,7 @@ class MatchingController(Controller):
             return render(request, "matching/page.html", context, block="results", status_code=409)
         except (InvalidInput, Conflict, NotFound) as exc:
             db.rollback()
-            context = self._booking_step(request, db, data, conversation, referral_id, activity_id)
+            context = _booking_step(request, db, data, conversation, referral_id, activity_id)
             context |= {"choice_errors": getattr(exc, "errors", {}), "choice_message": exc.message}
             return render(
                 request, "matching/page.html", context, block="results", status_code=exc.status_code
@@ -191,21 +191,21 @@ class MatchingController(Controller):
             return Response(b"", status_code=204, headers={"HX-Redirect": target})
         return Redirect(target, status_code=303)
 
-    @staticmethod
-    def _booking_step(
-        request: Request,
-        db: Session,
-        data: dict[str, Any],
-        conversation: Conversation,
-        referral_id: int | None,
-        activity_id: str,
-    ) -> dict[str, Any]:
-        """The booking step again, with what was typed in it, when a booking could not be made.
-        Built only then: a booking that succeeds goes straight on to the referral."""
-        context = _base_context(request, db, conversation, referral_id)
-        context |= _choose_context(request, db, actor_of(request), activity_id)
-        context["choice_values"] = {k: v for k, v in data.items() if k != "csrf_token"}
-        return context
+
+def _booking_step(
+    request: Request,
+    db: Session,
+    data: dict[str, Any],
+    conversation: Conversation,
+    referral_id: int | None,
+    activity_id: str,
+) -> dict[str, Any]:
+    """The booking step again, with what was typed in it, when a booking could not be made.
+    Built only then: a booking that succeeds goes straight on to the referral."""
+    context = _base_context(request, db, conversation, referral_id)
+    context |= _choose_context(request, db, actor_of(request), activity_id)
+    context["choice_values"] = {k: v for k, v in data.items() if k != "csrf_token"}
+    return context
 
 
 def _alternatives(request: Request, conversation: Conversation, activity_id: str) -> list[Any]:
