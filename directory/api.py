@@ -23,7 +23,7 @@ from flourish import clock
 from flourish.auth.guards import coordinators
 from flourish.errors import InvalidInput, NotFound
 from flourish.openapi import WRITER, error_responses
-from flourish.web import DbSession, actor_of, arrived_ns
+from flourish.web import DbSession, actor_of, arrived_ns, directory_for
 
 Page = Annotated[int, QueryParameter(ge=1, le=100_000, description="Page number, from 1")]
 #: Ids are printable text; a control character (a NUL byte above all) names nothing.
@@ -470,7 +470,7 @@ class DirectoryApi(Controller):
             free_only=cost == "free",
             organisation_id=organisation_id,
         )
-        request.app.state.catalogue.refresh(arrived_ns(request))
+        directory_for(request)
         hits = request.app.state.search_index.search(q, filters, now=clock.now())
         shown = hits[(page - 1) * per_page : page * per_page]
         return ActivityPage(

@@ -210,11 +210,19 @@ class Catalogue:
         self.refresh(as_of_ns)
         return {i: record for i in activity_ids if (record := self._records.get(i)) is not None}
 
+    def is_current(self, as_of_ns: int) -> bool:
+        """True when a look at the change log began after `as_of_ns` and has been applied, so
+        that every change committed before then is already here. Needs no lock: the mark is
+        moved only once a poll's changes are all in place."""
+        return self._polled_from_ns > as_of_ns
+
     def refresh(self, as_of_ns: int | None = None) -> None:
         """Bring this worker's copy up to date with every change committed before `as_of_ns`
         (a `time.monotonic_ns()` reading; by default now): for a request, when it arrived.
         Cheap when nothing changed: one indexed query, shared by the requests that wait for it."""
         asked_ns = time.monotonic_ns() if as_of_ns is None else as_of_ns
+        if self.is_current(asked_ns):
+            return
         with self._lock:
             # A poll that began after the request arrived has seen every change committed
             # before it, so neither a second look in the same request nor the requests that

@@ -19,7 +19,7 @@ from directory.search import SearchFilters
 from flourish import clock
 from flourish.errors import InvalidInput, NotFound
 from flourish.forms import first, many
-from flourish.web import DbSession, FormBody, actor_of, arrived_ns, flash, render, url_with, wants_block
+from flourish.web import DbSession, FormBody, actor_of, directory_for, flash, render, url_with, wants_block
 
 PER_PAGE = 20
 
@@ -48,8 +48,7 @@ def area_options(request: Request) -> list[tuple[str, str]]:
 def search_context(request: Request, db: Session) -> dict[str, Any]:
     params = {k: request.query_params.getall(k) for k in request.query_params}
     query, filters = filters_from(params)
-    catalogue = request.app.state.catalogue
-    catalogue.refresh(arrived_ns(request))
+    directory_for(request)
     hits = request.app.state.search_index.search(query, filters, now=clock.now())
     try:
         page = max(int(first(params, "page") or 1), 1)

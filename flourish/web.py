@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Generator
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 from urllib.parse import urlencode
 
 from jinja2_fragments.litestar import HTMXBlockTemplate
 from litestar import Request
+from litestar.concurrency import sync_to_thread
 from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
 from litestar.params import Body
@@ -19,6 +20,9 @@ from sqlmodel import Session
 from flourish.audit import Actor
 from flourish.middleware import request_state
 from flourish.timeouts import REQUEST_SESSION
+
+if TYPE_CHECKING:
+    from directory.catalogue import Catalogue
 
 #: A urlencoded form body as a dict; repeated fields arrive as lists.
 FormBody = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
@@ -47,6 +51,25 @@ def arrived_ns(request: Request) -> int:
     """When the request arrived (`time.monotonic_ns()`): the directory it is answered from must
     include every change committed before then, and one look at the change log since suffices."""
     return request_state(request.scope).get("arrived_ns") or time.monotonic_ns()
+
+
+def directory_for(request: Request) -> Catalogue:
+    """The worker's directory, holding every change committed before the request arrived. May
+    read the change log: call it from a worker thread, or use `directory_ready` on the loop."""
+    catalogue = request.app.state.catalogue
+    catalogue.refresh(arrived_ns(request))
+    return catalogue
+
+
+async def directory_ready(request: Request) -> Catalogue:
+    """`directory_for`, for handlers on the event loop. Under load a look at the change log that
+    began after this request arrived has usually been made for another request already; only
+    otherwise is the database asked, on a worker thread, so the loop never waits on it."""
+    catalogue = request.app.state.catalogue
+    arrived = arrived_ns(request)
+    if not catalogue.is_current(arrived):
+        await sync_to_thread(catalogue.refresh, arrived)
+    return catalogue
 
 
 def actor_of(request: Request) -> Actor:

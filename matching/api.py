@@ -15,7 +15,7 @@ from directory.records import FEATURES
 from flourish import clock
 from flourish.errors import InvalidInput
 from flourish.openapi import error_responses
-from flourish.web import arrived_ns
+from flourish.web import directory_ready
 from matching.schemas import read_profile
 
 
@@ -82,7 +82,6 @@ class MatchApi(Controller):
 
     @post(
         "/",
-        sync_to_thread=True,
         status_code=200,
         opt={"csrf_exempt": True},
         responses=error_responses(400),
@@ -91,7 +90,7 @@ class MatchApi(Controller):
         "Days are monday … sunday; times are morning, afternoon, evening. An unknown postcode is reported "
         "in `problems` and the match runs without distance.",
     )
-    def match(
+    async def match(
         self,
         request: Request,
         data: Annotated[
@@ -108,7 +107,9 @@ class MatchApi(Controller):
         hard_errors = {k: v for k, v in form.errors.items() if k != "postcode"}
         if hard_errors:
             raise InvalidInput(hard_errors)
-        request.app.state.catalogue.refresh(arrived_ns(request))
+        # Matching is CPU work on this worker's own directory: it runs on the event loop, as a
+        # worker thread would not make it faster and handing it over costs as much again.
+        await directory_ready(request)
         outcome = request.app.state.matcher.engine.match(
             form.profile, today=clock.today(), now=clock.now(), limit=data.limit
         )

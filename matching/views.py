@@ -10,18 +10,30 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
+from litestar.concurrency import sync_to_thread
 from litestar.response import Redirect, Template
 from sqlmodel import Session
 
 from directory import queries
 from directory.categories import CATEGORIES, DAY_LABELS, DAYS
+from directory.postcodes import is_valid_postcode
 from directory.records import FEATURES
 from flourish import clock
 from flourish.audit import Actor
 from flourish.auth.guards import link_workers
 from flourish.errors import Conflict, InvalidInput, NotFound
 from flourish.forms import first
-from flourish.web import DbSession, FormBody, actor_of, arrived_ns, flash, render, wants_block
+from flourish.web import (
+    DbSession,
+    FormBody,
+    actor_of,
+    arrived_ns,
+    directory_for,
+    directory_ready,
+    flash,
+    render,
+    wants_block,
+)
 from matching.conversation import Conversation, read_conversation
 from matching.schemas import DISTANCES, GENDERS
 from referrals import services as referrals
@@ -32,7 +44,7 @@ RESULTS = 8
 
 
 def run_match(request: Request, conversation: Conversation) -> Any:
-    request.app.state.catalogue.refresh(arrived_ns(request))
+    directory_for(request)
     engine = request.app.state.matcher.engine
     outcome = engine.match(conversation.profile, today=clock.today(), now=clock.now(), limit=RESULTS)
     return outcome
@@ -46,7 +58,7 @@ def _titles(request: Request, ids: list[str]) -> dict[str, str]:
 
 
 def _base_context(
-    request: Request, db: Session, conversation: Conversation, referral_id: int | None
+    request: Request, db: Session | None, conversation: Conversation, referral_id: int | None
 ) -> dict[str, Any]:
     actor = actor_of(request)
     referral = patient = None
@@ -90,6 +102,45 @@ def _referral_id(raw: dict[str, Any]) -> int | None:
     return int(text) if text.isdigit() else None
 
 
+def needs_database(data: dict[str, Any]) -> bool:
+    """True for a post about a referral, one that opens or keeps the booking step, or one with a
+    full postcode (looked up among the loaded postcode centroids)."""
+    return bool(
+        _referral_id(data)
+        or first(data, "action").partition(":")[0] == "choose"
+        or first(data, "choose_activity")
+        or is_valid_postcode(first(data, "postcode").strip()[:20])
+    )
+
+
+def _update_with_database(request: Request, data: dict[str, Any]) -> Template:
+    with request.app.state.database.reader() as db:
+        return _update(request, db, data)
+
+
+def _update(request: Request, db: Session | None, data: dict[str, Any]) -> Template:
+    """The results block for a changed conversation, or the booking step it opens or keeps.
+    `db` may be None only when `needs_database(data)` is false."""
+    conversation = read_conversation(data, db)
+    context = _base_context(request, db, conversation, _referral_id(data))
+    choosing = first(data, "choose_activity")[:36]
+    if conversation.action == "choose" and conversation.target:
+        context |= _choose_context(request, db, actor_of(request), conversation.target)
+        context["choice_values"] = {
+            "hopes": "",
+            "patient_id": str(context["patient"].id) if context["patient"] else "",
+        }
+    elif not conversation.action and choosing:
+        # The profile changed while the booking step was open: keep the step and what was
+        # typed in it, rather than replacing it with fresh suggestions.
+        context |= _choose_context(request, db, actor_of(request), choosing)
+        context["choice_values"] = {k: v for k, v in data.items() if k != "csrf_token"}
+    else:
+        context["outcome"] = run_match(request, conversation)
+    status = 400 if conversation.form.errors else 200
+    return render(request, "matching/page.html", context, block="results", status_code=status)
+
+
 class MatchingController(Controller):
     path = "/matching"
     guards = [link_workers]
@@ -108,26 +159,15 @@ class MatchingController(Controller):
         context["outcome"] = run_match(request, conversation)
         return render(request, "matching/page.html", context)
 
-    @post("/", sync_to_thread=True)
-    def update(self, request: Request, db: DbSession, data: FormBody) -> Template:
-        conversation = read_conversation(data, db)
-        context = _base_context(request, db, conversation, _referral_id(data))
-        choosing = first(data, "choose_activity")[:36]
-        if conversation.action == "choose" and conversation.target:
-            context |= _choose_context(request, db, actor_of(request), conversation.target)
-            context["choice_values"] = {
-                "hopes": "",
-                "patient_id": str(context["patient"].id) if context["patient"] else "",
-            }
-        elif not conversation.action and choosing:
-            # The profile changed while the booking step was open: keep the step and what was
-            # typed in it, rather than replacing it with fresh suggestions.
-            context |= _choose_context(request, db, actor_of(request), choosing)
-            context["choice_values"] = {k: v for k, v in data.items() if k != "csrf_token"}
-        else:
-            context["outcome"] = run_match(request, conversation)
-        status = 400 if conversation.form.errors else 200
-        return render(request, "matching/page.html", context, block="results", status_code=status)
+    @post("/")
+    async def update(self, request: Request, data: FormBody) -> Template:
+        # Most posts (the profile changed, something shortlisted or turned down) need only this
+        # worker's directory. They are answered on the event loop: matching is CPU work that a
+        # worker thread would not speed up, and handing it to one costs as much again.
+        if needs_database(data):
+            return await sync_to_thread(_update_with_database, request, data)
+        await directory_ready(request)
+        return _update(request, None, data)
 
     @post("/book", sync_to_thread=True)
     def book(self, request: Request, db: DbSession, data: FormBody) -> Template | Redirect | Response:

@@ -21,7 +21,7 @@ from flourish import clock
 from flourish.auth.guards import admins
 from flourish.errors import InvalidInput, NotFound
 from flourish.openapi import error_responses
-from flourish.web import DbSession, actor_of, arrived_ns, render
+from flourish.web import DbSession, actor_of, directory_for, render
 
 #: No filter value has a control character in it; PostgreSQL would refuse a NUL byte outright.
 Text = Annotated[str | None, QueryParameter(required=False, max_length=300, pattern=r"^[^\x00-\x1f]*$")]
@@ -116,7 +116,7 @@ def _ranked(request: Request, query: ServiceQuery) -> list[str] | None:
     """Best-first ids from the directory's own search, when the query has search words."""
     if not query.search:
         return None
-    request.app.state.catalogue.refresh(arrived_ns(request))
+    directory_for(request)
     hits = request.app.state.search_index.search(query.search, SearchFilters(), now=clock.now())
     return [hit.record.id for hit in hits]
 

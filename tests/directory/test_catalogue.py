@@ -211,6 +211,9 @@ def test_one_look_at_the_change_log_serves_a_request_however_often_it_asks(db, d
     catalogue.get(walk.id, arrived)
     catalogue.get_many([walk.id], arrived)
     assert len(reads) == 1
+    # Handlers on the event loop ask first, and go to a worker thread only for a look of their own.
+    assert catalogue.is_current(arrived)
+    assert not catalogue.is_current(time.monotonic_ns())
 
     # A change committed after that look is seen by the next request, which arrives later.
     services.change_capacity(db, _coordinator(db, organisation), sessions_of(db, walk)[0].id, 3)

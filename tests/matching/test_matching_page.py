@@ -7,7 +7,7 @@ from datetime import time, timedelta
 
 import sqlalchemy as sa
 
-from directory.models import ActivitySession
+from directory.models import ActivitySession, PostcodeCentroid
 from flourish import clock
 from flourish.audit import AuditEntry
 from referrals.models import Booking, Patient, Referral
@@ -135,6 +135,58 @@ def test_an_empty_profile_still_shows_something_with_a_note(client, personas, db
     assert response.status_code == 200
     assert _titles(response.text)
     assert 'class="notice"' in response.text
+
+
+def test_a_full_postcode_is_placed_where_its_loaded_centroid_says(client, personas, db):
+    """Sectors ship with the code; full postcodes are looked up among the loaded centroids."""
+    walkers = make_organisation(db, name="Thurcroft Walkers")
+    at_sector = make_venue(db, walkers, postcode="S66 9AA", latitude=53.3980, longitude=-1.2580)
+    at_house = make_venue(db, walkers, postcode="S66 9ZZ", latitude=53.4290, longitude=-1.3400)
+    make_activity(
+        db, walkers, at_sector, title="Village Walk", description="Orienteering.", tags=["orienteering"]
+    )
+    make_activity(
+        db, walkers, at_house, title="Lane Walk", description="Orienteering.", tags=["orienteering"]
+    )
+    db.add(PostcodeCentroid(postcode="S66 9ZZ", latitude=53.4291, longitude=-1.3401))
+    db.commit()
+    client.sign_in_as(personas.link_worker)
+
+    by_house = _titles(
+        client.htmx_post("/matching", {"interests": "orienteering", "postcode": "S66 9ZZ"}).text
+    )
+    by_sector = _titles(
+        client.htmx_post("/matching", {"interests": "orienteering", "postcode": "S66 9"}).text
+    )
+
+    assert by_house.index("Lane Walk") < by_house.index("Village Walk")
+    assert by_sector.index("Village Walk") < by_sector.index("Lane Walk")
+
+
+def test_choosing_opens_the_booking_step_and_a_changed_profile_keeps_it(client, personas, db):
+    garden, _ = _directory(db, personas)
+    client.sign_in_as(personas.link_worker)
+
+    step = client.htmx_post("/matching", GARDENER | {"action": f"choose:{garden.id}"})
+    kept = client.htmx_post(
+        "/matching",
+        GARDENER | {"interests": "veg and flowers", "choose_activity": garden.id, "hopes": "meet people"},
+    )
+
+    assert f"Book “{garden.title}”" in step.text
+    assert "Which session?" in step.text
+    assert f"Book “{garden.title}”" in kept.text
+    assert "meet people" in kept.text
+
+
+def test_a_conversation_about_a_referral_stays_with_that_person(client, personas):
+    client.sign_in_as(personas.link_worker)
+
+    response = client.post("/matching", GARDENER | {"referral_id": str(personas.referral.id)})
+
+    assert response.status_code == 200
+    assert "With Maureen" in response.text
+    assert f'name="referral_id" value="{personas.referral.id}"' in response.text
 
 
 def _book(client, activity, session, **extra):
