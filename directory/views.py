@@ -19,7 +19,7 @@ from directory.search import SearchFilters
 from flourish import clock
 from flourish.errors import InvalidInput, NotFound
 from flourish.forms import first, many
-from flourish.web import DbSession, FormBody, actor_of, directory_for, flash, render, url_with, wants_block
+from flourish.web import DbSession, FormBody, actor_of, directory_ready, flash, render, url_with, wants_block
 
 PER_PAGE = 20
 
@@ -45,10 +45,10 @@ def area_options(request: Request) -> list[tuple[str, str]]:
     ]
 
 
-def search_context(request: Request, db: Session) -> dict[str, Any]:
+def search_context(request: Request) -> dict[str, Any]:
+    """The search page from this worker's directory, which the caller has brought up to date."""
     params = {k: request.query_params.getall(k) for k in request.query_params}
     query, filters = filters_from(params)
-    directory_for(request)
     hits = request.app.state.search_index.search(query, filters, now=clock.now())
     try:
         page = max(int(first(params, "page") or 1), 1)
@@ -95,9 +95,11 @@ class DirectoryController(Controller):
             },
         )
 
-    @get("/activities", sync_to_thread=True)
-    def search(self, request: Request, db: DbSession) -> Template:
-        return render(request, "directory/search.html", search_context(request, db), block="results")
+    @get("/activities")
+    async def search(self, request: Request) -> Template:
+        # Searching is CPU work on this worker's own indexes, answered on the event loop.
+        await directory_ready(request)
+        return render(request, "directory/search.html", search_context(request), block="results")
 
     @get("/activities/{activity_id:str}", sync_to_thread=True)
     def activity(self, request: Request, db: DbSession, activity_id: FromPath[str]) -> Template:
