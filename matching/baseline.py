@@ -25,11 +25,10 @@ def _point(profile: Profile) -> tuple[float, float] | None:
     return usable_point(profile.latitude, profile.longitude)
 
 
-def _radians(records: Sequence[ActivityRecord]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    lat = np.array([np.nan if r.latitude is None else r.latitude for r in records], dtype=float)
-    lon = np.array([np.nan if r.longitude is None else r.longitude for r in records], dtype=float)
-    lat_rad, lon_rad = np.radians(lat), np.radians(lon)
-    return lat_rad, lon_rad, np.cos(lat_rad)
+def _unit_vectors(records: Sequence[ActivityRecord]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    lat = np.radians([np.nan if r.latitude is None else r.latitude for r in records])
+    lon = np.radians([np.nan if r.longitude is None else r.longitude for r in records])
+    return np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)
 
 
 def _top(scores: np.ndarray, k: int) -> np.ndarray:
@@ -47,14 +46,14 @@ class BareBaseline:
         self.records = list(records)
         self.vectorizer = TfidfVectorizer(sublinear_tf=True, dtype=np.float32)
         self.matrix = self.vectorizer.fit_transform([r.text() for r in self.records]).tocsr()
-        self.lat_rad, self.lon_rad, self.cos_lat = _radians(self.records)
+        self.unit_x, self.unit_y, self.unit_z = _unit_vectors(self.records)
 
     def scores(self, profile: Profile) -> np.ndarray:
         query = self.vectorizer.transform([profile.interests or ""])
         scores = np.asarray(self.matrix @ query.toarray().ravel(), dtype=np.float64)
         point = _point(profile)
         if point is not None:
-            miles = miles_from(*point, self.lat_rad, self.lon_rad, self.cos_lat)
+            miles = miles_from(*point, self.unit_x, self.unit_y, self.unit_z)
             scores += 0.2 * np.nan_to_num(np.exp(-miles / 4.0), nan=0.0)
         return scores
 

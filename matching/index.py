@@ -25,6 +25,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 
 from directory.categories import CATEGORIES, TIMES_OF_DAY, time_of_day
 from directory.records import FEATURES, ActivityRecord
+from matching.geo import unit_vector
 from matching.text import tokens
 
 FEATURE_NAMES: tuple[str, ...] = tuple(FEATURES)
@@ -133,9 +134,10 @@ class ActivityIndex:
         self._overlay_flat: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None
 
     def _allocate(self, capacity: int) -> None:
-        self.lat_rad = np.full(capacity, np.nan)
-        self.lon_rad = np.full(capacity, np.nan)
-        self.cos_lat = np.full(capacity, np.nan)
+        #: Where each activity is, as a unit vector (see matching.geo.miles_from).
+        self.unit_x = np.full(capacity, np.nan)
+        self.unit_y = np.full(capacity, np.nan)
+        self.unit_z = np.full(capacity, np.nan)
         self.features = np.zeros((len(FEATURE_NAMES), capacity), dtype=bool)
         self.categories = np.zeros((len(CATEGORY_SLUGS), capacity), dtype=bool)
         self.primary_category = np.full(capacity, -1, dtype=np.int32)
@@ -158,7 +160,7 @@ class ActivityIndex:
         self.listed_total = np.zeros(capacity, dtype=np.int32)
 
     _ROW_ARRAYS = (
-        "lat_rad", "lon_rad", "cos_lat", "features", "categories", "primary_category", "organisation",
+        "unit_x", "unit_y", "unit_z", "features", "categories", "primary_category", "organisation",
         "slot_bits", "day_bits", "confirmed", "peer_led", "continuation", "volunteering", "gender",
         "age_min", "age_max", "alive", "in_overlay", "sessions_changed", "places", "listed",
         "places_total", "listed_total",
@@ -182,10 +184,9 @@ class ActivityIndex:
     def _fill_row(self, row: int, record: ActivityRecord) -> None:
         lat, lon = _float(record.latitude), _float(record.longitude)
         if abs(lat) <= 90 and abs(lon) <= 180:
-            self.lat_rad[row], self.lon_rad[row] = math.radians(lat), math.radians(lon)
-            self.cos_lat[row] = math.cos(math.radians(lat))
+            self.unit_x[row], self.unit_y[row], self.unit_z[row] = unit_vector(lat, lon)
         else:
-            self.lat_rad[row] = self.lon_rad[row] = self.cos_lat[row] = np.nan
+            self.unit_x[row] = self.unit_y[row] = self.unit_z[row] = np.nan
         for i, name in enumerate(FEATURE_NAMES):
             self.features[i, row] = bool(getattr(record, name, False))
         self.categories[:, row] = False

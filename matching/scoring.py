@@ -112,7 +112,7 @@ def signals(index: ActivityIndex, request: Request, now: datetime, weights: Weig
 
     miles = closeness = None
     if request.point is not None:
-        miles = miles_from(*request.point, ix.lat_rad[:n], ix.lon_rad[:n], ix.cos_lat[:n])
+        miles = miles_from(*request.point, ix.unit_x[:n], ix.unit_y[:n], ix.unit_z[:n])
         closeness = np.exp(miles * (-1.0 / weights.distance_scale_miles))
         closeness[np.isnan(closeness)] = weights.unknown_distance
 
