@@ -518,6 +518,14 @@ def _category_keys() -> dict[str, tuple[tuple[str, ...], ...]]:
     }
 
 
+@lru_cache(maxsize=1)
+def _category_key_sets() -> tuple[tuple[str, tuple[tuple[tuple[str, ...], frozenset[str]], ...]], ...]:
+    """`_category_keys` with each key's stems as a set too: every match tests them all."""
+    return tuple(
+        (slug, tuple((key, frozenset(key)) for key in keys)) for slug, keys in _category_keys().items()
+    )
+
+
 def synonym_words() -> set[str]:
     """Plain words used in synonym keys, so the spelling corrector can steer typos to them."""
     return {w.plain for phrase in SYNONYMS for w in words(phrase) if w.plain not in STOP_WORDS}
@@ -563,9 +571,10 @@ def expand(text: str, corrector: SpellingCorrector | None = None) -> Expansion:
             add(term, SYNONYM_WEIGHT, source)
 
     categories: dict[str, list[str]] = {}
-    for slug, keys in _category_keys().items():
-        for key in keys:
-            if all(k in weights for k in key):
+    terms = weights.keys()
+    for slug, keys in _category_key_sets():
+        for key, needed in keys:
+            if needed <= terms:
                 bucket = categories.setdefault(slug, [])
                 bucket.extend(s for k in key for s in said[k] if s not in bucket)
     return Expansion(
@@ -593,10 +602,15 @@ def _not_interests(text: str, found: list[Word], stems: list[str]) -> list[bool]
     """Which words belong to a context phrase or a dislike, and so say nothing about interests."""
     skipped = [False] * len(found)
     context, dislikes = _context_and_dislike_keys()
+    present = set(stems)
     for key in context:
+        if key[0] not in present:
+            continue
         for i in _occurrences(key, stems):
             skipped[i : i + len(key)] = [True] * len(key)
     for key in dislikes:
+        if key[0] not in present:
+            continue
         for i in _occurrences(key, stems):
             end = i + len(key)
             skipped[i:end] = [True] * len(key)
