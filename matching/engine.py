@@ -123,8 +123,7 @@ class MatchingEngine:
         rows = np.argpartition(-total, size - 1)[:size] if size < sig.n else np.arange(sig.n)
         rows = rows[feasible[rows]]
         table = np.stack([parts[name][rows] for name in names], axis=1).tolist() if names else []
-        breakdowns = [dict(zip(names, values, strict=True)) for values in table]
-        scores = [sum(b.values()) for b in breakdowns]
+        scores = [sum(values) for values in table]
         order = diversify(
             scores,
             ix.organisation[rows].tolist(),
@@ -134,7 +133,7 @@ class MatchingEngine:
 
         chosen: list[tuple[float, int, dict[str, float]]] = []
         for position, cut in order[:limit]:
-            breakdown = breakdowns[position] | {"variety": cut}
+            breakdown = dict(zip(names, table[position], strict=True)) | {"variety": cut}
             chosen.append((sum(breakdown.values()), int(rows[position]), breakdown))
         # Re-summing can differ from the pool's sums in the last bit; keep ties in diversity order.
         chosen.sort(key=lambda item: -item[0])

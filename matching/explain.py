@@ -128,7 +128,7 @@ def _interests(record: ActivityRecord, request: Request) -> list[str]:
     expansion = request.expansion
     if expansion:
         forms = surface_forms(record.text(), expansion.weights)
-        matched = [t for t in sorted(expansion.weights, key=lambda t: -expansion.weights[t]) if t in forms]
+        matched = [t for t in expansion.by_weight if t in forms]
         said: list[str] = []
         listed: list[str] = []
         for term in matched:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 from matching.text import STOP_WORDS, SpellingCorrector, Word, stem, tokens, words
 
@@ -486,6 +486,11 @@ class Expansion:
 
     def __bool__(self) -> bool:
         return bool(self.weights)
+
+    @cached_property
+    def by_weight(self) -> tuple[str, ...]:
+        """The terms, those that count most first (ties in the order they were found)."""
+        return tuple(sorted(self.weights, key=lambda term: -self.weights[term]))
 
 
 def _key(phrase: str) -> tuple[str, ...]:
