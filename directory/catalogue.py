@@ -54,24 +54,57 @@ def note_change(db: Session, activity_ids: Iterable[str]) -> None:
         db.add(DirectoryChange(activity_id=activity_id, at=now))
 
 
+_ACTIVE = (
+    sa.select(Activity, Organisation.name, Venue)
+    .join(Organisation, Organisation.id == Activity.organisation_id)
+    .outerjoin(Venue, Venue.id == Activity.venue_id)
+    .where(Activity.is_active.is_(True))
+)
+_IDS = sa.bindparam("ids", expanding=True)
+# Built once, like the change-log reads below: after every booking each worker reloads the
+# activity booked, and building these statements cost more than running them.
+_SOME_ACTIVE = _ACTIVE.where(Activity.id.in_(_IDS))
+_CATEGORIES = (
+    sa.select(ActivityCategory.activity_id, ActivityCategory.category)
+    .where(ActivityCategory.activity_id.in_(_IDS))
+    .order_by(ActivityCategory.activity_id, ActivityCategory.position)
+)
+_WEEKLY = (
+    sa.select(Schedule.activity_id, Schedule.weekday, Schedule.start_time, Schedule.end_time)
+    .where(Schedule.activity_id.in_(_IDS))
+    .where(sa.or_(Schedule.ends_on.is_(None), Schedule.ends_on >= sa.bindparam("today")))
+    .order_by(Schedule.weekday, Schedule.start_time)
+)
+# Plain rows rather than ORM objects: a large directory has a hundred thousand sessions.
+_SESSIONS = (
+    sa.select(
+        ActivitySession.activity_id,
+        ActivitySession.id,
+        ActivitySession.date,
+        ActivitySession.start_time,
+        ActivitySession.end_time,
+        ActivitySession.capacity,
+        ActivitySession.places_booked,
+        ActivitySession.cancelled,
+    )
+    .where(ActivitySession.activity_id.in_(_IDS))
+    .where(ActivitySession.date >= sa.bindparam("today"), ActivitySession.date < sa.bindparam("until"))
+    .order_by(ActivitySession.date, ActivitySession.start_time)
+)
+
+
 def load_records(
     db: Session, activity_ids: Iterable[str] | None = None, *, today: date | None = None
 ) -> list[ActivityRecord]:
     """Build records for the given activities (all active ones when None)."""
     today = today or clock.today()
-    query = (
-        sa.select(Activity, Organisation.name, Venue)
-        .join(Organisation, Organisation.id == Activity.organisation_id)
-        .outerjoin(Venue, Venue.id == Activity.venue_id)
-        .where(Activity.is_active.is_(True))
-    )
-    ids: list[str] | None = None
-    if activity_ids is not None:
+    if activity_ids is None:
+        rows = db.execute(_ACTIVE).all()
+    else:
         ids = list(activity_ids)
         if not ids:
             return []
-        query = query.where(Activity.id.in_(ids))
-    rows = db.execute(query).all()
+        rows = db.execute(_SOME_ACTIVE, {"ids": ids}).all()
     if not rows:
         return []
     wanted = [row[0].id for row in rows]
@@ -80,35 +113,12 @@ def load_records(
     weekly: dict[str, list[WeeklyTime]] = defaultdict(list)
     sessions: dict[str, list[UpcomingSession]] = defaultdict(list)
     for chunk in _chunks(wanted, 900):
-        for activity_id, category in db.execute(
-            sa.select(ActivityCategory.activity_id, ActivityCategory.category)
-            .where(ActivityCategory.activity_id.in_(chunk))
-            .order_by(ActivityCategory.activity_id, ActivityCategory.position)
-        ):
+        for activity_id, category in db.execute(_CATEGORIES, {"ids": chunk}):
             categories[activity_id].append(category)
-        # Plain rows rather than ORM objects: a large directory has a hundred thousand sessions.
-        for activity_id, weekday, start, end in db.execute(
-            sa.select(Schedule.activity_id, Schedule.weekday, Schedule.start_time, Schedule.end_time)
-            .where(Schedule.activity_id.in_(chunk))
-            .where(sa.or_(Schedule.ends_on.is_(None), Schedule.ends_on >= today))
-            .order_by(Schedule.weekday, Schedule.start_time)
-        ):
+        for activity_id, weekday, start, end in db.execute(_WEEKLY, {"ids": chunk, "today": today}):
             weekly[activity_id].append(WeeklyTime(weekday, start, end))
-        for activity_id, *session in db.execute(
-            sa.select(
-                ActivitySession.activity_id,
-                ActivitySession.id,
-                ActivitySession.date,
-                ActivitySession.start_time,
-                ActivitySession.end_time,
-                ActivitySession.capacity,
-                ActivitySession.places_booked,
-                ActivitySession.cancelled,
-            )
-            .where(ActivitySession.activity_id.in_(chunk))
-            .where(ActivitySession.date >= today, ActivitySession.date < today + HORIZON)
-            .order_by(ActivitySession.date, ActivitySession.start_time)
-        ):
+        window = {"ids": chunk, "today": today, "until": today + HORIZON}
+        for activity_id, *session in db.execute(_SESSIONS, window):
             sessions[activity_id].append(UpcomingSession(*session))
 
     records = []
