@@ -102,7 +102,7 @@ def _referral_id(raw: dict[str, Any]) -> int | None:
     return int(text) if text.isdigit() else None
 
 
-def needs_database(data: dict[str, Any]) -> bool:
+def _needs_database(data: dict[str, Any]) -> bool:
     """True for a post about a referral, one that opens or keeps the booking step, or one with a
     full postcode (looked up among the loaded postcode centroids)."""
     return bool(
@@ -120,7 +120,7 @@ def _update_with_database(request: Request, data: dict[str, Any]) -> Template:
 
 def _update(request: Request, db: Session | None, data: dict[str, Any]) -> Template:
     """The results block for a changed conversation, or the booking step it opens or keeps.
-    `db` may be None only when `needs_database(data)` is false."""
+    `db` may be None only when `_needs_database(data)` is false."""
     conversation = read_conversation(data, db)
     context = _base_context(request, db, conversation, _referral_id(data))
     choosing = first(data, "choose_activity")[:36]
@@ -164,7 +164,7 @@ class MatchingController(Controller):
         # Most posts (the profile changed, something shortlisted or turned down) need only this
         # worker's directory. They are answered on the event loop: matching is CPU work that a
         # worker thread would not speed up, and handing it to one costs as much again.
-        if needs_database(data):
+        if _needs_database(data):
             return await sync_to_thread(_update_with_database, request, data)
         await directory_ready(request)
         return _update(request, None, data)
