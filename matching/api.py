@@ -4,10 +4,11 @@ so no sign-in is needed: patients and families can explore too."""
 from __future__ import annotations
 
 from datetime import date, time
-from typing import Annotated
+from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, Request, post
+from litestar.concurrency import sync_to_thread
 from litestar.openapi.spec import Example
 from litestar.params import Body
 
@@ -16,7 +17,7 @@ from flourish import clock
 from flourish.errors import InvalidInput
 from flourish.openapi import error_responses
 from flourish.web import directory_ready
-from matching.schemas import read_profile
+from matching.schemas import ProfileForm, looks_up_postcode, read_profile
 
 
 class MatchRequest(msgspec.Struct):
@@ -103,7 +104,10 @@ class MatchApi(Controller):
             "max_miles": "" if data.max_miles is None else str(data.max_miles),
             "age": "" if data.age is None else str(data.age),
         }
-        form = read_profile(raw)
+        if looks_up_postcode(raw):
+            form = await sync_to_thread(_read_with_database, request, raw)
+        else:
+            form = read_profile(raw)
         hard_errors = {k: v for k, v in form.errors.items() if k != "postcode"}
         if hard_errors:
             raise InvalidInput(hard_errors)
@@ -120,6 +124,11 @@ class MatchApi(Controller):
             relaxed_distance=outcome.relaxed_distance,
             problems={k: v for k, v in form.errors.items() if k == "postcode"},
         )
+
+
+def _read_with_database(request: Request, raw: dict[str, Any]) -> ProfileForm:
+    with request.app.state.database.reader() as db:
+        return read_profile(raw, db)
 
 
 def _item(result) -> MatchItem:

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from directory.categories import CATEGORIES, DAYS, TIMES_OF_DAY
-from directory.postcodes import PostcodeError, locate
+from directory.postcodes import PostcodeError, is_valid_postcode, locate
 from directory.records import FEATURES
 from flourish.forms import FormReader, first, many
 from matching.profile import MUST, PREFER, Profile
@@ -47,6 +47,12 @@ def _needs(raw: Mapping[str, Any]) -> dict[str, str]:
         if level in (MUST, PREFER):
             needs[feature] = level
     return needs
+
+
+def looks_up_postcode(raw: Mapping[str, Any]) -> bool:
+    """True when `read_profile` would look the postcode up among the loaded full-postcode
+    centroids, and so needs a database session; sectors and districts ship with the code."""
+    return is_valid_postcode(first(raw, "postcode").strip()[:20])
 
 
 def read_profile(raw: Mapping[str, Any], db: Any = None) -> ProfileForm:

@@ -16,7 +16,6 @@ from sqlmodel import Session
 
 from directory import queries
 from directory.categories import CATEGORIES, DAY_LABELS, DAYS
-from directory.postcodes import is_valid_postcode
 from directory.records import FEATURES
 from flourish import clock
 from flourish.audit import Actor
@@ -35,7 +34,7 @@ from flourish.web import (
     wants_block,
 )
 from matching.conversation import Conversation, read_conversation
-from matching.schemas import DISTANCES, GENDERS
+from matching.schemas import DISTANCES, GENDERS, looks_up_postcode
 from referrals import services as referrals
 from referrals.booking import SessionFull
 from referrals.schemas import read_patient, read_referral_choice
@@ -109,7 +108,7 @@ def _needs_database(data: dict[str, Any]) -> bool:
         _referral_id(data)
         or first(data, "action").partition(":")[0] == "choose"
         or first(data, "choose_activity")
-        or is_valid_postcode(first(data, "postcode").strip()[:20])
+        or looks_up_postcode(data)
     )
 
 

@@ -7,6 +7,7 @@ import math
 import pytest
 
 from directory import services
+from directory.models import PostcodeCentroid
 from directory.schemas import read_activity
 from flourish.audit import Actor
 from tests.factories import make_activity, make_organisation, make_venue
@@ -32,6 +33,18 @@ def test_it_ranks_and_explains_without_a_sign_in(client, garden):
     assert top["reasons"] and " ".join(top["reasons"]) == top["explanation"]
     assert math.isclose(sum(top["breakdown"].values()), top["score"], abs_tol=0.01)
     assert top["miles"] is not None and top["miles"] < 1
+
+
+def test_a_full_postcode_is_placed_where_its_loaded_centroid_says(client, garden, db):
+    db.add(PostcodeCentroid(postcode="S65 2AA", latitude=53.4290, longitude=-1.3410))
+    db.commit()
+
+    def miles_from(postcode: str) -> float:
+        body = {"interests": "grow veg", "postcode": postcode, "limit": 1}
+        return client.client.post("/api/v1/match", json=body).json()["results"][0]["miles"]
+
+    assert miles_from("S65 2AA") == 0.0
+    assert miles_from("S65 2") == 0.4  # the sector's centre, as shipped
 
 
 def test_an_unknown_postcode_is_reported_and_the_match_still_runs(client, garden):
