@@ -111,8 +111,7 @@ class MatchApi(Controller):
         hard_errors = {k: v for k, v in form.errors.items() if k != "postcode"}
         if hard_errors:
             raise InvalidInput(hard_errors)
-        # Matching is CPU work on this worker's own directory: it runs on the event loop, as a
-        # worker thread would not make it faster and handing it over costs as much again.
+        # On the event loop, as on the matching page (see MatchingController.update).
         await directory_ready(request)
         outcome = request.app.state.matcher.engine.match(
             form.profile, today=clock.today(), now=clock.now(), limit=data.limit
