@@ -51,7 +51,8 @@ def book_place(
     )
     if existing is not None and existing.status == "booked":
         raise Conflict("This person already has a place on that session.")
-    taken = db.execute(
+    # The count comes back from the row itself: the copy read above may be out of date already.
+    places_booked = db.scalar(
         sa.update(ActivitySession)
         .where(
             ActivitySession.id == session.id,
@@ -59,8 +60,9 @@ def book_place(
             ActivitySession.places_booked < ActivitySession.capacity,
         )
         .values(places_booked=ActivitySession.places_booked + 1, version=ActivitySession.version + 1)
+        .returning(ActivitySession.places_booked)
     )
-    if taken.rowcount != 1:
+    if places_booked is None:
         db.rollback()
         raise SessionFull()
     now = clock.now()
@@ -102,8 +104,8 @@ def book_place(
         "session.place_taken",
         "activity_session",
         session.id,
-        before={"places_booked": session.places_booked},
-        after={"places_booked": session.places_booked + 1},
+        before={"places_booked": places_booked - 1},
+        after={"places_booked": places_booked},
     )
     note_change(db, [session.activity_id])
     return booking

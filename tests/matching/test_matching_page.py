@@ -233,6 +233,37 @@ def test_choosing_together_books_a_place_and_records_the_conversation(client, pe
     assert "Margaret: Uses a walking stick" in page.text
 
 
+def test_choosing_together_leaves_an_audit_trail_of_each_change(client, personas, db, database):
+    garden, _ = _directory(db, personas)
+    session = make_session(db, garden, on=clock.today() + timedelta(days=2), capacity=5)
+    client.sign_in_as(personas.link_worker)
+
+    response = _book(client, garden, session)
+
+    referral_id = response.headers["location"].rsplit("/", 1)[1]
+    with database.reader() as check:
+        entries = check.scalars(
+            sa.select(AuditEntry)
+            .where(AuditEntry.user_id == personas.link_worker.id, AuditEntry.action != "patient.viewed")
+            .order_by(AuditEntry.id)
+        ).all()
+    by_action = {e.action: e for e in entries}
+    assert list(by_action) == [
+        "patient.created",
+        "referral.created",
+        "referral.activity_chosen",
+        "booking.created",
+        "session.place_taken",
+    ]
+    chosen = by_action["referral.activity_chosen"]
+    assert chosen.entity_id == referral_id
+    assert chosen.before == {"chosen_activity_id": None, "hopes": "", "status": "received"}
+    assert chosen.after["chosen_activity_id"] == garden.id and chosen.after["status"] == "booked"
+    # What the person hopes for is kept aside from the audit row, where erasure can reach it.
+    assert "get out of the house" not in str(chosen.after["hopes"])
+    assert by_action["session.place_taken"].after == {"places_booked": 1}
+
+
 def test_the_loser_of_a_race_for_the_last_place_gets_a_clear_message_and_alternatives(
     client, personas, db, database
 ):
