@@ -136,21 +136,21 @@ def choose_activity(
     session = db.get(ActivitySession, choice.session_id)
     if session is None:
         raise NotFound("We could not find that session.")
-    activity = db.get(Activity, session.activity_id)
-    now = clock.now()
+    created = referral is None
     if referral is None:
-        referral = Referral(
-            patient_id=patient.id,
-            link_worker_id=actor.user_id,
-            cmht_team=choice.cmht_team or patient.cmht_team,
-            care_coordinator=choice.care_coordinator,
-            received_on=clock.today(),
-            reason=choice.reason,
-            goals=choice.goals,
-            created_at=now,
-        )
+        referral = _new_referral(actor, patient, choice)
         db.add(referral)
-        db.flush()
+    before = audit.snapshot(referral, ["chosen_activity_id", "hopes", "status"])
+    referral.chosen_activity_id = session.activity_id
+    referral.hopes = choice.hopes or referral.hopes
+    referral.options_discussed = conversation.get("discussed", [])
+    referral.options_declined = conversation.get("declined", [])
+    referral.profile = conversation.get("profile", {})
+    referral.status = "booked"
+    referral.version += 1
+    # A new referral is written once, already holding its choice.
+    db.flush()
+    if created:
         audit.record(
             db,
             actor,
@@ -159,14 +159,6 @@ def choose_activity(
             referral.id,
             after={"patient_id": patient.id, "received_on": referral.received_on},
         )
-    before = audit.snapshot(referral, ["chosen_activity_id", "hopes", "status"])
-    referral.chosen_activity_id = activity.id
-    referral.hopes = choice.hopes or referral.hopes
-    referral.options_discussed = conversation.get("discussed", [])
-    referral.options_declined = conversation.get("declined", [])
-    referral.profile = conversation.get("profile", {})
-    referral.status = "booked"
-    referral.version += 1
     audit.record(
         db,
         actor,
@@ -179,6 +171,20 @@ def choose_activity(
     booking = book_place(db, actor, patient_id=patient.id, session_id=session.id, referral_id=referral.id)
     db.commit()
     return referral, booking
+
+
+def _new_referral(actor: Actor, patient: Patient, choice: ReferralChoice) -> Referral:
+    """A referral started at the matching conversation, by the link worker having it."""
+    return Referral(
+        patient_id=patient.id,
+        link_worker_id=actor.user_id,
+        cmht_team=choice.cmht_team or patient.cmht_team,
+        care_coordinator=choice.care_coordinator,
+        received_on=clock.today(),
+        reason=choice.reason,
+        goals=choice.goals,
+        created_at=clock.now(),
+    )
 
 
 def caseload(db: Session, actor: Actor) -> list[Patient]:
@@ -238,16 +244,7 @@ def wait_for_place(
     from referrals.booking import join_waiting_list
 
     if referral is None:
-        referral = Referral(
-            patient_id=patient.id,
-            link_worker_id=actor.user_id,
-            cmht_team=choice.cmht_team or patient.cmht_team,
-            care_coordinator=choice.care_coordinator,
-            received_on=clock.today(),
-            reason=choice.reason,
-            goals=choice.goals,
-            created_at=clock.now(),
-        )
+        referral = _new_referral(actor, patient, choice)
         db.add(referral)
         db.flush()
         audit.record(db, actor, "referral.created", "referral", referral.id, after={"patient_id": patient.id})
