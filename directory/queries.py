@@ -12,6 +12,7 @@ from sqlmodel import Session
 from directory.models import Activity, ActivityCategory, ActivitySession, Organisation, Schedule, Venue
 from directory.records import STALE_AFTER
 from flourish import clock
+from flourish.database import locked
 
 #: How far ahead calendar feeds look.
 FEED_HORIZON = timedelta(weeks=8)
@@ -21,14 +22,15 @@ FEED_HORIZON = timedelta(weeks=8)
 _MAX_INT_ID = 2**31 - 1
 
 
-def lookup(db: Session, model: type, key: Any) -> Any:
-    """The row with this id, or None. An id no row can have (a NUL byte, a number beyond the
-    column's range) is simply not found: asked of PostgreSQL it would be an error, not a miss."""
+def lookup(db: Session, model: type, key: Any, *, for_update: bool = False) -> Any:
+    """The row with this id, or None; read afresh and held to the end of the transaction when
+    it is about to be changed. An id no row can have (a NUL byte, a number beyond the column's
+    range) is simply not found: asked of PostgreSQL it would be an error, not a miss."""
     if key is None or (isinstance(key, str) and "\x00" in key):
         return None
     if isinstance(key, int) and not -_MAX_INT_ID <= key <= _MAX_INT_ID:
         return None
-    return db.get(model, key)
+    return locked(db, model, key) if for_update else db.get(model, key)
 
 
 @dataclass

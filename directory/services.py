@@ -28,6 +28,7 @@ from directory.schemas import ActivityInput, OrganisationInput, ReportInput, Sch
 from flourish import audit, clock
 from flourish.audit import Actor
 from flourish.auth.roles import Role
+from flourish.database import held
 from flourish.errors import Conflict, Forbidden, InvalidInput, NotFound, StaleEdit
 
 #: Coordinators see and plan this far ahead; sessions are generated to here.
@@ -48,8 +49,8 @@ def ensure_can_manage(actor: Actor, organisation_id: str) -> None:
         raise Forbidden("You can only change listings for your own organisation.")
 
 
-def get_or_404(db: Session, model: type, key: Any, what: str) -> Any:
-    obj = queries.lookup(db, model, key)
+def get_or_404(db: Session, model: type, key: Any, what: str, *, for_update: bool = False) -> Any:
+    obj = queries.lookup(db, model, key, for_update=for_update)
     if obj is None:
         raise NotFound(f"We could not find that {what}. It may have been removed.")
     return obj
@@ -84,7 +85,7 @@ def _geocode(db: Session, postcode: str | None) -> tuple[float | None, float | N
 def update_organisation(
     db: Session, actor: Actor, organisation_id: str, data: OrganisationInput
 ) -> Organisation:
-    organisation = get_or_404(db, Organisation, organisation_id, "organisation")
+    organisation = get_or_404(db, Organisation, organisation_id, "organisation", for_update=True)
     ensure_can_manage(actor, organisation.id)
     _check_version(organisation, data.version, "this organisation")
     values = {name: getattr(data, name) for name in OrganisationInput.FIELDS}
@@ -129,7 +130,7 @@ def create_venue(db: Session, actor: Actor, organisation_id: str, data: VenueInp
 
 
 def update_venue(db: Session, actor: Actor, venue_id: str, data: VenueInput) -> Venue:
-    venue = get_or_404(db, Venue, venue_id, "venue")
+    venue = get_or_404(db, Venue, venue_id, "venue", for_update=True)
     ensure_can_manage(actor, venue.organisation_id)
     _check_version(venue, data.version, "this venue")
     values = {name: getattr(data, name) for name in VenueInput.FIELDS}
@@ -194,7 +195,7 @@ def create_activity(db: Session, actor: Actor, organisation_id: str, data: Activ
 
 
 def update_activity(db: Session, actor: Actor, activity_id: str, data: ActivityInput) -> Activity:
-    activity = get_or_404(db, Activity, activity_id, "activity")
+    activity = get_or_404(db, Activity, activity_id, "activity", for_update=True)
     ensure_can_manage(actor, activity.organisation_id)
     _check_version(activity, data.version, "this activity")
     _check_venue(db, activity.organisation_id, data.venue_id)
@@ -218,7 +219,7 @@ def update_activity(db: Session, actor: Actor, activity_id: str, data: ActivityI
 
 
 def confirm_activity(db: Session, actor: Actor, activity_id: str) -> Activity:
-    activity = get_or_404(db, Activity, activity_id, "activity")
+    activity = get_or_404(db, Activity, activity_id, "activity", for_update=True)
     ensure_can_manage(actor, activity.organisation_id)
     before = audit.snapshot(activity, ["confirmed_at"])
     activity.confirmed_at = clock.now()
@@ -237,7 +238,7 @@ def confirm_activity(db: Session, actor: Actor, activity_id: str) -> Activity:
 
 
 def set_activity_active(db: Session, actor: Actor, activity_id: str, active: bool) -> Activity:
-    activity = get_or_404(db, Activity, activity_id, "activity")
+    activity = get_or_404(db, Activity, activity_id, "activity", for_update=True)
     ensure_can_manage(actor, activity.organisation_id)
     if activity.is_active != active:
         activity.is_active = active
@@ -345,12 +346,17 @@ def _schedule_values(schedule: Schedule) -> dict[str, Any]:
     )
 
 
+def session_values(session: ActivitySession) -> dict[str, Any]:
+    """What a session's audit entries record when its schedule moves it."""
+    return audit.snapshot(session, ["date", "start_time", "end_time", "capacity", "places_booked"])
+
+
 def update_schedule(
     db: Session, actor: Actor, schedule_id: str, data: ScheduleInput
 ) -> list[ActivitySession]:
     """Change a weekly schedule. Future sessions follow it; sessions with people booked that
     can no longer happen as booked are cancelled and returned so someone can tell those people."""
-    schedule = get_or_404(db, Schedule, schedule_id, "schedule")
+    schedule = get_or_404(db, Schedule, schedule_id, "schedule", for_update=True)
     activity = get_or_404(db, Activity, schedule.activity_id, "activity")
     ensure_can_manage(actor, activity.organisation_id)
     _check_version(schedule, data.version, "this schedule")
@@ -361,9 +367,12 @@ def update_schedule(
     schedule.version += 1
     today = clock.today()
     affected: list[ActivitySession] = []
+    # Held while they change, so that a booking made meanwhile is counted, not overwritten.
     future = db.scalars(
-        sa.select(ActivitySession).where(
-            ActivitySession.schedule_id == schedule.id, ActivitySession.date >= today
+        held(
+            sa.select(ActivitySession)
+            .where(ActivitySession.schedule_id == schedule.id, ActivitySession.date >= today)
+            .order_by(ActivitySession.id)
         )
     ).all()
     for session in future:
@@ -372,16 +381,45 @@ def update_schedule(
         )
         if day_moved or out_of_range:
             if session.places_booked == 0:
+                audit.record(
+                    db,
+                    actor,
+                    "session.removed",
+                    "activity_session",
+                    session.id,
+                    before=session_values(session),
+                )
                 db.delete(session)
             elif not session.cancelled:
                 session.cancelled = True
                 session.cancelled_reason = "The weekly session moved or ended"
                 session.version += 1
+                audit.record(
+                    db,
+                    actor,
+                    "session.cancelled",
+                    "activity_session",
+                    session.id,
+                    before={"cancelled": False},
+                    after={"cancelled": True, "reason": session.cancelled_reason},
+                )
                 affected.append(session)
             continue
+        before_session = session_values(session)
         session.start_time, session.end_time = schedule.start_time, schedule.end_time
         session.capacity = max(schedule.capacity, session.places_booked)
-        session.version += 1
+        changed_before, changed_after = audit.diff(before_session, session_values(session))
+        if changed_after:
+            session.version += 1
+            audit.record(
+                db,
+                actor,
+                "session.changed",
+                "activity_session",
+                session.id,
+                before=changed_before,
+                after=changed_after,
+            )
     db.flush()
     generate_sessions(db, schedule)
     audit.record(
@@ -403,7 +441,7 @@ def change_capacity(
 ) -> ActivitySession:
     """Set a session's capacity. It can never go below the places already booked; the check and
     the change are one UPDATE, so a booking racing with this edit cannot slip underneath."""
-    session = get_or_404(db, ActivitySession, session_id, "session")
+    session = get_or_404(db, ActivitySession, session_id, "session", for_update=True)
     activity = get_or_404(db, Activity, session.activity_id, "activity")
     ensure_can_manage(actor, activity.organisation_id)
     if session.date < clock.today():
@@ -453,7 +491,7 @@ def change_capacity(
 def cancel_session(
     db: Session, actor: Actor, session_id: int, reason: str, version: int | None = None
 ) -> ActivitySession:
-    session = get_or_404(db, ActivitySession, session_id, "session")
+    session = get_or_404(db, ActivitySession, session_id, "session", for_update=True)
     activity = get_or_404(db, Activity, session.activity_id, "activity")
     ensure_can_manage(actor, activity.organisation_id)
     _check_version(session, version, "this session")
@@ -479,7 +517,7 @@ def cancel_session(
 
 
 def reinstate_session(db: Session, actor: Actor, session_id: int) -> ActivitySession:
-    session = get_or_404(db, ActivitySession, session_id, "session")
+    session = get_or_404(db, ActivitySession, session_id, "session", for_update=True)
     activity = get_or_404(db, Activity, session.activity_id, "activity")
     ensure_can_manage(actor, activity.organisation_id)
     if not session.cancelled:
@@ -530,7 +568,7 @@ def report_problem(db: Session, actor: Actor, activity_id: str, data: ReportInpu
 
 
 def resolve_report(db: Session, actor: Actor, report_id: int) -> ListingReport:
-    report = get_or_404(db, ListingReport, report_id, "report")
+    report = get_or_404(db, ListingReport, report_id, "report", for_update=True)
     activity = get_or_404(db, Activity, report.activity_id, "activity")
     if actor.role != Role.VAR_MANAGER:
         ensure_can_manage(actor, activity.organisation_id)

@@ -224,6 +224,18 @@ class _QuickReads:
                 connection.invalidate()
 
 
+def held(query: sa.Select) -> sa.Select:
+    """The query's rows read afresh and held until the transaction ends (FOR UPDATE on
+    PostgreSQL; on SQLite the writer already holds the write lock). Checks made on them, and the
+    "before" values audited from them, cannot be overtaken by another worker's commit."""
+    return query.with_for_update().execution_options(populate_existing=True)
+
+
+def locked(db: Session, model: type[Any], key: Any) -> Any:
+    """The row with this id, held (see `held`), or None."""
+    return db.execute(held(sa.select(model).where(model.id == key))).scalar_one_or_none()
+
+
 def utcnow() -> datetime:
     from flourish import clock
 

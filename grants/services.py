@@ -20,6 +20,7 @@ from flourish import audit, clock
 from flourish.audit import Actor
 from flourish.auth.models import User
 from flourish.auth.roles import Role
+from flourish.database import locked
 from flourish.errors import Conflict, Forbidden, InvalidInput, NotFound, StaleEdit
 from flourish.money import format_pence
 from flourish.notifications import notify
@@ -153,9 +154,7 @@ def name_of(db: Session, actor: Actor) -> str:
 
 
 def _lock(db: Session, model: type, key: Any, what: str) -> Any:
-    found = db.execute(
-        sa.select(model).where(model.id == key).with_for_update().execution_options(populate_existing=True)
-    ).scalar_one_or_none()
+    found = locked(db, model, key)
     if found is None:
         raise NotFound(f"We could not find that {what}.")
     return found

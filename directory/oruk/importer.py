@@ -54,9 +54,10 @@ from directory.oruk.reading import (
 from directory.oruk.sources import Feed, SourceError
 from directory.oruk.taxonomy import derived_id
 from directory.postcodes import PostcodeError, locate
-from directory.services import PLANNING_HORIZON
+from directory.services import PLANNING_HORIZON, session_values
 from flourish import audit, clock
 from flourish.audit import Actor, AuditEntry
+from flourish.database import held
 
 log = logging.getLogger("flourish")
 
@@ -852,8 +853,10 @@ class _Import:
     def _future_sessions(self, schedule_id: str) -> list[ActivitySession]:
         return list(
             self.db.scalars(
-                sa.select(ActivitySession).where(
-                    ActivitySession.schedule_id == schedule_id, ActivitySession.date >= self.today
+                held(
+                    sa.select(ActivitySession)
+                    .where(ActivitySession.schedule_id == schedule_id, ActivitySession.date >= self.today)
+                    .order_by(ActivitySession.id)
                 )
             )
         )
@@ -868,11 +871,21 @@ class _Import:
                 held.add(session.date)
                 continue
             if session.places_booked == 0:
+                self._audit(
+                    "session.removed", "activity_session", str(session.id), before=session_values(session)
+                )
                 self.db.delete(session)
             elif not session.cancelled:
                 session.cancelled = True
                 session.cancelled_reason = "The weekly session changed in an Open Referral import"
                 session.version += 1
+                self._audit(
+                    "session.cancelled",
+                    "activity_session",
+                    str(session.id),
+                    before={"cancelled": False},
+                    after={"cancelled": True, "reason": session.cancelled_reason},
+                )
                 cancelled += 1
         if cancelled:
             self.report.sessions_cancelled += cancelled
@@ -887,9 +900,19 @@ class _Import:
         held = self._retire_sessions(service, schedule, dates)
         for session in self._future_sessions(schedule.id):
             if session.date in dates and not session.cancelled:
+                before = session_values(session)
                 session.start_time, session.end_time = schedule.start_time, schedule.end_time
                 session.capacity = max(schedule.capacity, session.places_booked)
-                session.version += 1
+                changed_before, changed_after = audit.diff(before, session_values(session))
+                if changed_after:
+                    session.version += 1
+                    self._audit(
+                        "session.changed",
+                        "activity_session",
+                        str(session.id),
+                        before=changed_before,
+                        after=changed_after,
+                    )
         for day in sorted(dates - held):
             self._queue(
                 ActivitySession,

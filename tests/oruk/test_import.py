@@ -297,6 +297,28 @@ def test_a_moved_schedule_cancels_booked_sessions_and_says_so(client, database, 
     assert {s.date.weekday() for s in future} == {3}
 
 
+def test_more_places_in_a_feed_are_recorded_on_each_session(client, database, db, small_directory):
+    growers = small_directory.listed[0]
+    sessions = sessions_of(db, growers)
+    was = {s.id: s.capacity for s in sessions}
+    db.commit()
+    feed = export(client)
+    schedule = next(s for s in feed if s["id"] == growers.id)["schedules"][0]
+    schedule["flourish_capacity"] += 3
+
+    run(database, feed)
+
+    with database.reader() as check:
+        entries = check.scalars(
+            sa.select(AuditEntry).where(AuditEntry.entity == "activity_session").order_by(AuditEntry.id)
+        ).all()
+        now = {s.id: check.get(ActivitySession, s.id).capacity for s in sessions}
+    assert now == {i: c + 3 for i, c in was.items()}
+    assert {e.entity_id: (e.action, e.before, e.after) for e in entries} == {
+        str(i): ("session.changed", {"capacity": c}, {"capacity": c + 3}) for i, c in was.items()
+    }
+
+
 def test_a_removed_schedule_goes_and_a_new_one_comes(client, database, small_directory):
     plot_share = small_directory.listed[1]  # Saturdays and Wednesdays
     feed = export(client)
