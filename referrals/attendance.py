@@ -13,8 +13,9 @@ from directory.models import Activity, ActivitySession
 from directory.services import ensure_can_manage
 from flourish import audit, clock
 from flourish.audit import Actor
+from flourish.database import held, locked
 from flourish.errors import InvalidInput, NotFound
-from referrals.booking import session_start, tell_waiting_list
+from referrals.booking import move_place, session_start, tell_waiting_list
 from referrals.models import Booking, Patient, Referral
 
 ATTENDANCE = {
@@ -79,8 +80,9 @@ def record_attendance(db: Session, actor: Actor, session_id: int, patient_id: in
     expected = {row["patient_id"] for row in register(db, session)}
     if patient_id not in expected:
         raise NotFound("That person is not expected at this session.")
+    # Held, so that a cancellation made at the same moment cannot give the place back twice.
     booking = db.scalar(
-        sa.select(Booking).where(Booking.session_id == session.id, Booking.patient_id == patient_id)
+        held(sa.select(Booking).where(Booking.session_id == session.id, Booking.patient_id == patient_id))
     )
     before = {
         "attendance": booking.attendance if booking else None,
@@ -89,9 +91,9 @@ def record_attendance(db: Session, actor: Actor, session_id: int, patient_id: in
     if booking is None:
         booking = _walk_in(db, actor, session, patient_id)
     if status.startswith("cancelled") and booking.status == "booked":
-        _give_place_back(db, session, booking)
+        _give_place_back(db, actor, session, booking)
     elif not status.startswith("cancelled") and booking.status != "booked":
-        _take_place_again(db, session, booking)
+        _take_place_again(db, actor, session, booking)
     booking.attendance = status
     booking.attendance_recorded_at = clock.now()
     booking.attendance_recorded_by = actor.user_id
@@ -131,33 +133,28 @@ def _walk_in(db: Session, actor: Actor, session: ActivitySession, patient_id: in
     return booking
 
 
-def _give_place_back(db: Session, session: ActivitySession, booking: Booking) -> None:
-    db.execute(
-        sa.update(ActivitySession)
-        .where(ActivitySession.id == session.id, ActivitySession.places_booked > 0)
-        .values(places_booked=ActivitySession.places_booked - 1, version=ActivitySession.version + 1)
-    )
+def _give_place_back(db: Session, actor: Actor, session: ActivitySession, booking: Booking) -> None:
+    move_place(db, actor, session.id, -1, ActivitySession.places_booked > 0)
     booking.status, booking.cancelled_at = "cancelled", clock.now()
     if session_start(session) > clock.now():
         tell_waiting_list(db, session)
 
 
-def _take_place_again(db: Session, session: ActivitySession, booking: Booking) -> None:
+def _take_place_again(db: Session, actor: Actor, session: ActivitySession, booking: Booking) -> None:
     # A person who came counts against the session even if it was full: the register records
     # what happened, so capacity is raised rather than the record refused.
-    db.execute(
-        sa.update(ActivitySession)
-        .where(ActivitySession.id == session.id)
-        .values(
-            places_booked=ActivitySession.places_booked + 1,
-            capacity=sa.case(
-                (
-                    ActivitySession.places_booked >= ActivitySession.capacity,
-                    ActivitySession.places_booked + 1,
-                ),
-                else_=ActivitySession.capacity,
-            ),
-            version=ActivitySession.version + 1,
-        )
+    session = locked(db, ActivitySession, session.id)
+    before = audit.snapshot(session, ["places_booked", "capacity"])
+    session.places_booked += 1
+    session.capacity = max(session.capacity, session.places_booked)
+    session.version += 1
+    audit.record(
+        db,
+        actor,
+        "session.place_taken",
+        "activity_session",
+        session.id,
+        before=before,
+        after=audit.snapshot(session, ["places_booked", "capacity"]),
     )
     booking.status, booking.cancelled_at = "booked", None

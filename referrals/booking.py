@@ -4,6 +4,7 @@ so two link workers racing for the last place can never both get it, on SQLite o
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -13,6 +14,7 @@ from directory.catalogue import note_change
 from directory.models import Activity, ActivitySession
 from flourish import audit, clock
 from flourish.audit import Actor
+from flourish.database import held, locked
 from flourish.errors import Conflict, NotFound
 from flourish.notifications import notify
 from referrals.models import Booking, Patient, WaitingListEntry
@@ -46,23 +48,22 @@ def book_place(
     session = check_bookable(db.get(ActivitySession, session_id))
     if db.get(Patient, patient_id) is None:
         raise NotFound("We could not find that person's record.")
+    # Held until the booking is made: a second link worker rebooking the same cancelled place
+    # waits here, then sees it booked.
     existing = db.scalar(
-        sa.select(Booking).where(Booking.session_id == session.id, Booking.patient_id == patient_id)
+        held(sa.select(Booking).where(Booking.session_id == session.id, Booking.patient_id == patient_id))
     )
     if existing is not None and existing.status == "booked":
         raise Conflict("This person already has a place on that session.")
-    # The count comes back from the row itself: the copy read above may be out of date already.
-    places_booked = db.scalar(
-        sa.update(ActivitySession)
-        .where(
-            ActivitySession.id == session.id,
-            ActivitySession.cancelled.is_(False),
-            ActivitySession.places_booked < ActivitySession.capacity,
-        )
-        .values(places_booked=ActivitySession.places_booked + 1, version=ActivitySession.version + 1)
-        .returning(ActivitySession.places_booked)
+    taken = move_place(
+        db,
+        actor,
+        session.id,
+        +1,
+        ActivitySession.cancelled.is_(False),
+        ActivitySession.places_booked < ActivitySession.capacity,
     )
-    if places_booked is None:
+    if not taken:
         db.rollback()
         raise SessionFull()
     now = clock.now()
@@ -98,31 +99,43 @@ def book_place(
         booking.id,
         after={"session_id": session.id, "patient_id": patient_id, "referral_id": referral_id},
     )
-    audit.record(
-        db,
-        actor,
-        "session.place_taken",
-        "activity_session",
-        session.id,
-        before={"places_booked": places_booked - 1},
-        after={"places_booked": places_booked},
-    )
     note_change(db, [session.activity_id])
     return booking
 
 
+def move_place(db: Session, actor: Actor, session_id: int, by: int, *conditions: Any) -> bool:
+    """Take (+1) or give back (-1) a place on a session in one conditional UPDATE, and audit it
+    with the counts the row itself went from and to. False, and nothing changed, when the
+    conditions do not hold (the session is full, say)."""
+    places_booked = db.scalar(
+        sa.update(ActivitySession)
+        .where(ActivitySession.id == session_id, *conditions)
+        .values(places_booked=ActivitySession.places_booked + by, version=ActivitySession.version + 1)
+        .returning(ActivitySession.places_booked)
+    )
+    if places_booked is None:
+        return False
+    audit.record(
+        db,
+        actor,
+        "session.place_taken" if by > 0 else "session.place_given_back",
+        "activity_session",
+        session_id,
+        before={"places_booked": places_booked - by},
+        after={"places_booked": places_booked},
+    )
+    return True
+
+
 def cancel_booking(db: Session, actor: Actor, booking_id: int, *, by: str = "cancelled_by_person") -> Booking:
-    booking = db.get(Booking, booking_id)
+    # Held, so that of two people cancelling one booking at once only one gives the place back.
+    booking = locked(db, Booking, booking_id)
     if booking is None:
         raise NotFound("We could not find that booking.")
     if booking.status != "booked":
         raise Conflict("That booking was already cancelled.")
     session = db.get(ActivitySession, booking.session_id)
-    db.execute(
-        sa.update(ActivitySession)
-        .where(ActivitySession.id == session.id, ActivitySession.places_booked > 0)
-        .values(places_booked=ActivitySession.places_booked - 1, version=ActivitySession.version + 1)
-    )
+    move_place(db, actor, session.id, -1, ActivitySession.places_booked > 0)
     booking.status, booking.cancelled_at = "cancelled", clock.now()
     if session_start(session) > clock.now():
         booking.attendance = by

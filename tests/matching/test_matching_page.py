@@ -252,8 +252,8 @@ def test_choosing_together_leaves_an_audit_trail_of_each_change(client, personas
         "patient.created",
         "referral.created",
         "referral.activity_chosen",
-        "booking.created",
         "session.place_taken",
+        "booking.created",
     ]
     chosen = by_action["referral.activity_chosen"]
     assert chosen.entity_id == referral_id
