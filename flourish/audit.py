@@ -71,7 +71,7 @@ class AuditEntry(SQLModel, table=True):
 #: For each kind of entity, the fields whose values identify a patient.
 PERSONAL_FIELDS: dict[str, frozenset[str]] = {
     "patient": frozenset({"first_name", "last_name", "nhs_number", "date_of_birth", "support_needs"}),
-    "referral": frozenset({"goals", "hopes"}),
+    "referral": frozenset({"reason", "goals", "hopes"}),
 }
 #: What an entry shows in place of a value that has since been erased.
 ERASED = "[erased]"

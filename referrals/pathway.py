@@ -194,7 +194,12 @@ def record_step(db: Session, actor: Actor, referral: Referral, data: StepInput) 
     )
     db.add(event)
     db.flush()
-    before = {"occurred_on": existing.occurred_on, "outcome": existing.outcome} if existing else None
+    before = {"occurred_on": existing.occurred_on, "outcome": existing.outcome} if existing else {}
+    before |= {"status": referral.status, "closed_at": referral.closed_at}
+    referral.status = _status_after(data.step, data.outcome)
+    if data.step == "discharge_review" and referral.closed_at is None:
+        referral.closed_at = clock.now()
+    referral.version += 1
     audit.record(
         db,
         actor,
@@ -207,12 +212,10 @@ def record_step(db: Session, actor: Actor, referral: Referral, data: StepInput) 
             "outcome": event.outcome,
             "detail": event.detail,
             "reason": event.reason,
+            "status": referral.status,
+            "closed_at": referral.closed_at,
         },
     )
-    referral.status = _status_after(data.step, data.outcome)
-    if data.step == "discharge_review" and referral.closed_at is None:
-        referral.closed_at = clock.now()
-    referral.version += 1
     return event
 
 

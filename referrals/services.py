@@ -19,6 +19,8 @@ from referrals.schemas import PatientInput, ReferralChoice
 
 #: Letters that cannot be mistaken for each other when read aloud or written down.
 _REFERENCE_ALPHABET = "ACDEFGHJKMNPQRTUVWXY3479"
+#: What a new referral says, as its audit entry records it.
+REFERRAL_FIELDS = ("patient_id", "received_on", "cmht_team", "care_coordinator", "reason", "goals")
 PATIENT_FIELDS = (
     "first_name",
     "last_name",
@@ -157,7 +159,7 @@ def choose_activity(
             "referral.created",
             "referral",
             referral.id,
-            after={"patient_id": patient.id, "received_on": referral.received_on},
+            after=audit.snapshot(referral, REFERRAL_FIELDS),
         )
     audit.record(
         db,
@@ -247,11 +249,30 @@ def wait_for_place(
         referral = _new_referral(actor, patient, choice)
         db.add(referral)
         db.flush()
-        audit.record(db, actor, "referral.created", "referral", referral.id, after={"patient_id": patient.id})
+        audit.record(
+            db,
+            actor,
+            "referral.created",
+            "referral",
+            referral.id,
+            after=audit.snapshot(referral, REFERRAL_FIELDS),
+        )
+    hoped = referral.hopes
     referral.options_discussed = conversation.get("discussed", [])
     referral.options_declined = conversation.get("declined", [])
     referral.profile = conversation.get("profile", {})
     referral.hopes = choice.hopes or referral.hopes
+    if referral.hopes != hoped:
+        referral.version += 1
+        audit.record(
+            db,
+            actor,
+            "referral.updated",
+            "referral",
+            referral.id,
+            before={"hopes": hoped},
+            after={"hopes": referral.hopes},
+        )
     join_waiting_list(db, actor, patient_id=patient.id, session_id=session_id, referral_id=referral.id)
     db.commit()
     return referral
@@ -287,11 +308,6 @@ def receive_referral(
         "referral.received",
         "referral",
         referral.id,
-        after={
-            "patient_id": patient.id,
-            "received_on": received_on,
-            "cmht_team": referral.cmht_team,
-            "care_coordinator": care_coordinator,
-        },
+        after=audit.snapshot(referral, REFERRAL_FIELDS),
     )
     return referral

@@ -125,6 +125,6 @@ def create_user(
         "user.created",
         "user",
         user.id,
-        after={"email": email, "role": role, "organisation_id": organisation_id, "team": team},
+        after=audit.snapshot(user, ["email", "role", "organisation_id", "team"]),
     )
     return user

@@ -428,3 +428,23 @@ def test_ending_someones_sessions(client, app, db, database):
 def test_acting_on_a_user_who_does_not_exist_is_a_404(client, db):
     client.sign_in_as(make_user(db, "admin"))
     assert client.post("/admin/users/999999/deactivate").status_code == 404
+
+
+def test_a_new_accounts_entry_records_the_organisation_it_really_has(db, database, personas):
+    from flourish.auth.services import create_user
+
+    # An organisation chosen on the form counts only for coordinators.
+    user = create_user(
+        db,
+        actor_for(personas.admin),
+        email="new-lw@example.org",
+        full_name="New Link Worker",
+        role="link_worker",
+        password=PASSWORD,
+        organisation_id=personas.org_a.id,
+    )
+    db.commit()
+
+    assert reload(database, User, user.id).organisation_id is None
+    (entry,) = entries(database, action="user.created", entity_id=str(user.id))
+    assert entry.after["organisation_id"] is None and entry.after["role"] == "link_worker"
