@@ -524,6 +524,7 @@ def reinstate_session(db: Session, actor: Actor, session_id: int) -> ActivitySes
         raise Conflict("This session is not cancelled.")
     if session.date < clock.today():
         raise Conflict("This session's date has passed.")
+    before = {"cancelled": True, "reason": session.cancelled_reason}
     session.cancelled = False
     session.cancelled_reason = ""
     session.version += 1
@@ -533,7 +534,7 @@ def reinstate_session(db: Session, actor: Actor, session_id: int) -> ActivitySes
         "session.reinstated",
         "activity_session",
         session.id,
-        before={"cancelled": True},
+        before=before,
         after={"cancelled": False},
     )
     note_change(db, [session.activity_id])

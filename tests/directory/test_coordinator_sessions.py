@@ -227,7 +227,8 @@ def test_a_cancelled_session_can_be_put_back_on(client, personas, database):
     page = client.post(f"/coordinator/sessions/{personas.session_a.id}/reinstate").text
     assert "The session is back on." in page
     assert reload(database, ActivitySession, personas.session_a.id).cancelled is False
-    assert len(_audit(database, "session.reinstated")) == 1
+    (entry,) = _audit(database, "session.reinstated")
+    assert entry.before == {"cancelled": True, "reason": "ill"} and entry.after == {"cancelled": False}
 
 
 def test_a_session_not_cancelled_cannot_be_reinstated(client, personas):
