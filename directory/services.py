@@ -391,18 +391,7 @@ def update_schedule(
                 )
                 db.delete(session)
             elif not session.cancelled:
-                session.cancelled = True
-                session.cancelled_reason = "The weekly session moved or ended"
-                session.version += 1
-                audit.record(
-                    db,
-                    actor,
-                    "session.cancelled",
-                    "activity_session",
-                    session.id,
-                    before={"cancelled": False},
-                    after={"cancelled": True, "reason": session.cancelled_reason},
-                )
+                _cancel(db, actor, session, "The weekly session moved or ended")
                 affected.append(session)
             continue
         before_session = session_values(session)
@@ -499,8 +488,14 @@ def cancel_session(
         raise Conflict("This session is already cancelled.")
     if session.date < clock.today():
         raise Conflict("This session has already taken place, so it cannot be cancelled.")
-    session.cancelled = True
-    session.cancelled_reason = (reason or "").replace("\x00", "").strip()[:300]
+    _cancel(db, actor, session, (reason or "").replace("\x00", "").strip()[:300])
+    note_change(db, [session.activity_id])
+    db.commit()
+    return session
+
+
+def _cancel(db: Session, actor: Actor, session: ActivitySession, reason: str) -> None:
+    session.cancelled, session.cancelled_reason = True, reason
     session.version += 1
     audit.record(
         db,
@@ -509,11 +504,8 @@ def cancel_session(
         "activity_session",
         session.id,
         before={"cancelled": False},
-        after={"cancelled": True, "reason": session.cancelled_reason},
+        after={"cancelled": True, "reason": reason},
     )
-    note_change(db, [session.activity_id])
-    db.commit()
-    return session
 
 
 def reinstate_session(db: Session, actor: Actor, session_id: int) -> ActivitySession:

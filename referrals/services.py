@@ -153,14 +153,7 @@ def choose_activity(
     # A new referral is written once, already holding its choice.
     db.flush()
     if created:
-        audit.record(
-            db,
-            actor,
-            "referral.created",
-            "referral",
-            referral.id,
-            after=audit.snapshot(referral, REFERRAL_FIELDS),
-        )
+        _record_started(db, actor, referral)
     audit.record(
         db,
         actor,
@@ -186,6 +179,17 @@ def _new_referral(actor: Actor, patient: Patient, choice: ReferralChoice) -> Ref
         reason=choice.reason,
         goals=choice.goals,
         created_at=clock.now(),
+    )
+
+
+def _record_started(db: Session, actor: Actor, referral: Referral) -> None:
+    audit.record(
+        db,
+        actor,
+        "referral.created",
+        "referral",
+        referral.id,
+        after=audit.snapshot(referral, REFERRAL_FIELDS),
     )
 
 
@@ -249,14 +253,7 @@ def wait_for_place(
         referral = _new_referral(actor, patient, choice)
         db.add(referral)
         db.flush()
-        audit.record(
-            db,
-            actor,
-            "referral.created",
-            "referral",
-            referral.id,
-            after=audit.snapshot(referral, REFERRAL_FIELDS),
-        )
+        _record_started(db, actor, referral)
     hoped = referral.hopes
     referral.options_discussed = conversation.get("discussed", [])
     referral.options_declined = conversation.get("declined", [])

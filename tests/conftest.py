@@ -182,6 +182,14 @@ class Personas:
 
 
 @pytest.fixture
+def interleaving(database: Database) -> None:
+    """For tests of two transactions interleaving: a SQLite writer holds the write lock from its
+    first read, so there they cannot."""
+    if database.is_sqlite:
+        pytest.skip("on SQLite a writer holds the write lock from its first read, so it cannot interleave")
+
+
+@pytest.fixture
 def personas(db) -> Personas:
     org_a = make_organisation(db, name="Rother Valley Growers")
     org_b = make_organisation(db, name="Dearne Walkers")

@@ -208,6 +208,19 @@ def reload(database: Any, model: type, key: Any) -> Any:
         return session.get(model, key)
 
 
+def session_trail(database: Any, session_id: int) -> list[tuple[str, Any, Any]]:
+    """A session's audit entries, oldest first, as (action, before, after)."""
+    from flourish.audit import AuditEntry
+
+    with database.reader() as session:
+        entries = session.scalars(
+            sa.select(AuditEntry)
+            .where(AuditEntry.entity == "activity_session", AuditEntry.entity_id == str(session_id))
+            .order_by(AuditEntry.id)
+        )
+        return [(e.action, e.before, e.after) for e in entries]
+
+
 def make_user(db: Session, role: str, *, organisation: Organisation | None = None, **overrides: Any) -> User:
     n = next(_counter)
     values = {

@@ -8,27 +8,8 @@ import sqlalchemy as sa
 from directory import services as directory
 from directory.models import ActivitySession
 from directory.schemas import ScheduleInput
-from flourish.audit import AuditEntry
 from flourish.errors import StaleEdit
-from tests.factories import actor_for, reload
-
-
-def session_trail(database, session_id):
-    with database.reader() as check:
-        return [
-            (e.action, e.before, e.after)
-            for e in check.scalars(
-                sa.select(AuditEntry)
-                .where(AuditEntry.entity == "activity_session", AuditEntry.entity_id == str(session_id))
-                .order_by(AuditEntry.id)
-            )
-        ]
-
-
-@pytest.fixture
-def interleaving(database):
-    if database.is_sqlite:
-        pytest.skip("on SQLite a writer holds the write lock from its first read, so it cannot interleave")
+from tests.factories import actor_for, reload, session_trail
 
 
 def _weekly(schedule, **changes):

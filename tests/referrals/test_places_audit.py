@@ -8,30 +8,11 @@ import sqlalchemy as sa
 
 from directory.models import ActivitySession
 from flourish import clock
-from flourish.audit import AuditEntry
 from flourish.errors import Conflict
 from referrals.attendance import record_attendance
 from referrals.booking import book_place, cancel_booking
 from referrals.models import Booking
-from tests.factories import actor_for, make_booking, make_patient, make_session, reload
-
-
-def session_trail(database, session_id):
-    with database.reader() as check:
-        return [
-            (e.action, e.before, e.after)
-            for e in check.scalars(
-                sa.select(AuditEntry)
-                .where(AuditEntry.entity == "activity_session", AuditEntry.entity_id == str(session_id))
-                .order_by(AuditEntry.id)
-            )
-        ]
-
-
-@pytest.fixture
-def interleaving(database):
-    if database.is_sqlite:
-        pytest.skip("on SQLite a writer holds the write lock from its first read, so it cannot interleave")
+from tests.factories import actor_for, make_booking, make_patient, make_session, reload, session_trail
 
 
 def test_booking_then_cancelling_leaves_a_trail_that_adds_up(db, database, personas):
