@@ -863,12 +863,12 @@ class _Import:
 
     def _retire_sessions(self, service: ServiceIn, schedule: Schedule, keep: set[date]) -> set[date]:
         """Remove future sessions not on `keep`; a session with people booked is cancelled instead,
-        and counted, so someone can tell them. Returns the dates still held."""
-        held: set[date] = set()
+        and counted, so someone can tell them. Returns the dates kept."""
+        kept: set[date] = set()
         cancelled = 0
         for session in self._future_sessions(schedule.id):
             if session.date in keep:
-                held.add(session.date)
+                kept.add(session.date)
                 continue
             if session.places_booked == 0:
                 self._audit(
@@ -893,11 +893,11 @@ class _Import:
                 f"{cancelled} session{'s' if cancelled != 1 else ''} with people booked "
                 "no longer fit the schedule and were cancelled: tell the people booked"
             )
-        return held
+        return kept
 
     def _follow_schedule(self, service: ServiceIn, activity: Activity, schedule: Schedule) -> None:
         dates = set(session_dates(schedule.weekday, schedule.starts_on, schedule.ends_on, self.today))
-        held = self._retire_sessions(service, schedule, dates)
+        kept = self._retire_sessions(service, schedule, dates)
         for session in self._future_sessions(schedule.id):
             if session.date in dates and not session.cancelled:
                 before = session_values(session)
@@ -913,7 +913,7 @@ class _Import:
                         before=changed_before,
                         after=changed_after,
                     )
-        for day in sorted(dates - held):
+        for day in sorted(dates - kept):
             self._queue(
                 ActivitySession,
                 {
