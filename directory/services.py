@@ -261,7 +261,7 @@ def set_activity_active(db: Session, actor: Actor, activity_id: str, active: boo
 # ---- schedules and sessions ------------------------------------------------------------------
 
 
-def _dates_for(schedule: Schedule, start: date, end: date) -> list[date]:
+def weekly_dates(schedule: Schedule, start: date, end: date) -> list[date]:
     first = max(start, schedule.starts_on)
     last = min(end, schedule.ends_on) if schedule.ends_on else end
     offset = (schedule.weekday - first.weekday()) % 7
@@ -285,7 +285,7 @@ def generate_sessions(db: Session, schedule: Schedule, *, until: date | None = N
         )
     )
     created = 0
-    for day in _dates_for(schedule, today, until):
+    for day in weekly_dates(schedule, today, until):
         if day in existing:
             continue
         db.add(

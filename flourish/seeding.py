@@ -3,6 +3,9 @@
 Every problem is reported with the file, the record and the field, for example
 `seeds/activities.yaml, record 12 (key 'knit-and-natter'), field 'schedules[0].end_time':
 The end time must be after the start time`. Nothing is written unless every file is valid.
+
+No seed holds a calendar date: every date is relative to the day the data is loaded (see
+`flourish.seed_dates`), so the demonstration works on any day.
 """
 
 from __future__ import annotations
@@ -26,12 +29,15 @@ from flourish.audit import Actor
 from flourish.auth.roles import Role
 from flourish.auth.services import create_user
 from flourish.errors import InvalidInput
+from flourish.seed_dates import THIS_YEAR, SeedDateError, financial_year, relative_day
 from flourish.settings import PROJECT_ROOT
-from flourish.site import set_setting
+from flourish.site import DEMONSTRATION_DATA, set_setting
 from grants import demo as grants_demo
 from referrals.demo_history import generate_history
 
 SEEDS_DIR = PROJECT_ROOT / "seeds"
+#: libyaml's parser where it is installed: reading the seeds with the pure-Python one took 4 s.
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _KEY = re.compile(r"^[a-z0-9][a-z0-9-]{0,59}$")
 SEED_ACTOR = Actor.system("seed")
 
@@ -51,6 +57,8 @@ class SeedRecord:
 
 @dataclass
 class SeedBundle:
+    #: The day the relative dates were worked out from.
+    today: date = field(default_factory=clock.today)
     organisations: list[SeedRecord] = field(default_factory=list)
     venues: list[SeedRecord] = field(default_factory=list)
     activities: list[SeedRecord] = field(default_factory=list)
@@ -83,12 +91,15 @@ class _Checker:
         self.problems.append(f"{self.where(path, index, key, field_name)}: {message}")
 
 
-def _read_file(checker: _Checker, path: Path, list_key: str) -> list[dict[str, Any]]:
+def _read_file(
+    checker: _Checker, path: Path, list_key: str, *, others: dict[str, Any] | None = None
+) -> list[dict[str, Any]]:
+    """The records listed under `list_key`; `others` receives the document's other lists."""
     if not path.exists():
         checker.problem(path, None, None, None, "file is missing")
         return []
     try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+        document = yaml.load(path.read_text(encoding="utf-8"), Loader=_YAML_LOADER)  # noqa: S506 - a safe loader
     except yaml.YAMLError as exc:
         checker.problem(path, None, None, None, f"is not valid YAML ({exc})")
         return []
@@ -99,6 +110,8 @@ def _read_file(checker: _Checker, path: Path, list_key: str) -> list[dict[str, A
         checker.problem(
             path, None, None, "demonstration_data", "must be true: seed files hold demonstration data only"
         )
+    if others is not None:
+        others.update(document)
     items = document.get(list_key)
     if not isinstance(items, list):
         checker.problem(path, None, None, list_key, "must be a list of records")
@@ -136,10 +149,12 @@ def _validate(checker: _Checker, path: Path, index: int, key: str, reader: Any, 
     return None
 
 
-def read_seeds(directory: Path = SEEDS_DIR) -> SeedBundle:
-    """Parse and check every seed file; raises SeedError listing every problem found."""
+def read_seeds(directory: Path = SEEDS_DIR, *, today: date | None = None) -> SeedBundle:
+    """Parse and check every seed file, with its dates worked out from `today` (the day of
+    loading by default); raises SeedError listing every problem found."""
     checker = _Checker(directory)
-    bundle = SeedBundle()
+    today = today or clock.today()
+    bundle = SeedBundle(today=today)
 
     path = directory / "organisations.yaml"
     leads = 0
@@ -214,9 +229,19 @@ def read_seeds(directory: Path = SEEDS_DIR) -> SeedBundle:
                 "start_time": item.get("start"),
                 "end_time": item.get("end"),
                 "capacity": item.get("capacity"),
-                "ends_on": item.get("ends_on"),
-                "starts_on": item.get("starts_on"),
+                "starts_on": today.isoformat(),
             }
+            undated = False
+            for name in ("starts_on", "ends_on"):
+                if item.get(name) is None:
+                    continue
+                try:
+                    mapped[name] = relative_day(item[name], today).isoformat()
+                except SeedDateError as exc:
+                    checker.problem(path, index, key, f"schedules[{n}].{name}", str(exc))
+                    undated = True
+            if undated:
+                continue
             try:
                 schedule = read_schedule({k: v for k, v in mapped.items() if v is not None})
             except InvalidInput as exc:
@@ -232,6 +257,9 @@ def read_seeds(directory: Path = SEEDS_DIR) -> SeedBundle:
             bundle.activities.append(SeedRecord(key, (values, parsed), raw))
 
     path = directory / "grants.yaml"
+    # Organisations with an allocation whose year could not be read: drawdowns that refer to it are
+    # not reported again for it.
+    undated_grants: set[str] = set()
     for index, key, raw in _records(checker, path, _read_file(checker, path, "allocations")):
         if raw.get("organisation") not in organisation_keys:
             checker.problem(
@@ -240,11 +268,12 @@ def read_seeds(directory: Path = SEEDS_DIR) -> SeedBundle:
         amount = raw.get("amount_pence")
         if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0:
             checker.problem(path, index, key, "amount_pence", "must be a whole number of pence above zero")
-        year = raw.get("financial_year")
-        if not isinstance(year, int) or not 2000 <= year <= 2100:
-            checker.problem(
-                path, index, key, "financial_year", "must be the year the financial year starts, like 2026"
-            )
+        try:
+            raw = {**raw, "financial_year": financial_year(raw.get("financial_year"), today)}
+        except SeedDateError as exc:
+            checker.problem(path, index, key, "financial_year", str(exc))
+            undated_grants.add(raw.get("organisation"))
+            continue
         bundle.allocations.append(SeedRecord(key, None, raw))
 
     path = directory / "users.yaml"
@@ -269,10 +298,12 @@ def read_seeds(directory: Path = SEEDS_DIR) -> SeedBundle:
         (r.raw.get("organisation"), r.raw.get("financial_year")): r.raw.get("amount_pence")
         for r in bundle.allocations
     }
-    grants_known = set(amounts)
+    this_year = financial_year(THIS_YEAR, today)
+    grants_known = set(amounts) | {(o, y) for o in undated_grants for y in (this_year, this_year - 1)}
     users = {r.key: r.raw for r in bundle.users}
-    items = _read_file(checker, path, "drawdowns")
-    plans = yaml.safe_load(path.read_text(encoding="utf-8")).get("plans", []) if items else []
+    document: dict[str, Any] = {}
+    items = _read_file(checker, path, "drawdowns", others=document)
+    plans = document.get("plans", [])
     if not isinstance(plans, list):
         checker.problem(path, None, None, "plans", "must be a list of records")
         plans = []
@@ -284,25 +315,30 @@ def read_seeds(directory: Path = SEEDS_DIR) -> SeedBundle:
             bundle.plans.append(SeedRecord(key, plan, raw))
     drawdowns = []
     for index, key, raw in _records(checker, path, items):
-        seed, problems = grants_demo.check_drawdown(
-            raw, key, organisation_keys, grants_known, users, clock.today()
-        )
+        seed, problems = grants_demo.check_drawdown(raw, key, organisation_keys, grants_known, users, today)
         for name, message in problems:
             checker.problem(path, index, key, name, message)
         if seed is not None:
             drawdowns.append((index, seed))
             bundle.drawdowns.append(SeedRecord(key, seed, raw))
     if not checker.problems:
+        # Every record is checked in full, whatever the day, so that a mistake in a step still to
+        # come is found now rather than on the day it would first be played.
         for index, key, name, message in grants_demo.check_balances(drawdowns, amounts):
             checker.problem(path, index, key, name, message)
 
     if checker.problems:
         raise SeedError(checker.problems)
+    bundle.drawdowns = [
+        SeedRecord(seed.key, seed, {})
+        for seed in grants_demo.played_until([s.values for s in bundle.drawdowns], today)
+    ]
     return bundle
 
 
-def load_seeds(db: Session, bundle: SeedBundle, *, today: date | None = None) -> dict[str, int]:
-    """Write a checked bundle. The caller commits (or rolls back) the whole thing."""
+def load_seeds(db: Session, bundle: SeedBundle) -> dict[str, int]:
+    """Write a checked bundle, dated from the day it was read for. The caller commits (or rolls
+    back) the whole thing."""
     now = clock.now()
     org_ids: dict[str, str] = {}
     for record in bundle.organisations:
@@ -372,7 +408,7 @@ def load_seeds(db: Session, bundle: SeedBundle, *, today: date | None = None) ->
                 start_time=s.start_time,
                 end_time=s.end_time,
                 capacity=s.capacity,
-                starts_on=min(s.starts_on, today or clock.today()),
+                starts_on=s.starts_on,
                 ends_on=s.ends_on,
             )
             db.add(schedule)
@@ -400,11 +436,11 @@ def load_seeds(db: Session, bundle: SeedBundle, *, today: date | None = None) ->
     manager = next(
         (a for a in actors.values() if a.role == Role.VAR_MANAGER), Actor(None, "seed@system", Role.ADMIN)
     )
-    plans = {(p.values.organisation, p.values.financial_year): p.values for p in bundle.plans}
+    plans = {p.values.organisation: p.values for p in bundle.plans}
     grants_demo.load_allocations(db, [r.raw for r in bundle.allocations], plans, org_ids, manager)
     grants_demo.load_drawdowns(db, [r.values for r in bundle.drawdowns], org_ids, actors)
 
-    set_setting(db, "demonstration_data", True)
+    set_setting(db, DEMONSTRATION_DATA, True)
     audit.record(
         db,
         SEED_ACTOR,
@@ -430,7 +466,7 @@ def load_seeds(db: Session, bundle: SeedBundle, *, today: date | None = None) ->
 
 
 def demo_sign_ins(directory: Path = SEEDS_DIR) -> list[dict[str, str]]:
-    document = yaml.safe_load((directory / "users.yaml").read_text(encoding="utf-8"))
+    document = yaml.load((directory / "users.yaml").read_text(encoding="utf-8"), Loader=_YAML_LOADER)  # noqa: S506
     return [
         {k: str(u.get(k, "")) for k in ("email", "password", "role", "full_name")} for u in document["users"]
     ]

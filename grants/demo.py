@@ -4,7 +4,9 @@ audit log are exactly what real use would have produced.
 
 A drawdown record names its organisation and year, the request, and a `history` of steps:
 save, submit, resubmit, approve, ask (for more information), reject, pay, clawback and
-reverse_payment, each with the date it happened (`on`) and, for VAR's steps, who took it (`by`).
+reverse_payment, each with the day it happened (`on`) and, for VAR's steps, who took it (`by`).
+Years and days are written relative to the day of loading (see `flourish.seed_dates`): a record
+is checked in full, then played only up to the day before loading.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from flourish.auth.roles import Role
 from flourish.errors import InvalidInput
 from flourish.money import format_pence, parse_pounds, pence_to_input
 from flourish.notifications import Notification
+from flourish.seed_dates import SeedDateError, day_in_year, financial_year
 from grants import services
 from grants.models import DrawdownRequest
 from grants.schemas import (
@@ -79,8 +82,9 @@ class DrawdownSeed:
 
 @dataclass
 class PlanSeed:
+    """Planned outputs, conditions and payment schedule for each of an organisation's allocations."""
+
     organisation: str
-    financial_year: int
     conditions: str
     planned_sessions: int
     planned_places: int
@@ -107,10 +111,9 @@ def check_plan(
     raw: Mapping[str, Any], organisations: set[str], allocations: set[tuple[str, int]]
 ) -> tuple[PlanSeed | None, list[Problem]]:
     problems: list[Problem] = []
-    organisation, year = raw.get("organisation"), raw.get("financial_year")
-    if (organisation, year) not in allocations:
-        field_name = "organisation" if organisation not in organisations else "financial_year"
-        problems.append((field_name, f"there is no allocation in grants.yaml for '{organisation}' in {year}"))
+    organisation = raw.get("organisation")
+    if organisation not in {org for org, _ in allocations}:
+        problems.append(("organisation", f"there is no allocation in grants.yaml for '{organisation}'"))
     counts = {}
     for name in ("planned_sessions", "planned_places", "planned_people"):
         value = raw.get(name, 0)
@@ -122,9 +125,53 @@ def check_plan(
         problems.append(("schedule", "must be none, quarterly or monthly"))
     if problems:
         return None, problems
-    return PlanSeed(
-        organisation, year, str(raw.get("conditions", ""))[:4000], schedule=schedule, **counts
-    ), []
+    return PlanSeed(organisation, str(raw.get("conditions", ""))[:4000], schedule=schedule, **counts), []
+
+
+def resolve_dates(raw: Mapping[str, Any], today: date) -> tuple[dict[str, Any], list[Problem]]:
+    """The record with its year and days made calendar dates, and a problem for each that is not
+    written relative to the day of loading."""
+    resolved = dict(raw)
+    try:
+        year = financial_year(raw.get("financial_year"), today)
+    except SeedDateError as exc:
+        return resolved, [("financial_year", str(exc))]
+    resolved["financial_year"] = year
+    problems: list[Problem] = []
+    for name in ("period_start", "period_end"):
+        try:
+            resolved[name] = day_in_year(raw.get(name), year).isoformat()
+        except SeedDateError as exc:
+            problems.append((name, str(exc)))
+    history = raw.get("history")
+    if isinstance(history, list):
+        resolved["history"] = []
+        for n, item in enumerate(history):
+            step = dict(item) if isinstance(item, dict) else item
+            for name in ("on", "paid_on"):
+                if isinstance(step, dict) and name in step:
+                    try:
+                        step[name] = day_in_year(step[name], year)
+                    except SeedDateError as exc:
+                        problems.append((f"history[{n}].{name}", str(exc)))
+                        step[name] = None
+            if isinstance(step, dict) and isinstance(step.get("reference"), str):
+                paid = step.get("paid_on") or step.get("on")
+                if isinstance(paid, date):
+                    step["reference"] = step["reference"].replace("{paid_on}", f"{paid:%y%m%d}")
+            resolved["history"].append(step)
+    return resolved, problems
+
+
+def played_until(seeds: list[DrawdownSeed], today: date) -> list[DrawdownSeed]:
+    """What had happened by the day before `today`: later steps are dropped, and requests with
+    none left are left out. Every prefix of a checked history is itself a valid history."""
+    played = []
+    for seed in seeds:
+        steps = [step for step in seed.steps if step.on < today]
+        if steps:
+            played.append(DrawdownSeed(**{**seed.__dict__, "steps": steps}))
+    return played
 
 
 def check_drawdown(
@@ -136,7 +183,9 @@ def check_drawdown(
     today: date,
 ) -> tuple[DrawdownSeed | None, list[Problem]]:
     """One record's problems, each as (field, what to fix); the record when there are none."""
-    problems: list[Problem] = []
+    raw, problems = resolve_dates(raw, today)
+    if any(name == "financial_year" for name, _ in problems):
+        return None, problems
     organisation, year = raw.get("organisation"), raw.get("financial_year")
     if organisation not in organisations:
         problems.append(
@@ -183,7 +232,7 @@ def check_drawdown(
                     name, f"evidence.{name}" if name in EVIDENCE_FIELDS else name
                 )
                 problems.append((shown, message))
-    steps, step_problems = _check_steps(raw.get("history"), users, requested_by, amount, today)
+    steps, step_problems = _check_steps(raw.get("history"), users, requested_by, amount)
     problems.extend(step_problems)
     if problems:
         return None, problems
@@ -191,7 +240,7 @@ def check_drawdown(
 
 
 def _check_steps(
-    history: Any, users: Mapping[str, Mapping[str, Any]], requested_by: str | None, amount: Any, today: date
+    history: Any, users: Mapping[str, Mapping[str, Any]], requested_by: str | None, amount: Any
 ) -> tuple[list[Step], list[Problem]]:
     if not isinstance(history, list) or not history:
         return [], [("history", "must list at least one step, starting with save or submit")]
@@ -207,12 +256,9 @@ def _check_steps(
             break
         on, do = _day(item.get("on")), item.get("do")
         if on is None:
-            problems.append((f"{where}.on", "must be a date like 2026-07-03"))
+            if "on" not in item:
+                problems.append((f"{where}.on", "is needed: the day it happened, such as '3 July'"))
             break
-        if on > today:
-            problems.append(
-                (f"{where}.on", "is in the future; demonstration history must have happened already")
-            )
         if previous and on < previous:
             problems.append(
                 (f"{where}.on", "is before the step above it; list steps in the order they happened")
@@ -311,14 +357,14 @@ def _moment(on: date, order: int) -> datetime:
 def load_allocations(
     db: Session,
     allocations: list[Mapping[str, Any]],
-    plans: Mapping[tuple[str, int], PlanSeed],
+    plans: Mapping[str, PlanSeed],
     org_ids: Mapping[str, str],
     actor: Actor,
 ) -> int:
     with services.one_transaction(db):
         for raw in allocations:
             year, amount = raw["financial_year"], raw["amount_pence"]
-            plan = plans.get((raw["organisation"], year))
+            plan = plans.get(raw["organisation"])
             schedule = plan.schedule if plan else "none"
             services.create_allocation(
                 db,

@@ -38,7 +38,7 @@ from directory.categories import DAYS, time_of_day
 from directory.models import Activity, ActivityCategory, ActivitySession, Organisation, Schedule, Venue
 from directory.postcodes import Place, miles_between, shipped_centroids
 from directory.records import features_of
-from directory.services import _dates_for
+from directory.services import weekly_dates
 from flourish import audit, clock
 from flourish.audit import Actor
 from flourish.auth.models import User
@@ -488,7 +488,7 @@ def _read_world(db: Session, today: date) -> _World:
             row.starts_on = start
             row.version += 1
         item = _Schedule(row, by_id[row.activity_id])
-        past = _dates_for(row, start, today - timedelta(days=1))
+        past = weekly_dates(row, start, today - timedelta(days=1))
         later = sorted(d for (sid, d) in existing if sid == row.id and d >= today)
         for day in [*past, *later]:
             session = existing.get((row.id, day))

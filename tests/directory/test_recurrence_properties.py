@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from directory.oruk.importer import session_dates
-from directory.services import PLANNING_HORIZON, _dates_for
+from directory.services import PLANNING_HORIZON, weekly_dates
 
 days = st.dates(date(2020, 1, 1), date(2035, 12, 31))
 
@@ -33,7 +33,7 @@ def _check(dates: list[date], weekday: int, first: date, last: date) -> None:
 @given(st.integers(0, 6), days, st.one_of(st.none(), days), days, days)
 def test_a_schedule_meets_every_week_on_its_day_between_its_dates(weekday, starts_on, ends_on, start, end):
     schedule = SimpleNamespace(weekday=weekday, starts_on=starts_on, ends_on=ends_on)
-    dates = _dates_for(schedule, start, end)
+    dates = weekly_dates(schedule, start, end)
     _check(dates, weekday, max(start, starts_on), min(end, ends_on) if ends_on else end)
 
 

@@ -1,6 +1,7 @@
 """Demonstration data: checked in full before anything is written, then loaded in one go."""
 
 import shutil
+from datetime import date
 
 import pytest
 import sqlalchemy as sa
@@ -140,3 +141,30 @@ def test_the_seed_command_writes_nothing_when_any_file_is_wrong(seeds, database,
     with database.reader() as session:
         assert _count(session, Organisation) == 0
         assert _count(session, User) == 0
+
+
+def test_it_refuses_a_calendar_date_that_would_go_out_of_date(seeds):
+    def dated(document):
+        document["activities"][0]["schedules"][0]["ends_on"] = "2026-11-30"
+
+    _edit(seeds, "activities.yaml", dated)
+    _edit(seeds, "grants.yaml", lambda document: document["allocations"][0].update(financial_year=2026))
+    assert _problems(seeds) == [
+        "seeds/activities.yaml, record 1 (key 'tuesday-growers-clifton'), field 'schedules[0].ends_on': "
+        "is a calendar date, which goes out of date; write it relative to the day the data is loaded, "
+        "such as 'today', 'in 3 weeks', '10 days ago' or 'in 4 months'",
+        "seeds/grants.yaml, record 1 (key 'rother-valley-growers-this-year'), field 'financial_year': "
+        "must be 'this year' or 'last year' (financial years run from 1 April to 31 March); "
+        "a numbered year goes out of date",
+    ]
+
+
+def test_a_course_ends_on_the_day_its_relative_date_names(seeds):
+    _edit(
+        seeds,
+        "activities.yaml",
+        lambda document: document["activities"][0]["schedules"][0].update(ends_on="in 3 weeks"),
+    )
+    bundle = read_seeds(seeds, today=date(2027, 1, 6))
+    schedule = bundle.activities[0].values[1][0]
+    assert (schedule.starts_on, schedule.ends_on) == (date(2027, 1, 6), date(2027, 1, 27))
