@@ -63,6 +63,12 @@ def current_user(request: Any) -> Actor | None:
     return user if isinstance(user, Actor) and user.signed_in else None
 
 
+def demonstration_data(request: Any) -> bool:
+    """Whether this site holds demonstration data, so every page says so."""
+    flag = getattr(request.app.state, "demonstration", None)
+    return bool(flag)
+
+
 def take_flash(request: Any) -> str | None:
     state = request_state(request.scope)
     if state.get("flash_out"):
@@ -123,6 +129,7 @@ def make_environment(templates_dir: Path = TEMPLATES_DIR) -> Environment:
         form_token_field=form_token_field,
         form_token=form_token,
         current_user=current_user,
+        demonstration_data=demonstration_data,
         take_flash=take_flash,
         plural=plural,
         htmx_available=HTMX_FILE.exists(),

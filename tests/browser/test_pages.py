@@ -15,6 +15,10 @@ def test_it_finds_no_serious_problems_on_the_public_pages(open_page):
     for path, where in [("/", "the home page"), ("/organisations", "the organisations list")]:
         page.goto(path)
         assert_accessible(page, where)
+        # The server holds the demonstration data, and every page says so.
+        expect(page.get_by_role("region", name="Demonstration")).to_contain_text(
+            "The organisations, people and figures here are made up."
+        )
     page.locator("main a[href^='/organisations/']").first.click()
     page.wait_for_url("**/organisations/*")
     assert_accessible(page, "an organisation's page")
