@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from litestar import Litestar
 from litestar.config.compression import CompressionConfig
@@ -25,6 +26,7 @@ from flourish.logs import AccessLog, configure_logging
 from flourish.middleware import FlourishMiddleware, add_response_headers
 from flourish.openapi import COMPONENTS, ClockTimes
 from flourish.settings import Settings, get_settings
+from flourish.site import DemonstrationFlag
 from flourish.templating import STATIC_DIR, make_template_engine
 from flourish.timeouts import RequestTimeout
 from flourish.web import provide_db
@@ -54,27 +56,31 @@ def _routers() -> list:
     ]
 
 
-def create_app(settings: Settings | None = None, database: Database | None = None) -> Litestar:
-    settings = settings or get_settings()
-    configure_logging(json_lines=settings.log_json)
-    database = database or Database(settings.database_url, statement_timeout_ms=settings.statement_timeout_ms)
+def app_state(settings: Settings, database: Database) -> dict[str, Any]:
+    """What a worker keeps between requests: the database, the session store, and its in-memory
+    copy of the directory with the search and matching indexes built from it."""
     policy = SessionPolicy(settings.session_idle_minutes, settings.session_max_hours)
     catalogue = Catalogue(database.reader, database.read_now)
     search_index = SearchIndex()
     catalogue.subscribe(search_index)
     matcher = LiveMatcher()
     catalogue.subscribe(matcher)
+    return {
+        "settings": settings,
+        "database": database,
+        "session_store": make_store(settings.session_store, database, policy),
+        "catalogue": catalogue,
+        "search_index": search_index,
+        "matcher": matcher,
+        "demonstration": DemonstrationFlag(database.read_now),
+    }
 
-    state = State(
-        {
-            "settings": settings,
-            "database": database,
-            "session_store": make_store(settings.session_store, database, policy),
-            "catalogue": catalogue,
-            "search_index": search_index,
-            "matcher": matcher,
-        }
-    )
+
+def create_app(settings: Settings | None = None, database: Database | None = None) -> Litestar:
+    settings = settings or get_settings()
+    configure_logging(json_lines=settings.log_json)
+    database = database or Database(settings.database_url, statement_timeout_ms=settings.statement_timeout_ms)
+    state = State(app_state(settings, database))
     app = Litestar(
         route_handlers=[
             *_routers(),

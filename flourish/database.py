@@ -65,12 +65,18 @@ def json_column(*, nullable: bool = False) -> sa.Column:
 
 
 def make_engine(
-    url: str, *, statement_timeout_ms: int | None = None, must_exist: bool = False, **kwargs: Any
+    url: str,
+    *,
+    statement_timeout_ms: int | None = None,
+    must_exist: bool = False,
+    durable: bool = True,
+    **kwargs: Any,
 ) -> Engine:
     """An engine for either database. SQL parameters are left out of error messages and logs, since
     they hold people's names and details. `statement_timeout_ms` makes PostgreSQL cancel slower
     statements (and a transaction left idle twice as long); `must_exist` refuses to create a
-    missing SQLite file."""
+    missing SQLite file. `durable=False` is for throwaway test databases only: SQLite then does not
+    wait for the disk at each commit."""
     kwargs.setdefault("hide_parameters", True)
     if url.startswith("sqlite"):
         sqlite_args = {"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
@@ -79,7 +85,7 @@ def make_engine(
             connect_args=sqlite_args | kwargs.pop("connect_args", {}),
             **kwargs,
         )
-        _configure_sqlite(engine)
+        _configure_sqlite(engine, durable=durable)
         return engine
     connect_args: dict[str, Any] = {"connect_timeout": POSTGRES_CONNECT_TIMEOUT_SECONDS}
     if statement_timeout_ms:
@@ -107,7 +113,7 @@ def _existing_file_only(url: str) -> sa.URL:
     return parsed.set(database=location, query={**parsed.query, "mode": "rw", "uri": "true"})
 
 
-def _configure_sqlite(engine: Engine) -> None:
+def _configure_sqlite(engine: Engine, *, durable: bool = True) -> None:
     # Take transaction control away from the sqlite3 module so BEGIN is ours to choose.
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -118,7 +124,7 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         # FULL: in WAL mode NORMAL is safe against a crashed process but can lose the last committed
         # transactions to a power cut or an operating-system crash; a committed booking must stay.
-        cursor.execute("PRAGMA synchronous=FULL")
+        cursor.execute("PRAGMA synchronous=FULL" if durable else "PRAGMA synchronous=OFF")
         cursor.close()
 
     @event.listens_for(engine, "begin")
@@ -130,11 +136,13 @@ def _configure_sqlite(engine: Engine) -> None:
 class Database:
     """The engine and the two kinds of session a request can have."""
 
-    def __init__(self, url: str, *, statement_timeout_ms: int | None = None, **engine_kwargs: Any) -> None:
+    def __init__(
+        self, url: str, *, statement_timeout_ms: int | None = None, durable: bool = True, **engine_kwargs: Any
+    ) -> None:
         self.url = url
         # Migrations create the database; everything else needs the one that is already there.
         self.engine = make_engine(
-            url, statement_timeout_ms=statement_timeout_ms, must_exist=True, **engine_kwargs
+            url, statement_timeout_ms=statement_timeout_ms, must_exist=True, durable=durable, **engine_kwargs
         )
         # Same pool; on SQLite its transactions begin IMMEDIATE.
         self._write_engine = self.engine.execution_options(flourish_write=True)

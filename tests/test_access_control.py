@@ -12,6 +12,7 @@ import sqlalchemy as sa
 import tests
 from flourish.audit import AuditEntry
 from tests.access import PERSONAS, Rule
+from tests.conftest import _shared_database
 
 #: Routes that are not part of the product's own surface.
 UNGUARDED_INFRASTRUCTURE = {"/static", "/api/v1/schema", "/api/v1/schema/openapi.json"}
@@ -31,6 +32,13 @@ def all_rules() -> list[Rule]:
 
 
 RULES = all_rules()
+
+
+@pytest.fixture
+def database(request):
+    """Who may use a route does not depend on the database, so the table runs on SQLite alone
+    (about 1,100 cases); the PostgreSQL run covers every other test."""
+    return _shared_database("sqlite", request)
 
 
 def _normalise(path: str) -> str:

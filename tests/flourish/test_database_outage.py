@@ -10,6 +10,7 @@ file being restored).
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
@@ -183,7 +184,7 @@ def _into_a_folder_of_its_own(database: Database, tmp_path: Path) -> Path:
     folder = tmp_path / "data"
     folder.mkdir()
     live = folder / "flourish.db"
-    os.replace(sa.make_url(database.url).database, live)
+    shutil.move(sa.make_url(database.url).database, live)
     return live
 
 
