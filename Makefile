@@ -49,7 +49,7 @@ run: seed
 # One test process per core (pytest-xdist); PYTEST_ARGS="-n 0" runs them in one process.
 PYTEST_ARGS ?= -n auto
 test: setup
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest --durations=15 $(PYTEST_ARGS)
 
 evaluate: setup
 	$(BIN)/python bench/evaluate.py

@@ -11,7 +11,6 @@ from collections import Counter
 from collections.abc import Sequence
 
 import numpy as np
-from sklearn.feature_extraction.text import TfidfVectorizer
 
 from directory.records import ActivityRecord
 from matching.geo import miles_between, miles_from, usable_point
@@ -43,6 +42,8 @@ class BareBaseline:
     """Stock TF-IDF over the same fields, dot product plus closeness, top-k by argpartition."""
 
     def __init__(self, records: Sequence[ActivityRecord]) -> None:
+        from sklearn.feature_extraction.text import TfidfVectorizer  # about a second to import; see index.py
+
         self.records = list(records)
         self.vectorizer = TfidfVectorizer(sublinear_tf=True, dtype=np.float32)
         self.matrix = self.vectorizer.fit_transform([r.text() for r in self.records]).tocsr()

@@ -21,7 +21,6 @@ from datetime import UTC, date, datetime, timedelta
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.feature_extraction.text import TfidfVectorizer
 
 from directory.categories import CATEGORIES, TIMES_OF_DAY, time_of_day
 from directory.records import FEATURES, ActivityRecord
@@ -120,6 +119,10 @@ class ActivityIndex:
         self.refresh_day(self.today, force=True)
 
     def _fit_text(self, records: list[ActivityRecord]) -> None:
+        # Imported here, when the first index is built: importing scikit-learn takes about a
+        # second, which every process (a command, a worker that never matches) would otherwise pay.
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
         self.vectorizer = TfidfVectorizer(analyzer=document_tokens, sublinear_tf=True, dtype=np.float32)
         if records:
             matrix = self.vectorizer.fit_transform(records)

@@ -178,42 +178,63 @@ class TestDatabase:
         #: each persona's (model, primary key).
         self.personas_template: Path | dict[str, Any] | None = None
         self.persona_keys: dict[str, tuple[type, Any]] = {}
+        #: The shipped demonstration data as `flourish seed` loads it at the fixed moment, kept the
+        #: same way, with the counts loading returned.
+        self.demonstration_template: Path | dict[str, Any] | None = None
+        self.demonstration_counts: dict[str, int] = {}
+        #: What the database was last put back to: "empty", "personas" or "demonstration" (and
+        #: whatever the test since did to it).
+        self.holds = "empty"
 
     @property
     def path(self) -> Path:
         return Path(sa.make_url(self.url).database)
 
-    def reset(self, *, personas: bool) -> None:
+    def reset(self, *, personas: bool = False, demonstration: bool = False) -> None:
         self.database.dispose()
         if personas and self.personas_template is None:
-            self._write_personas()
+            self.personas_template = self._written("personas", self._make_personas)
+        if demonstration and self.demonstration_template is None:
+            self.demonstration_template = self._written("demonstration", self._load_demonstration)
+        template = (
+            self.demonstration_template if demonstration else self.personas_template if personas else None
+        )
         if self.kind == "sqlite":
             for suffix in ("-wal", "-shm", "-journal"):
                 Path(f"{self.path}{suffix}").unlink(missing_ok=True)
-            shutil.copyfile(self.personas_template if personas else self.template, self.path)
+            shutil.copyfile(template or self.template, self.path)
         else:
-            _empty_postgres(self.url, rows=self.personas_template if personas else None)
+            _empty_postgres(self.url, rows=template)
+        self.holds = "demonstration" if demonstration else "personas" if personas else "empty"
 
-    def _write_personas(self) -> None:
+    def _written(self, name: str, write: Callable[[], None]) -> Path | dict[str, Any]:
+        """What `write` puts into an empty database at the fixed moment, kept to be put back."""
         pinned = clock.now() if clock._fixed_now is not None else None
         clock.fix(FIXED_NOW)
         try:
-            self.reset(personas=False)
-            with self.database.writer() as db:
-                made = make_personas(db)
-                self.persona_keys = {
-                    name: (type(value), sa.inspect(value).identity[0])
-                    for name, value in made.__dict__.items()
-                }
+            self.reset()
+            write()
             self.database.dispose()
             if self.kind == "sqlite":
-                copy = self.path.with_name("personas.db")
+                copy = self.path.with_name(f"{name}.db")
                 shutil.copyfile(self.path, copy)
-                self.personas_template = copy
-            else:
-                self.personas_template = _postgres_rows(self.url)
+                return copy
+            return _postgres_rows(self.url)
         finally:
             clock.fix(pinned)
+
+    def _make_personas(self) -> None:
+        with self.database.writer() as db:
+            made = make_personas(db)
+            self.persona_keys = {
+                name: (type(value), sa.inspect(value).identity[0]) for name, value in made.__dict__.items()
+            }
+
+    def _load_demonstration(self) -> None:
+        from flourish.seeding import load_seeds, read_seeds
+
+        with self.database.transaction() as db:
+            self.demonstration_counts = load_seeds(db, read_seeds())
 
 
 @pytest.fixture(scope="session")
@@ -251,7 +272,11 @@ def open_database(kind: str, request: pytest.FixtureRequest, folder: Path) -> It
 
 def _shared_database(kind: str, request: pytest.FixtureRequest) -> Database:
     shared: TestDatabase = request.getfixturevalue(f"{kind}_database")
-    shared.reset(personas="personas" in request.fixturenames)
+    needs = set(request.fixturenames)
+    assert not {"personas", "demonstration_data"} <= needs, (
+        "a test has the personas or the demonstration data"
+    )
+    shared.reset(personas="personas" in needs, demonstration="demonstration_data" in needs)
     return shared.database
 
 
@@ -378,3 +403,12 @@ def personas(db, database: Database, request: pytest.FixtureRequest) -> Personas
     # A writing session holds SQLite's write lock from its first read: end it, keeping the objects.
     db.commit()
     return found
+
+
+@pytest.fixture
+def demonstration_data(database: Database, request: pytest.FixtureRequest) -> dict[str, int]:
+    """The shipped demonstration data (seeds/ with its referral history), loaded at the fixed
+    moment, already in the database for this test (loaded once per test process, see
+    `TestDatabase`); the counts `load_seeds` returned."""
+    kind = "sqlite" if database.is_sqlite else "postgresql"
+    return request.getfixturevalue(f"{kind}_database").demonstration_counts

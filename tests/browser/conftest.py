@@ -78,8 +78,8 @@ class LiveServer:
 
 
 @pytest.fixture(scope="session")
-def live_server(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> Iterator[LiveServer]:
-    folder = tmp_path_factory.mktemp("browser")
+def live_server(scratch: Callable[[str], Path], sqlite_template: Path) -> Iterator[LiveServer]:
+    folder = scratch("browser")
     path = folder / "flourish.db"
     shutil.copy(sqlite_template, path)
     url = f"sqlite:///{path}"

@@ -7,7 +7,6 @@ import pytest
 import sqlalchemy as sa
 
 from directory.models import Activity, ActivitySession
-from flourish.seeding import load_seeds, read_seeds
 from tests.factories import make_activity, make_organisation, reload
 
 ACTIVITY = {
@@ -22,9 +21,7 @@ def get(client, url, **params):
     return client.json("GET", url, params=params)
 
 
-def test_it_lists_every_organisation_of_the_demonstration_data(client, db):
-    load_seeds(db, read_seeds())
-    db.commit()
+def test_it_lists_every_organisation_of_the_demonstration_data(client, demonstration_data):
     body = get(client, "/api/v1/organisations", per_page=100).json()
     assert body["total"] == len(body["items"]) == 18
     assert [o["role"] for o in body["items"]].count("lead") == 1

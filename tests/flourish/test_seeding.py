@@ -13,7 +13,7 @@ from directory.models import Activity, ActivityCategory, ActivitySession, Organi
 from flourish.auth.models import User
 from flourish.auth.roles import Role
 from flourish.database import Database
-from flourish.seeding import SEEDS_DIR, SeedError, load_seeds, read_seeds
+from flourish.seeding import SEEDS_DIR, SeedError, read_seeds
 
 
 def _count(session, model):
@@ -27,9 +27,8 @@ def test_the_shipped_seeds_are_valid():
     assert len(bundle.activities) >= 120
 
 
-def test_the_shipped_seeds_load_a_whole_directory(db, database):
-    counts = load_seeds(db, read_seeds())
-    db.commit()
+def test_the_shipped_seeds_load_a_whole_directory(database, demonstration_data):
+    counts = demonstration_data
     with database.reader() as session:
         assert _count(session, Organisation) == counts["organisations"] == 18
         assert session.scalars(sa.select(Organisation.name).where(Organisation.role == "lead")).all() == [

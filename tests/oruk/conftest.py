@@ -118,7 +118,8 @@ def small_directory(db) -> SmallDirectory:
 @pytest.fixture
 def demo_directory(db, monkeypatch):
     """The demonstration directory from seeds/: its organisations, venues and activities. The
-    demonstration referral history is left out: it takes a minute and adds no listings."""
+    demonstration referral history is left out: its bookings would take places, which a copy of
+    the directory does not carry."""
     from flourish import seeding
 
     monkeypatch.setattr(seeding, "generate_history", lambda db: {})

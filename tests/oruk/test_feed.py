@@ -66,7 +66,7 @@ def test_every_item_meets_its_schema(client, small_directory):
     assert_valid(get_json(client, f"/oruk/taxonomies/{taxonomy.TAXONOMY_ID}"), "/taxonomies/{id}")
 
 
-def test_the_demonstration_directory_meets_the_schemas(client, demo_directory):
+def test_the_demonstration_directory_meets_the_schemas(client, demonstration_data):
     services = check_paged_endpoint(client, "/services", "/services", per_page=40, query="&full=true")
 
     assert len(services) > 100

@@ -4,10 +4,8 @@ pathway's rules, flagged as demonstration data, and quick enough for `make run`.
 
 from __future__ import annotations
 
-import shutil
 import statistics
 from collections import Counter, defaultdict
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, time, timedelta
 from time import process_time
@@ -27,7 +25,7 @@ from referrals import demo_history
 from referrals.models import Booking, OutcomeRecord, PathwayEvent, Patient, Referral
 from referrals.outcomes import score_mhc
 from referrals.pathway import NEEDS_CONTACT, load_pathway
-from tests.conftest import FIXED_NOW, _empty_postgres
+from tests.conftest import FIXED_NOW, TestDatabase
 from tests.factories import make_activity, make_organisation, make_user, make_venue, password_hash
 
 ORDER = ("first_contact", "plan_agreed", "ten_week_review", "discharge_review", "after_pathway")
@@ -35,13 +33,17 @@ ORDER = ("first_contact", "plan_agreed", "ten_week_review", "discharge_review", 
 
 @dataclass
 class Loaded:
-    database: Database
+    shared: TestDatabase
     #: The records as plain tuples, from a first load (rolled back) and the one kept.
     first: dict[str, list[tuple]]
     kept: dict[str, list[tuple]]
     #: CPU seconds the history took to generate, and the counts it returned.
     seconds: float
     counts: dict[str, int]
+
+    @property
+    def database(self) -> Database:
+        return self.shared.database
 
 
 def _snapshot(db) -> dict[str, list[tuple]]:
@@ -183,34 +185,30 @@ def _load(database: Database, *, keep: bool) -> tuple[dict[str, list[tuple]], fl
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
-def loaded(request, sqlite_template, tmp_path_factory) -> Iterator[Loaded]:
-    """The demonstration seeds, history included, loaded twice into a fresh database: the first
-    load rolled back (leaving the database fresh again), the second kept for every test here."""
-    if request.param == "sqlite":
-        path = tmp_path_factory.mktemp("demo-history") / "flourish.db"
-        shutil.copy(sqlite_template, path)
-        database = Database(f"sqlite:///{path}")
-    else:
-        url = request.getfixturevalue("postgres_url")
-        _empty_postgres(url)
-        database = Database(url)
-    # The module fixture runs before the per-test clock is pinned: pin it here. The first load is
-    # on the same day in the evening; only the day may matter.
+def loaded(request) -> Loaded:
+    """The demonstration seeds, history included, loaded twice: here, in the evening, and rolled
+    back; and as the test database's demonstration data, loaded that morning (the fixed moment)
+    and kept for every test here."""
+    shared = request.getfixturevalue(f"{request.param}_database")
+    # The module fixture runs before the per-test clock is pinned: pin it here. Only the day may
+    # matter, not the time of day.
     try:
         clock.fix(FIXED_NOW + timedelta(hours=9))
-        first, _, _ = _load(database, keep=False)
+        shared.reset()
+        first, seconds, counts = _load(shared.database, keep=False)
         clock.fix(FIXED_NOW)
-        kept, seconds, counts = _load(database, keep=True)
+        shared.reset(demonstration=True)
+        with shared.database.reader() as db:
+            kept = _snapshot(db)
     finally:
         clock.fix(None)
-    yield Loaded(database, first, kept, seconds, counts)
-    if request.param == "postgresql":
-        _empty_postgres(database.url)
-    database.dispose()
+    return Loaded(shared, first, kept, seconds, counts)
 
 
 @pytest.fixture
 def history(loaded: Loaded):
+    if loaded.shared.holds != "demonstration":
+        loaded.shared.reset(demonstration=True)
     with loaded.database.reader() as db:
         yield db
 
