@@ -2,7 +2,7 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-HTMX := flourish/static/vendor/htmx.min.js
+HTMX := core/static/vendor/htmx.min.js
 
 .PHONY: run test setup migrate seed evaluate bench lint format audit clean help
 

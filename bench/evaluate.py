@@ -24,10 +24,10 @@ EVALUATED_AT = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
 
 
 def demo_records(workdir: Path):
+    from core import clock
+    from core.database import Database
     from directory.catalogue import load_records
-    from flourish import clock
     from flourish.cli import migrate_database
-    from flourish.database import Database
     from flourish.seeding import load_seeds, read_seeds
 
     clock.fix(EVALUATED_AT)
@@ -43,7 +43,7 @@ def demo_records(workdir: Path):
 
 
 def evaluate(k: int = 5) -> dict:
-    from flourish import clock
+    from core import clock
     from matching.evaluation import load_vignettes, rankers, score
     from matching.schemas import read_profile
 

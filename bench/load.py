@@ -68,12 +68,12 @@ from bench.synthetic_db import (
     coordinator_email,
     link_worker_email,
 )
+from core import clock
+from core.auth.models import User
+from core.database import Database
+from core.settings import PROJECT_ROOT, VAR_DIR, normalise_database_url
 from directory.categories import CATEGORIES, DAYS
 from directory.models import Activity, ActivitySession
-from flourish import clock
-from flourish.auth.models import User
-from flourish.database import Database
-from flourish.settings import PROJECT_ROOT, VAR_DIR, normalise_database_url
 from referrals.models import Booking
 
 SECRET_KEY = "load-run-secret-key-" + "x" * 24

@@ -287,11 +287,11 @@ def _row_counts(database: Any) -> dict[str, int]:
 
 
 def run_import(feed_path: Path, database_url: str, total: int) -> dict[str, Any]:
+    from core import clock
+    from core.audit import Actor
+    from core.database import Database
     from directory.oruk import sources
     from directory.oruk.importer import import_feed
-    from flourish import clock
-    from flourish.audit import Actor
-    from flourish.database import Database
 
     clock.fix(NOW)
     database = Database(database_url)
@@ -339,7 +339,7 @@ def _fresh_database(url: str | None, folder: Path) -> tuple[str, Any]:
         return f"sqlite:///{path}", lambda: None
     import sqlalchemy as sa
 
-    from flourish.settings import normalise_database_url
+    from core.settings import normalise_database_url
 
     base = normalise_database_url(url)
     name = f"flourish_bench_{uuid.uuid4().hex[:8]}"

@@ -18,6 +18,11 @@ import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
 from bench.synthetic import synthetic_directory
+from core import clock
+from core.audit import Actor
+from core.auth.models import User
+from core.auth.services import create_user
+from core.database import Database
 from directory.models import (
     Activity,
     ActivityCategory,
@@ -27,12 +32,7 @@ from directory.models import (
     Venue,
 )
 from directory.services import PLANNING_HORIZON, extend_all_sessions
-from flourish import clock
-from flourish.audit import Actor
-from flourish.auth.models import User
-from flourish.auth.services import create_user
 from flourish.cli import migrate_database
-from flourish.database import Database
 from flourish.models import import_all_models
 from flourish.seeding import load_seeds, read_seeds
 

@@ -13,17 +13,17 @@ from litestar import Controller, Request, get, patch, post, put
 from litestar.openapi.spec import Example
 from litestar.params import Body, FromPath, QueryParameter
 
+from core import clock
+from core.auth.guards import coordinators
+from core.errors import InvalidInput, NotFound
+from core.openapi import WRITER, error_responses
+from core.web import DbSession, actor_of, arrived_ns, directory_for
 from directory import services
 from directory.categories import CATEGORIES, DAYS
 from directory.models import Activity, ActivitySession, Organisation, Venue
 from directory.records import FEATURES, ActivityRecord
 from directory.schemas import read_activity, read_capacity, read_organisation, read_venue
 from directory.search import SearchFilters
-from flourish import clock
-from flourish.auth.guards import coordinators
-from flourish.errors import InvalidInput, NotFound
-from flourish.openapi import WRITER, error_responses
-from flourish.web import DbSession, actor_of, arrived_ns, directory_for
 
 Page = Annotated[int, QueryParameter(ge=1, le=100_000, description="Page number, from 1")]
 #: Ids are printable text; a control character (a NUL byte above all) names nothing.

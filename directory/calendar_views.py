@@ -10,12 +10,12 @@ from litestar import Controller, Request, Response, get
 from litestar.params import FromPath
 from sqlmodel import Session
 
+from core import clock
+from core.errors import Forbidden, NotFound
+from core.web import DbSession
 from directory import queries
 from directory.ics import CalendarItem, calendar_file, organisation_feed_token
 from directory.models import Activity, ActivitySession, Organisation, Venue
-from flourish import clock
-from flourish.errors import Forbidden, NotFound
-from flourish.web import DbSession
 
 CALENDAR = "text/calendar; charset=utf-8"
 

@@ -18,6 +18,7 @@ from typing import Any, Protocol
 import sqlalchemy as sa
 from sqlmodel import Session
 
+from core import clock
 from directory.models import (
     Activity,
     ActivityCategory,
@@ -28,7 +29,6 @@ from directory.models import (
     Venue,
 )
 from directory.records import ActivityRecord, UpcomingSession, WeeklyTime
-from flourish import clock
 
 #: How far ahead the in-memory copy holds sessions.
 HORIZON = timedelta(weeks=8)

@@ -11,6 +11,14 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Template
 from sqlmodel import Session
 
+from core import clock
+from core.audit import Actor
+from core.auth.guards import coordinators
+from core.auth.roles import Role
+from core.errors import Conflict, InvalidInput, StaleEdit
+from core.forms import FormReader, first
+from core.money import pence_to_input
+from core.web import DbSession, FormBody, actor_of, redirect, render, wants_block
 from directory import queries, services
 from directory.categories import CATEGORIES, DAY_LABELS, DAYS
 from directory.ics import organisation_feed_token
@@ -25,14 +33,6 @@ from directory.schemas import (
     read_schedule,
     read_venue,
 )
-from flourish import clock
-from flourish.audit import Actor
-from flourish.auth.guards import coordinators
-from flourish.auth.roles import Role
-from flourish.errors import Conflict, InvalidInput, StaleEdit
-from flourish.forms import FormReader, first
-from flourish.money import pence_to_input
-from flourish.web import DbSession, FormBody, actor_of, redirect, render, wants_block
 
 DAY_OPTIONS = list(zip(DAYS, DAY_LABELS, strict=True))
 

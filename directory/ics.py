@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from icalendar import Calendar, Event
 
-from flourish import clock
+from core import clock
 
 
 @dataclass

@@ -9,7 +9,7 @@ from datetime import date, datetime, time
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from flourish.database import json_column, utc_column
+from core.database import json_column, utc_column
 
 
 def new_id() -> str:

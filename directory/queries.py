@@ -9,10 +9,10 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session
 
+from core import clock
+from core.database import locked
 from directory.models import Activity, ActivityCategory, ActivitySession, Organisation, Schedule, Venue
 from directory.records import STALE_AFTER
-from flourish import clock
-from flourish.database import locked
 
 #: How far ahead calendar feeds look.
 FEED_HORIZON = timedelta(weeks=8)

@@ -8,11 +8,11 @@ from dataclasses import dataclass, field
 from datetime import date, time
 from typing import Any
 
+from core import clock, forms
+from core.forms import FormReader, first, many
+from core.money import parse_pounds
 from directory.categories import CATEGORIES, DAYS
 from directory.postcodes import PostcodeError, normalise_postcode
-from flourish import clock, forms
-from flourish.forms import FormReader, first, many
-from flourish.money import parse_pounds
 
 GENDERS = {"any": "Everyone", "women": "Women only", "men": "Men only"}
 LED_BY = {"peer": "Peer-led (run by people with lived experience)", "staff": "Staff-led"}

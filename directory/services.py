@@ -12,6 +12,11 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session
 
+from core import audit, clock
+from core.audit import Actor
+from core.auth.roles import Role
+from core.database import held
+from core.errors import Conflict, Forbidden, InvalidInput, NotFound, StaleEdit
 from directory import queries
 from directory.catalogue import note_change
 from directory.models import (
@@ -25,11 +30,6 @@ from directory.models import (
 )
 from directory.postcodes import PostcodeError, locate
 from directory.schemas import ActivityInput, OrganisationInput, ReportInput, ScheduleInput, VenueInput
-from flourish import audit, clock
-from flourish.audit import Actor
-from flourish.auth.roles import Role
-from flourish.database import held
-from flourish.errors import Conflict, Forbidden, InvalidInput, NotFound, StaleEdit
 
 #: Coordinators see and plan this far ahead; sessions are generated to here.
 PLANNING_HORIZON = timedelta(weeks=8)

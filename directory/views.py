@@ -9,6 +9,10 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Template
 from sqlmodel import Session
 
+from core import clock
+from core.errors import InvalidInput, NotFound
+from core.forms import first, many
+from core.web import DbSession, FormBody, actor_of, directory_ready, flash, render, url_with, wants_block
 from directory import queries, services
 from directory.categories import CATEGORIES, DAY_LABELS, DAYS, TIMES_OF_DAY
 from directory.models import Organisation
@@ -16,10 +20,6 @@ from directory.postcodes import shipped_centroids
 from directory.records import FEATURES
 from directory.schemas import BOOKING, GENDERS, REPORT_REASONS, read_report
 from directory.search import SearchFilters
-from flourish import clock
-from flourish.errors import InvalidInput, NotFound
-from flourish.forms import first, many
-from flourish.web import DbSession, FormBody, actor_of, directory_ready, flash, render, url_with, wants_block
 
 PER_PAGE = 20
 

@@ -15,17 +15,18 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Template
 from sqlmodel import Session
 
+from core import audit, clock
+from core.audit import AuditEntry
+from core.auth import accounts
+from core.auth.account_views import no_store
+from core.auth.guards import admins
+from core.auth.roles import ROLE_LABELS
+from core.auth.services import create_user
+from core.errors import Conflict, InvalidInput
+from core.forms import FormReader, calendar_date, first
+from core.web import DbSession, FormBody, actor_of, redirect, render, url_with
 from directory.models import Organisation
-from flourish import audit, clock, governance
-from flourish.audit import AuditEntry
-from flourish.auth import accounts
-from flourish.auth.account_views import no_store
-from flourish.auth.guards import admins
-from flourish.auth.roles import ROLE_LABELS
-from flourish.auth.services import create_user
-from flourish.errors import Conflict, InvalidInput
-from flourish.forms import FormReader, calendar_date, first
-from flourish.web import DbSession, FormBody, actor_of, redirect, render, url_with
+from flourish import governance
 from referrals.exports import to_csv
 from referrals.models import Referral
 from referrals.services import bookings_for, get_patient

@@ -16,20 +16,20 @@ from litestar.plugins.htmx import HTMXPlugin
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
+from core.auth.sessions import SessionPolicy, make_store
+from core.csrf import csrf_protect
+from core.database import Database
+from core.handlers import EXCEPTION_HANDLERS
+from core.logs import AccessLog, configure_logging
+from core.middleware import FlourishMiddleware, add_response_headers
+from core.openapi import COMPONENTS, ClockTimes
+from core.settings import Settings, get_settings
+from core.site import DemonstrationFlag
+from core.templating import STATIC_DIR, make_template_engine
+from core.timeouts import RequestTimeout
+from core.web import provide_db
 from directory.catalogue import Catalogue
 from directory.search import SearchIndex
-from flourish.auth.sessions import SessionPolicy, make_store
-from flourish.csrf import csrf_protect
-from flourish.database import Database
-from flourish.handlers import EXCEPTION_HANDLERS
-from flourish.logs import AccessLog, configure_logging
-from flourish.middleware import FlourishMiddleware, add_response_headers
-from flourish.openapi import COMPONENTS, ClockTimes
-from flourish.settings import Settings, get_settings
-from flourish.site import DemonstrationFlag
-from flourish.templating import STATIC_DIR, make_template_engine
-from flourish.timeouts import RequestTimeout
-from flourish.web import provide_db
 from matching.live import LiveMatcher
 
 log = logging.getLogger("flourish")

@@ -23,8 +23,8 @@ from urllib.parse import quote
 
 import sqlalchemy as sa
 
-from flourish.database import SQLITE_BUSY_TIMEOUT_MS
-from flourish.settings import VAR_DIR
+from core.database import SQLITE_BUSY_TIMEOUT_MS
+from core.settings import VAR_DIR
 
 BACKUP_DIR = VAR_DIR / "backups"
 SQLITE_MAGIC = b"SQLite format 3\x00"

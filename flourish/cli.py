@@ -8,14 +8,14 @@ from pathlib import Path
 import click
 import sqlalchemy as sa
 
+from core.settings import PROJECT_ROOT, SettingsError, get_settings
 from directory.oruk.cli import oruk_cli
 from flourish.governance_cli import governance_cli
-from flourish.settings import PROJECT_ROOT, SettingsError, get_settings
 from grants.cli import grants_cli
 
 
 def _database():
-    from flourish.database import Database
+    from core.database import Database
 
     return Database(get_settings().database_url)
 
@@ -80,7 +80,7 @@ def seed(if_empty: bool, directory: Path | None) -> None:
 @main.command("demo-sign-ins")
 def demo_sign_ins_command() -> None:
     """Print the demonstration sign-ins."""
-    from flourish.auth.roles import ROLE_LABELS, Role
+    from core.auth.roles import ROLE_LABELS, Role
     from flourish.seeding import demo_sign_ins
 
     click.echo("Demonstration sign-ins (fictional people; demonstration data only):")
@@ -99,7 +99,7 @@ def serve(host: str | None, port: int | None, workers: int | None, reload: bool)
     """Serve Flourish over HTTP."""
     import uvicorn
 
-    from flourish.logs import configure_logging
+    from core.logs import configure_logging
 
     settings = get_settings()
     # Flourish's log format for the server's own lines too; its access log replaces uvicorn's.
@@ -135,10 +135,10 @@ def create_user_command(
     email: str, full_name: str, role: str, organisation: str | None, team: str | None, password: str
 ) -> None:
     """Create a user who can sign in."""
+    from core.audit import Actor
+    from core.auth.services import create_user
+    from core.errors import Conflict, InvalidInput
     from directory.models import Organisation
-    from flourish.audit import Actor
-    from flourish.auth.services import create_user
-    from flourish.errors import Conflict, InvalidInput
 
     database = _database()
     with database.transaction() as db:
@@ -229,8 +229,8 @@ def backup(path: Path | None) -> None:
 )
 def restore(path: Path, database_url: str | None, force: bool) -> None:
     """Restore a backup into a new, empty database."""
+    from core.settings import normalise_database_url
     from flourish.backup import BackupError, human_size, restore_backup
-    from flourish.settings import normalise_database_url
 
     try:
         target = normalise_database_url(database_url) if database_url else get_settings().database_url

@@ -18,12 +18,12 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session
 
+from core import audit, clock
+from core.audit import Actor, AuditEntry
+from core.auth.roles import Role
+from core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from core.notifications import Notification
 from directory.models import Activity, ActivitySession, Organisation
-from flourish import audit, clock
-from flourish.audit import Actor, AuditEntry
-from flourish.auth.roles import Role
-from flourish.errors import Conflict, Forbidden, InvalidInput, NotFound
-from flourish.notifications import Notification
 from referrals.models import Booking, OutcomeRecord, PathwayEvent, Patient, Referral, WaitingListEntry
 from referrals.nhs_number import format_nhs_number
 from referrals.reports import district_of

@@ -13,16 +13,16 @@ import sqlalchemy as sa
 
 
 def _database():
-    from flourish.database import Database
-    from flourish.settings import get_settings
+    from core.database import Database
+    from core.settings import get_settings
 
     return Database(get_settings().database_url)
 
 
 def _admin(db, email: str):
-    from flourish.audit import Actor
-    from flourish.auth.models import User
-    from flourish.auth.roles import Role
+    from core.audit import Actor
+    from core.auth.models import User
+    from core.auth.roles import Role
 
     user = db.scalar(sa.select(User).where(User.email == email.strip().lower()))
     if user is None or not user.is_active or user.role != Role.ADMIN:
@@ -39,10 +39,10 @@ def governance_cli() -> None:
 @click.option("--dry-run", is_flag=True, help="List what would be erased, and change nothing.")
 def apply_retention_command(dry_run: bool) -> None:
     """Erase identifying details kept longer than RETENTION_MONTHS after a referral closed."""
-    from flourish.audit import Actor
-    from flourish.auth import totp
+    from core.audit import Actor
+    from core.auth import totp
+    from core.settings import get_settings
     from flourish.governance import apply_retention
-    from flourish.settings import get_settings
 
     months = get_settings().retention_months
     database = _database()
@@ -74,7 +74,7 @@ def apply_retention_command(dry_run: bool) -> None:
 )
 def subject_access_command(reference: str, admin_email: str, output: Path | None) -> None:
     """Everything held about one person (by reference, e.g. FL-7K3Q9), as JSON."""
-    from flourish.errors import NotFound
+    from core.errors import NotFound
     from flourish.governance import patient_by_reference, subject_access, subject_access_json
 
     database = _database()
@@ -103,7 +103,7 @@ def subject_access_command(reference: str, admin_email: str, output: Path | None
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 def erase_command(reference: str, admin_email: str, note: str, yes: bool) -> None:
     """Erase one person's identifying details now, as retention would."""
-    from flourish.errors import Conflict, InvalidInput, NotFound
+    from core.errors import Conflict, InvalidInput, NotFound
     from flourish.governance import erase_on_request, patient_by_reference
 
     database = _database()

@@ -6,10 +6,10 @@ from litestar import Controller, Request, get, post
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
+from core import clock
+from core.auth.guards import var_managers
+from core.web import DbSession, actor_of, redirect, render
 from directory import queries, services
-from flourish import clock
-from flourish.auth.guards import var_managers
-from flourish.web import DbSession, actor_of, redirect, render
 
 
 class ManageController(Controller):

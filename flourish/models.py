@@ -5,11 +5,11 @@ from __future__ import annotations
 import importlib
 
 MODEL_MODULES = (
-    "flourish.audit",
-    "flourish.auth.models",
-    "flourish.auth.totp",
-    "flourish.site",
-    "flourish.notifications",
+    "core.audit",
+    "core.auth.models",
+    "core.auth.totp",
+    "core.site",
+    "core.notifications",
     "directory.models",
     "grants.models",
     "referrals.models",

@@ -1,13 +1,13 @@
 from litestar import Router
 
-from flourish.admin import AdminController, AdminPatientsController, AdminUsersController
-from flourish.auth.account_views import (
+from core.auth.account_views import (
     AccountController,
     SignInCodeController,
     TwoStepController,
 )
-from flourish.auth.views import SignInController
-from flourish.health import HealthController
+from core.auth.views import SignInController
+from core.health import HealthController
+from flourish.admin import AdminController, AdminPatientsController, AdminUsersController
 from flourish.manage import ManageController
 
 router = Router(

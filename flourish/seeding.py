@@ -19,19 +19,19 @@ from typing import Any
 import yaml
 from sqlmodel import Session
 
+from core import audit, clock
+from core.audit import Actor
+from core.auth.roles import Role
+from core.auth.services import create_user
+from core.errors import InvalidInput
+from core.settings import PROJECT_ROOT
+from core.site import DEMONSTRATION_DATA, set_setting
 from directory.catalogue import note_change
 from directory.models import Activity, ActivityCategory, Organisation, Schedule, Venue
 from directory.postcodes import PostcodeError, locate, normalise_postcode
 from directory.schemas import read_activity, read_organisation, read_schedule, read_venue
 from directory.services import generate_sessions
-from flourish import audit, clock
-from flourish.audit import Actor
-from flourish.auth.roles import Role
-from flourish.auth.services import create_user
-from flourish.errors import InvalidInput
 from flourish.seed_dates import THIS_YEAR, SeedDateError, financial_year, relative_day
-from flourish.settings import PROJECT_ROOT
-from flourish.site import DEMONSTRATION_DATA, set_setting
 from grants import demo as grants_demo
 from referrals.demo_history import generate_history
 

@@ -15,8 +15,8 @@ def grants_cli() -> None:
 @grants_cli.command("check-ledger")
 def check_ledger() -> None:
     """Check that every grant's ledger adds up to the balances stored on its allocation."""
-    from flourish.database import Database
-    from flourish.settings import get_settings
+    from core.database import Database
+    from core.settings import get_settings
     from grants import ledger
 
     database = Database(get_settings().database_url)

@@ -19,12 +19,12 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from flourish import clock
-from flourish.audit import Actor
-from flourish.auth.roles import Role
-from flourish.errors import InvalidInput
-from flourish.money import format_pence, parse_pounds, pence_to_input
-from flourish.notifications import Notification
+from core import clock
+from core.audit import Actor
+from core.auth.roles import Role
+from core.errors import InvalidInput
+from core.money import format_pence, parse_pounds, pence_to_input
+from core.notifications import Notification
 from flourish.seed_dates import SeedDateError, day_in_year, financial_year
 from grants import services
 from grants.models import DrawdownRequest

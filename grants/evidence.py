@@ -16,8 +16,8 @@ from datetime import date
 import sqlalchemy as sa
 from sqlmodel import Session
 
+from core import clock
 from directory.models import Activity, ActivitySession
-from flourish import clock
 from referrals.models import Booking
 
 

@@ -7,8 +7,8 @@ import csv
 import io
 from collections.abc import Iterable
 
+from core import clock
 from directory.models import Organisation
-from flourish import clock
 from grants import periods
 from grants.models import LedgerEntry
 from grants.reports import QuarterRow

@@ -24,7 +24,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from flourish import clock
+from core import clock
 from grants.models import DrawdownRequest, GrantAllocation, LedgerEntry
 
 KIND_LABELS = {

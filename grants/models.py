@@ -21,7 +21,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Field, SQLModel
 
-from flourish.database import utc_column
+from core.database import utc_column
 
 STATUSES = ("draft", "submitted", "more_information_requested", "approved", "rejected", "paid")
 LEDGER_KINDS = ("allocation", "adjustment", "approval", "payment", "clawback", "reversal")

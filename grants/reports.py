@@ -22,8 +22,8 @@ from datetime import date
 import sqlalchemy as sa
 from sqlmodel import Session
 
+from core import clock
 from directory.models import Organisation
-from flourish import clock
 from grants import ledger, periods
 from grants.models import DrawdownRequest, GrantAllocation, LedgerEntry
 

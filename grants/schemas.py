@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from flourish import clock, forms
-from flourish.forms import FormReader, first
-from flourish.money import format_pence, parse_pounds
+from core import clock, forms
+from core.forms import FormReader, first
+from core.money import format_pence, parse_pounds
 from grants import periods
 
 MAX_LONG_TEXT = 4000

@@ -15,15 +15,15 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session
 
+from core import audit, clock
+from core.audit import Actor
+from core.auth.models import User
+from core.auth.roles import Role
+from core.database import locked
+from core.errors import Conflict, Forbidden, InvalidInput, NotFound, StaleEdit
+from core.money import format_pence
+from core.notifications import notify
 from directory.models import Organisation
-from flourish import audit, clock
-from flourish.audit import Actor
-from flourish.auth.models import User
-from flourish.auth.roles import Role
-from flourish.database import locked
-from flourish.errors import Conflict, Forbidden, InvalidInput, NotFound, StaleEdit
-from flourish.money import format_pence
-from flourish.notifications import notify
 from grants import evidence, ledger, periods
 from grants.ledger import LedgerRefused
 from grants.models import DrawdownEvent, DrawdownRequest, GrantAllocation, GrantInstalment, LedgerEntry

@@ -14,15 +14,15 @@ from litestar.params import FromPath, QueryParameter
 from litestar.response import Redirect, Template
 from sqlmodel import Session
 
+from core import clock
+from core.audit import Actor
+from core.auth.guards import reporting, require_roles, var_managers
+from core.auth.roles import Role
+from core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from core.forms import first
+from core.money import pence_to_input
+from core.web import DbSession, FormBody, actor_of, redirect, render
 from directory.models import Organisation
-from flourish import clock
-from flourish.audit import Actor
-from flourish.auth.guards import reporting, require_roles, var_managers
-from flourish.auth.roles import Role
-from flourish.errors import Conflict, Forbidden, InvalidInput, NotFound
-from flourish.forms import first
-from flourish.money import pence_to_input
-from flourish.web import DbSession, FormBody, actor_of, redirect, render
 from grants import charts, evidence, exports, ledger, periods, reports, services
 from grants.models import DrawdownRequest, GrantAllocation
 from grants.schemas import (

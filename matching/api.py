@@ -12,11 +12,11 @@ from litestar.concurrency import sync_to_thread
 from litestar.openapi.spec import Example
 from litestar.params import Body
 
+from core import clock
+from core.errors import InvalidInput
+from core.openapi import error_responses
+from core.web import directory_ready
 from directory.records import FEATURES
-from flourish import clock
-from flourish.errors import InvalidInput
-from flourish.openapi import error_responses
-from flourish.web import directory_ready
 from matching.schemas import ProfileForm, looks_up_postcode, read_profile
 
 

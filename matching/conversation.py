@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from flourish.forms import first, many
+from core.forms import first, many
 from matching.profile import Profile
 from matching.schemas import ProfileForm, profile_summary, read_profile
 

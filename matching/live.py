@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import threading
 
+from core import clock
 from directory.records import ActivityRecord
-from flourish import clock
 from matching.engine import MatchingEngine
 
 

@@ -9,10 +9,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from core.forms import FormReader, first, many
 from directory.categories import CATEGORIES, DAYS, TIMES_OF_DAY
 from directory.postcodes import PostcodeError, is_valid_postcode, locate
 from directory.records import FEATURES
-from flourish.forms import FormReader, first, many
 from matching.profile import MUST, PREFER, Profile
 
 DISTANCES = {

@@ -14,15 +14,12 @@ from litestar.concurrency import sync_to_thread
 from litestar.response import Redirect, Template
 from sqlmodel import Session
 
-from directory import queries
-from directory.categories import CATEGORIES, DAY_LABELS, DAYS
-from directory.records import FEATURES
-from flourish import clock
-from flourish.audit import Actor
-from flourish.auth.guards import link_workers
-from flourish.errors import Conflict, InvalidInput, NotFound
-from flourish.forms import first
-from flourish.web import (
+from core import clock
+from core.audit import Actor
+from core.auth.guards import link_workers
+from core.errors import Conflict, InvalidInput, NotFound
+from core.forms import first
+from core.web import (
     DbSession,
     FormBody,
     actor_of,
@@ -33,6 +30,9 @@ from flourish.web import (
     render,
     wants_block,
 )
+from directory import queries
+from directory.categories import CATEGORIES, DAY_LABELS, DAYS
+from directory.records import FEATURES
 from matching.conversation import Conversation, read_conversation
 from matching.schemas import DISTANCES, GENDERS, looks_up_postcode
 from referrals import services as referrals

@@ -6,7 +6,7 @@ from __future__ import annotations
 from alembic import context
 from sqlmodel import SQLModel
 
-from flourish.database import make_engine
+from core.database import make_engine
 from flourish.models import import_all_models
 
 import_all_models()
@@ -18,7 +18,7 @@ def _url() -> str:
     url = config.get_main_option("sqlalchemy.url")
     if url:
         return url
-    from flourish.settings import get_settings
+    from core.settings import get_settings
 
     return get_settings().database_url
 

@@ -12,7 +12,7 @@ import sqlmodel  # noqa: F401  (autogenerate refers to sqlmodel column types)
 from alembic import op
 ${imports if imports else ""}
 
-import flourish.database  # noqa: F401  (custom column types)
+import core.database  # noqa: F401  (custom column types)
 
 revision: str = ${repr(up_revision)}
 down_revision: str | None = ${repr(down_revision)}

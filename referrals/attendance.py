@@ -8,13 +8,13 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session
 
+from core import audit, clock
+from core.audit import Actor
+from core.database import held, locked
+from core.errors import InvalidInput, NotFound
 from directory.catalogue import note_change
 from directory.models import Activity, ActivitySession
 from directory.services import ensure_can_manage
-from flourish import audit, clock
-from flourish.audit import Actor
-from flourish.database import held, locked
-from flourish.errors import InvalidInput, NotFound
 from referrals.booking import move_place, session_start, tell_waiting_list
 from referrals.models import Booking, Patient, Referral
 

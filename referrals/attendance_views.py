@@ -6,12 +6,12 @@ from litestar import Controller, Request, get, post
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
+from core import clock
+from core.auth.guards import coordinators
+from core.errors import InvalidInput, NotFound
+from core.forms import first
+from core.web import DbSession, FormBody, actor_of, redirect, render, wants_block
 from directory.services import managed_session
-from flourish import clock
-from flourish.auth.guards import coordinators
-from flourish.errors import InvalidInput, NotFound
-from flourish.forms import first
-from flourish.web import DbSession, FormBody, actor_of, redirect, render, wants_block
 from referrals.attendance import ATTENDANCE, record_attendance, register
 
 

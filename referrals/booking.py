@@ -10,13 +10,13 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
+from core import audit, clock
+from core.audit import Actor
+from core.database import held, locked
+from core.errors import Conflict, NotFound
+from core.notifications import notify
 from directory.catalogue import note_change
 from directory.models import Activity, ActivitySession
-from flourish import audit, clock
-from flourish.audit import Actor
-from flourish.database import held, locked
-from flourish.errors import Conflict, NotFound
-from flourish.notifications import notify
 from referrals.models import Booking, Patient, WaitingListEntry
 
 

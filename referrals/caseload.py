@@ -9,11 +9,11 @@ from datetime import date, timedelta
 import sqlalchemy as sa
 from sqlmodel import Session
 
+from core import clock
+from core.audit import Actor
+from core.auth.models import User
+from core.auth.roles import Role
 from directory.models import Activity, ActivitySession
-from flourish import clock
-from flourish.audit import Actor
-from flourish.auth.models import User
-from flourish.auth.roles import Role
 from referrals.models import Booking, Patient, Referral
 from referrals.pathway import Pathway, load_pathway
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from litestar import Controller, Request, get
 from litestar.response import Template
 
-from flourish import clock
-from flourish.auth.guards import link_workers, var_managers
-from flourish.notifications import unread
-from flourish.web import DbSession, actor_of, render
+from core import clock
+from core.auth.guards import link_workers, var_managers
+from core.notifications import unread
+from core.web import DbSession, actor_of, render
 from referrals.caseload import caseload_rows, caseload_sizes, this_week, week_of
 
 

@@ -33,17 +33,17 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session
 
+from core import audit, clock
+from core.audit import Actor
+from core.auth.models import User
+from core.auth.roles import Role
+from core.site import get_setting, set_setting
 from directory.catalogue import note_change
 from directory.categories import DAYS, time_of_day
 from directory.models import Activity, ActivityCategory, ActivitySession, Organisation, Schedule, Venue
 from directory.postcodes import Place, miles_between, shipped_centroids
 from directory.records import features_of
 from directory.services import weekly_dates
-from flourish import audit, clock
-from flourish.audit import Actor
-from flourish.auth.models import User
-from flourish.auth.roles import Role
-from flourish.site import get_setting, set_setting
 from matching.profile import MUST, PREFER
 from referrals.models import Booking, OutcomeRecord, Patient, Referral
 from referrals.outcomes import MHC_ITEMS, score_mhc

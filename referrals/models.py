@@ -11,7 +11,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from flourish.database import json_column, utc_column
+from core.database import json_column, utc_column
 
 
 class Patient(SQLModel, table=True):

@@ -11,11 +11,11 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Template
 from sqlmodel import Session
 
-from flourish import audit, clock
-from flourish.auth.guards import link_workers, var_managers
-from flourish.errors import InvalidInput
-from flourish.site import get_setting, set_setting
-from flourish.web import DbSession, FormBody, actor_of, redirect, render
+from core import audit, clock
+from core.auth.guards import link_workers, var_managers
+from core.errors import InvalidInput
+from core.site import get_setting, set_setting
+from core.web import DbSession, FormBody, actor_of, redirect, render
 from referrals import services
 from referrals.models import OutcomeRecord
 from referrals.outcome_chart import outcome_chart

@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from flourish.errors import InvalidInput
+from core.errors import InvalidInput
 
 TIMEPOINTS = {"baseline": "At the start", "ten_weeks": "At ten weeks", "six_months": "At six months"}
 

@@ -10,10 +10,10 @@ from datetime import date, timedelta
 import sqlalchemy as sa
 from sqlmodel import Session
 
+from core import audit, clock
+from core.audit import Actor
+from core.errors import InvalidInput
 from directory.models import ActivitySession
-from flourish import audit, clock
-from flourish.audit import Actor
-from flourish.errors import InvalidInput
 from referrals.models import Booking, PathwayEvent, Referral
 
 STEPS = {

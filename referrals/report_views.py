@@ -12,12 +12,12 @@ from litestar.params import FromPath, QueryParameter
 from litestar.response import Template
 from sqlmodel import Session
 
-from flourish import audit, clock
-from flourish.auth.guards import reporting, var_managers
-from flourish.auth.roles import Role
-from flourish.errors import InvalidInput, NotFound
-from flourish.site import get_setting
-from flourish.web import DbSession, actor_of, render, url_with
+from core import audit, clock
+from core.auth.guards import reporting, var_managers
+from core.auth.roles import Role
+from core.errors import InvalidInput, NotFound
+from core.site import get_setting
+from core.web import DbSession, actor_of, render, url_with
 from referrals import exports, reports
 from referrals.reports import ReportQuery
 

@@ -40,10 +40,10 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session
 
+from core import clock
 from directory.categories import CATEGORIES
 from directory.models import Activity, ActivityCategory, ActivitySession, Organisation
 from directory.records import FEATURES
-from flourish import clock
 from referrals.models import Booking, OutcomeRecord, PathwayEvent, Referral
 from referrals.outcomes import CATEGORY_LABELS, ONS4
 from referrals.pathway import SIX_MONTHS, TEN_WEEKS
@@ -898,7 +898,7 @@ class ReportQuery:
 
 def read_query(raw_from: str | None, raw_to: str | None, raw_by: str | None, today: date) -> ReportQuery:
     """The date range and breakdown asked for; every problem named by its field at once."""
-    from flourish.errors import InvalidInput
+    from core.errors import InvalidInput
 
     default_start, default_end = default_range(today)
     errors: dict[str, str] = {}

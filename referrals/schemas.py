@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from flourish import clock, forms
-from flourish.forms import FormReader
+from core import clock, forms
+from core.forms import FormReader
 from referrals.nhs_number import NhsNumberError, normalise_nhs_number
 
 GENDERS = {"": "Prefer not to say", "woman": "Woman", "man": "Man"}

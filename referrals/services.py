@@ -8,11 +8,11 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session
 
+from core import audit, clock
+from core.audit import Actor
+from core.auth.roles import Role
+from core.errors import Forbidden, NotFound
 from directory.models import Activity, ActivitySession
-from flourish import audit, clock
-from flourish.audit import Actor
-from flourish.auth.roles import Role
-from flourish.errors import Forbidden, NotFound
 from referrals.booking import book_place
 from referrals.models import Booking, Patient, Referral
 from referrals.schemas import PatientInput, ReferralChoice
@@ -88,7 +88,7 @@ def create_patient(db: Session, actor: Actor, data: PatientInput) -> Patient:
 def update_patient(
     db: Session, actor: Actor, patient_id: int, data: PatientInput, version: int | None = None
 ) -> Patient:
-    from flourish.errors import StaleEdit
+    from core.errors import StaleEdit
 
     patient = get_patient(db, actor, patient_id, record_read=False)
     if version is not None and version != patient.version:

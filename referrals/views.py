@@ -10,14 +10,14 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Template
 from sqlmodel import Session
 
+from core import clock
+from core.auth.guards import link_workers
+from core.errors import Conflict, InvalidInput, NotFound
+from core.forms import first
+from core.web import DbSession, FormBody, actor_of, redirect, render
 from directory.ics import CalendarItem, calendar_file
 from directory.models import Organisation, Venue
 from directory.queries import activity_detail
-from flourish import clock
-from flourish.auth.guards import link_workers
-from flourish.errors import Conflict, InvalidInput, NotFound
-from flourish.forms import first
-from flourish.web import DbSession, FormBody, actor_of, redirect, render
 from referrals import services
 from referrals.booking import cancel_booking
 from referrals.models import Booking, Patient, Referral

@@ -27,11 +27,11 @@ import sqlalchemy as sa
 from litestar.testing import TestClient
 from sqlmodel import SQLModel
 
-from flourish import clock
+from core import clock
+from core.database import Database
+from core.settings import Settings
 from flourish.cli import migrate_database
-from flourish.database import Database
 from flourish.models import import_all_models
-from flourish.settings import Settings
 from tests.browser import Browser
 from tests.factories import (
     make_activity,
@@ -98,7 +98,7 @@ def postgres_url() -> Iterator[str]:
     base = os.environ.get("TEST_DATABASE_URL")
     if not base:
         pytest.skip(PG_SKIP_REASON)
-    from flourish.settings import normalise_database_url
+    from core.settings import normalise_database_url
 
     base = normalise_database_url(base)
     name = f"flourish_test_{_worker_suffix()}_{uuid.uuid4().hex[:6]}"

@@ -10,6 +10,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session
 
+from core import clock
+from core.auth.models import User
+from core.auth.passwords import hash_password
 from directory.models import (
     Activity,
     ActivityCategory,
@@ -20,9 +23,6 @@ from directory.models import (
     Venue,
 )
 from directory.services import generate_sessions
-from flourish import clock
-from flourish.auth.models import User
-from flourish.auth.passwords import hash_password
 
 _counter = itertools.count(1)
 PASSWORD = "correct horse battery staple"
@@ -210,7 +210,7 @@ def reload(database: Any, model: type, key: Any) -> Any:
 
 def session_trail(database: Any, session_id: int) -> list[tuple[str, Any, Any]]:
     """A session's audit entries, oldest first, as (action, before, after)."""
-    from flourish.audit import AuditEntry
+    from core.audit import AuditEntry
 
     with database.reader() as session:
         entries = session.scalars(
@@ -298,7 +298,7 @@ def make_booking(
 
 
 def actor_for(user: User) -> Any:
-    from flourish.audit import Actor
+    from core.audit import Actor
 
     return Actor(user.id, user.email, user.role, user.organisation_id, user.team)
 
@@ -313,7 +313,7 @@ def make_allocation(
     **details: Any,
 ) -> Any:
     """An allocation made the way VAR makes one, so its opening ledger entry is there too."""
-    from flourish.audit import Actor
+    from core.audit import Actor
     from grants import services
     from grants.schemas import AllocationInput
 

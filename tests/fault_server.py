@@ -22,9 +22,9 @@ import uvicorn
 from litestar import Litestar
 from sqlalchemy import event
 
+from core.logs import configure_logging
+from core.settings import get_settings
 from flourish.app import create_app
-from flourish.logs import configure_logging
-from flourish.settings import get_settings
 
 
 def build() -> Litestar:

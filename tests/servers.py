@@ -16,8 +16,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from flourish.middleware import CSRF_COOKIE, SESSION_COOKIE
-from flourish.settings import PROJECT_ROOT
+from core.middleware import CSRF_COOKIE, SESSION_COOKIE
+from core.settings import PROJECT_ROOT
 from tests.factories import PASSWORD
 
 STARTUP_SECONDS = 120
@@ -129,7 +129,7 @@ def sign_in(client: httpx.Client, email: str, password: str = PASSWORD) -> httpx
 def sign_in_directly(client: httpx.Client, database, user) -> None:
     """Signed in through the session store, so the only writes the server makes are the request's own
     (the sign-in form writes too), then a page for the form-token cookie."""
-    from flourish.auth.sessions import DatabaseSessionStore, SessionPolicy
+    from core.auth.sessions import DatabaseSessionStore, SessionPolicy
 
     token = DatabaseSessionStore(database, SessionPolicy(30, 12)).create(user.id)
     client.cookies.set(SESSION_COOKIE, token)

@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 import tests
-from flourish.audit import AuditEntry
+from core.audit import AuditEntry
 from tests.access import PERSONAS, Rule
 from tests.conftest import _shared_database
 

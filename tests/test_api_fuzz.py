@@ -22,11 +22,11 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 from litestar.testing import TestClient
 
+from core import clock
+from core.database import Database
+from core.settings import Settings
 from directory.oruk import mapping, taxonomy
-from flourish import clock
 from flourish.app import create_app
-from flourish.database import Database
-from flourish.settings import Settings
 from tests.browser import Browser
 from tests.conftest import FIXED_NOW, TEST_SECRET_KEY, open_database
 from tests.factories import (

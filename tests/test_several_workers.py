@@ -26,13 +26,13 @@ import httpx
 import pytest
 import sqlalchemy as sa
 
+from core import clock
+from core.database import Database
+from core.middleware import CSRF_COOKIE
+from core.settings import PROJECT_ROOT, normalise_database_url
 from directory.catalogue import note_change
 from directory.models import ActivitySession
-from flourish import clock
 from flourish.cli import migrate_database
-from flourish.database import Database
-from flourish.middleware import CSRF_COOKIE
-from flourish.settings import PROJECT_ROOT, normalise_database_url
 from referrals.models import Booking
 from tests.conftest import PG_SKIP_REASON
 from tests.factories import (

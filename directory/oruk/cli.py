@@ -28,9 +28,9 @@ def import_command(source: str, dry_run: bool, report_path: Path | None) -> None
     """Import SOURCE: a JSON file (a service, a list, a page of a list) or the web address of a
     feed's /services list, whose pages are followed. Services are created or updated by id, all in
     one transaction: if anything fails, nothing is saved."""
+    from core.audit import Actor
     from directory.oruk import sources
     from directory.oruk.importer import import_feed
-    from flourish.audit import Actor
     from flourish.cli import _database
 
     try:

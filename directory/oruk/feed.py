@@ -18,12 +18,12 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session
 
+from core.errors import InvalidInput, NotFound
 from directory import queries
 from directory.categories import CATEGORIES
 from directory.models import Activity, ActivityCategory, ActivitySession, Organisation, Schedule, Venue
 from directory.oruk import mapping, taxonomy
 from directory.postcodes import PostcodeError, locate, miles_between
-from flourish.errors import InvalidInput, NotFound
 
 DEFAULT_PER_PAGE = 50
 MAX_PER_PAGE = 500

@@ -32,6 +32,9 @@ import sqlalchemy as sa
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
+from core import audit, clock
+from core.audit import Actor, AuditEntry
+from core.database import held
 from directory.models import (
     Activity,
     ActivityCategory,
@@ -55,9 +58,6 @@ from directory.oruk.sources import Feed, SourceError
 from directory.oruk.taxonomy import derived_id
 from directory.postcodes import PostcodeError, locate
 from directory.services import PLANNING_HORIZON, session_values
-from flourish import audit, clock
-from flourish.audit import Actor, AuditEntry
-from flourish.database import held
 
 log = logging.getLogger("flourish")
 

@@ -14,12 +14,12 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, time
 from typing import Any
 
+from core import clock
 from directory import records
 from directory.categories import DAY_LABELS
 from directory.models import Activity, Organisation, Schedule, Venue
 from directory.oruk import taxonomy
 from directory.oruk.taxonomy import derived_id
-from flourish import clock
 
 #: ORUK's two-letter day codes, Monday first like Schedule.weekday.
 DAY_CODES = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")

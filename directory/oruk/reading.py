@@ -15,11 +15,11 @@ from datetime import UTC, date, datetime, time
 from html.parser import HTMLParser
 from typing import Any
 
+from core import clock, forms
 from directory.oruk import mapping, taxonomy
 from directory.oruk.taxonomy import derived_id
 from directory.postcodes import PostcodeError, normalise_postcode
 from directory.schemas import MAX_LONG_TEXT
-from flourish import clock, forms
 
 #: Longest text Flourish keeps in each field (the column sizes, or what the forms allow).
 LIMITS = {

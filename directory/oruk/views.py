@@ -14,14 +14,14 @@ from litestar.params import Body, FromPath, QueryParameter
 from litestar.response import Template
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
+from core import clock
+from core.auth.guards import admins
+from core.errors import InvalidInput, NotFound
+from core.openapi import error_responses
+from core.web import DbSession, actor_of, directory_for, render
 from directory.oruk import feed, importer, sources
 from directory.oruk.feed import Paging, ServiceQuery
 from directory.search import SearchFilters
-from flourish import clock
-from flourish.auth.guards import admins
-from flourish.errors import InvalidInput, NotFound
-from flourish.openapi import error_responses
-from flourish.web import DbSession, actor_of, directory_for, render
 
 #: No filter value has a control character in it; PostgreSQL would refuse a NUL byte outright.
 Text = Annotated[str | None, QueryParameter(required=False, max_length=300, pattern=r"^[^\x00-\x1f]*$")]

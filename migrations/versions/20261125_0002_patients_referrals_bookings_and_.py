@@ -12,7 +12,7 @@ import sqlmodel  # noqa: F401  (autogenerate refers to sqlmodel column types)
 from alembic import op
 
 
-import flourish.database  # noqa: F401  (custom column types)
+import core.database  # noqa: F401  (custom column types)
 
 revision: str = '0002'
 down_revision: str | None = '0001'
@@ -27,8 +27,8 @@ def upgrade() -> None:
     sa.Column('user_id', sa.Integer(), nullable=False),
     sa.Column('message', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False),
     sa.Column('link', sqlmodel.sql.sqltypes.AutoString(length=300), nullable=False),
-    sa.Column('created_at', flourish.database.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('read_at', flourish.database.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', core.database.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('read_at', core.database.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['user_id'], ['app_user.id'], name=op.f('fk_notification_user_id_app_user')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_notification'))
     )
@@ -47,10 +47,10 @@ def upgrade() -> None:
     sa.Column('cmht_team', sqlmodel.sql.sqltypes.AutoString(length=120), nullable=False),
     sa.Column('link_worker_id', sa.Integer(), nullable=True),
     sa.Column('consent_to_share', sa.Boolean(), nullable=False),
-    sa.Column('consent_recorded_at', flourish.database.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('consent_recorded_at', core.database.UTCDateTime(timezone=True), nullable=True),
     sa.Column('support_needs', sqlmodel.sql.sqltypes.AutoString(length=1000), nullable=False),
-    sa.Column('created_at', flourish.database.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('erased_at', flourish.database.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', core.database.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('erased_at', core.database.UTCDateTime(timezone=True), nullable=True),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['link_worker_id'], ['app_user.id'], name=op.f('fk_patient_link_worker_id_app_user')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_patient'))
@@ -75,8 +75,8 @@ def upgrade() -> None:
     sa.Column('options_declined', sa.JSON(), nullable=False),
     sa.Column('profile', sa.JSON(), nullable=False),
     sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=30), nullable=False),
-    sa.Column('created_at', flourish.database.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('closed_at', flourish.database.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', core.database.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('closed_at', core.database.UTCDateTime(timezone=True), nullable=True),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['chosen_activity_id'], ['activity.id'], name=op.f('fk_referral_chosen_activity_id_activity')),
     sa.ForeignKeyConstraint(['link_worker_id'], ['app_user.id'], name=op.f('fk_referral_link_worker_id_app_user')),
@@ -95,11 +95,11 @@ def upgrade() -> None:
     sa.Column('patient_id', sa.Integer(), nullable=False),
     sa.Column('referral_id', sa.Integer(), nullable=True),
     sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
-    sa.Column('booked_at', flourish.database.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('booked_at', core.database.UTCDateTime(timezone=True), nullable=False),
     sa.Column('booked_by', sa.Integer(), nullable=True),
-    sa.Column('cancelled_at', flourish.database.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('cancelled_at', core.database.UTCDateTime(timezone=True), nullable=True),
     sa.Column('attendance', sqlmodel.sql.sqltypes.AutoString(length=30), nullable=True),
-    sa.Column('attendance_recorded_at', flourish.database.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('attendance_recorded_at', core.database.UTCDateTime(timezone=True), nullable=True),
     sa.Column('attendance_recorded_by', sa.Integer(), nullable=True),
     sa.ForeignKeyConstraint(['attendance_recorded_by'], ['app_user.id'], name=op.f('fk_booking_attendance_recorded_by_app_user')),
     sa.ForeignKeyConstraint(['booked_by'], ['app_user.id'], name=op.f('fk_booking_booked_by_app_user')),
@@ -121,8 +121,8 @@ def upgrade() -> None:
     sa.Column('referral_id', sa.Integer(), nullable=True),
     sa.Column('link_worker_id', sa.Integer(), nullable=True),
     sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
-    sa.Column('created_at', flourish.database.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('notified_at', flourish.database.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', core.database.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('notified_at', core.database.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['link_worker_id'], ['app_user.id'], name=op.f('fk_waiting_list_entry_link_worker_id_app_user')),
     sa.ForeignKeyConstraint(['patient_id'], ['patient.id'], name=op.f('fk_waiting_list_entry_patient_id_patient')),
     sa.ForeignKeyConstraint(['referral_id'], ['referral.id'], name=op.f('fk_waiting_list_entry_referral_id_referral')),

@@ -12,7 +12,7 @@ import sqlmodel  # noqa: F401  (autogenerate refers to sqlmodel column types)
 from alembic import op
 
 
-import flourish.database  # noqa: F401  (custom column types)
+import core.database  # noqa: F401  (custom column types)
 
 revision: str = '0003'
 down_revision: str | None = '0002'
@@ -61,13 +61,13 @@ def upgrade() -> None:
     sa.Column('payment_reference', sqlmodel.sql.sqltypes.AutoString(length=60), nullable=True),
     sa.Column('paid_on', sa.Date(), nullable=True),
     sa.Column('created_by', sa.Integer(), nullable=True),
-    sa.Column('created_at', flourish.database.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', core.database.UTCDateTime(timezone=True), nullable=False),
     sa.Column('submitted_by', sa.Integer(), nullable=True),
-    sa.Column('submitted_at', flourish.database.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('submitted_at', core.database.UTCDateTime(timezone=True), nullable=True),
     sa.Column('decided_by', sa.Integer(), nullable=True),
-    sa.Column('decided_at', flourish.database.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('decided_at', core.database.UTCDateTime(timezone=True), nullable=True),
     sa.Column('paid_by', sa.Integer(), nullable=True),
-    sa.Column('paid_at', flourish.database.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('paid_at', core.database.UTCDateTime(timezone=True), nullable=True),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.CheckConstraint("status IN ('draft', 'submitted', 'more_information_requested', 'approved', 'rejected', 'paid')", name=op.f('ck_drawdown_request_status_known')),
     sa.CheckConstraint('amount_pence > 0', name=op.f('ck_drawdown_request_amount_positive')),
@@ -104,7 +104,7 @@ def upgrade() -> None:
     op.create_table('drawdown_event',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('request_id', sa.Integer(), nullable=False),
-    sa.Column('at', flourish.database.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('at', core.database.UTCDateTime(timezone=True), nullable=False),
     sa.Column('by_user_id', sa.Integer(), nullable=True),
     sa.Column('by_name', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
     sa.Column('action', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
@@ -123,7 +123,7 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('allocation_id', sa.Integer(), nullable=False),
     sa.Column('organisation_id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=False),
-    sa.Column('at', flourish.database.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('at', core.database.UTCDateTime(timezone=True), nullable=False),
     sa.Column('kind', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
     sa.Column('description', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False),
     sa.Column('drawdown_request_id', sa.Integer(), nullable=True),

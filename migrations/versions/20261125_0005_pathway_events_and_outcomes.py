@@ -12,7 +12,7 @@ import sqlmodel  # noqa: F401  (autogenerate refers to sqlmodel column types)
 from alembic import op
 
 
-import flourish.database  # noqa: F401  (custom column types)
+import core.database  # noqa: F401  (custom column types)
 
 revision: str = '0005'
 down_revision: str | None = '0003'
@@ -38,7 +38,7 @@ def upgrade() -> None:
     sa.Column('mhc_psychological', sa.Integer(), nullable=True),
     sa.Column('mhc_category', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=True),
     sa.Column('service_outcomes', sa.JSON(), nullable=False),
-    sa.Column('recorded_at', flourish.database.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('recorded_at', core.database.UTCDateTime(timezone=True), nullable=False),
     sa.Column('recorded_by', sa.Integer(), nullable=True),
     sa.ForeignKeyConstraint(['patient_id'], ['patient.id'], name=op.f('fk_outcome_record_patient_id_patient')),
     sa.ForeignKeyConstraint(['recorded_by'], ['app_user.id'], name=op.f('fk_outcome_record_recorded_by_app_user')),
@@ -59,7 +59,7 @@ def upgrade() -> None:
     sa.Column('detail', sa.JSON(), nullable=False),
     sa.Column('note', sqlmodel.sql.sqltypes.AutoString(length=2000), nullable=False),
     sa.Column('reason', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False),
-    sa.Column('recorded_at', flourish.database.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('recorded_at', core.database.UTCDateTime(timezone=True), nullable=False),
     sa.Column('recorded_by', sa.Integer(), nullable=True),
     sa.ForeignKeyConstraint(['recorded_by'], ['app_user.id'], name=op.f('fk_pathway_event_recorded_by_app_user')),
     sa.ForeignKeyConstraint(['referral_id'], ['referral.id'], name=op.f('fk_pathway_event_referral_id_referral')),

@@ -12,7 +12,7 @@ import sqlmodel  # noqa: F401  (autogenerate refers to sqlmodel column types)
 from alembic import op
 
 
-import flourish.database  # noqa: F401  (custom column types)
+import core.database  # noqa: F401  (custom column types)
 
 revision: str = '0006'
 down_revision: str | None = '0005'
@@ -35,8 +35,8 @@ def upgrade() -> None:
     op.create_table('pending_sign_in',
     sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
-    sa.Column('created_at', flourish.database.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('expires_at', flourish.database.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', core.database.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('expires_at', core.database.UTCDateTime(timezone=True), nullable=False),
     sa.Column('next_path', sqlmodel.sql.sqltypes.AutoString(length=500), server_default='', nullable=False),
     sa.ForeignKeyConstraint(['user_id'], ['app_user.id'], name=op.f('fk_pending_sign_in_user_id_app_user'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_pending_sign_in'))
@@ -48,9 +48,9 @@ def upgrade() -> None:
     op.create_table('user_totp',
     sa.Column('user_id', sa.Integer(), nullable=False),
     sa.Column('pending_secret', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
-    sa.Column('pending_since', flourish.database.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('pending_since', core.database.UTCDateTime(timezone=True), nullable=True),
     sa.Column('last_step', sa.Integer(), server_default='0', nullable=False),
-    sa.Column('enabled_at', flourish.database.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('enabled_at', core.database.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['user_id'], ['app_user.id'], name=op.f('fk_user_totp_user_id_app_user'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('user_id', name=op.f('pk_user_totp'))
     )

@@ -7,7 +7,7 @@ from typing import Any
 
 from litestar.testing import TestClient
 
-from flourish.middleware import CSRF_COOKIE, SESSION_COOKIE
+from core.middleware import CSRF_COOKIE, SESSION_COOKIE
 
 
 class Browser:

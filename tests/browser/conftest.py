@@ -25,8 +25,8 @@ from typing import Any
 
 import pytest
 
-from flourish import clock
-from flourish.database import Database
+from core import clock
+from core.database import Database
 from flourish.seeding import load_seeds, read_seeds
 from tests.servers import Server, flourish_serve
 

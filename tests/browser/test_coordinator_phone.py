@@ -9,9 +9,9 @@ from datetime import datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
+from core.auth.models import User
+from core.clock import LONDON
 from directory.models import Activity, ActivitySession, Organisation
-from flourish.auth.models import User
-from flourish.clock import LONDON
 from referrals.models import Booking
 from tests.browser.support import (
     DEMO,

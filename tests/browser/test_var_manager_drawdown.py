@@ -7,7 +7,7 @@ from datetime import datetime
 
 import pytest
 
-from flourish.clock import LONDON
+from core.clock import LONDON
 from tests.browser.support import assert_accessible, expect, pence, sign_in
 
 pytestmark = pytest.mark.slow

@@ -6,8 +6,8 @@ from datetime import UTC, date, datetime
 import pytest
 import sqlalchemy as sa
 
+from core import clock
 from directory.models import ListingReport
-from flourish import clock
 from tests.factories import make_activity, make_organisation, make_session, make_venue, sessions_of
 
 

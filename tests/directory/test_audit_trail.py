@@ -3,7 +3,7 @@
 import pytest
 import sqlalchemy as sa
 
-from flourish.audit import AuditEntry
+from core.audit import AuditEntry
 from tests.factories import activity_form
 
 VENUE = {"name": "Clifton Hall", "address": "Clifton Lane", "postcode": "S65 2AA"}

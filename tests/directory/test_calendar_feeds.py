@@ -4,8 +4,8 @@ import re
 
 from icalendar import Calendar
 
+from core import clock
 from directory.ics import organisation_feed_token
-from flourish import clock
 
 
 def _events(response):

@@ -6,10 +6,10 @@ from datetime import date
 
 import sqlalchemy as sa
 
+from core.audit import Actor
+from core.errors import Conflict, InvalidInput
 from directory import services
 from directory.models import ActivitySession
-from flourish.audit import Actor
-from flourish.errors import Conflict, InvalidInput
 from referrals.booking import book_place
 from referrals.models import Booking
 from tests.factories import make_activity, make_organisation, make_patient, make_session, make_user, reload

@@ -8,14 +8,14 @@ import pytest
 import sqlalchemy as sa
 from litestar.testing import TestClient
 
+from core import clock
+from core.audit import Actor
+from core.database import Database
 from directory import services
 from directory.catalogue import Catalogue
 from directory.models import DirectoryChange
 from directory.schemas import read_activity
 from directory.search import SearchFilters, SearchIndex
-from flourish import clock
-from flourish.audit import Actor
-from flourish.database import Database
 from referrals.booking import book_place
 from tests.browser import Browser
 from tests.factories import (

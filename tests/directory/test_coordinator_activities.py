@@ -5,9 +5,9 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
+from core import clock
+from core.audit import AuditEntry
 from directory.models import Activity, ActivityCategory
-from flourish import clock
-from flourish.audit import AuditEntry
 from tests.factories import activity_form, make_activity, make_venue, reload
 
 

@@ -4,9 +4,9 @@ from datetime import time, timedelta
 
 import sqlalchemy as sa
 
+from core import clock
+from core.audit import AuditEntry
 from directory.models import ActivitySession, Schedule
-from flourish import clock
-from flourish.audit import AuditEntry
 from tests.factories import make_booking, make_patient, reload, schedules_of, sessions_of
 
 EVERY_THURSDAY = {"day": "thursday", "start_time": "18:00", "end_time": "20:00", "capacity": "12"}

@@ -6,9 +6,9 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
+from core import clock
+from core.audit import AuditEntry
 from directory.models import ActivitySession
-from flourish import clock
-from flourish.audit import AuditEntry
 from tests.factories import PASSWORD, make_booking, make_patient, make_session, reload
 
 

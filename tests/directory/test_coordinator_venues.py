@@ -2,8 +2,8 @@
 
 import sqlalchemy as sa
 
+from core.audit import AuditEntry
 from directory.models import Organisation, Venue
-from flourish.audit import AuditEntry
 from tests.factories import reload
 
 NEW_VENUE = {"name": "Clifton Allotments", "address": "Clifton Lane, Rotherham", "postcode": "s65 2aa"}

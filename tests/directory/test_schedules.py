@@ -5,8 +5,8 @@ from itertools import pairwise
 
 import pytest
 
+from core import clock
 from directory.services import PLANNING_HORIZON, extend_all_sessions, generate_sessions
-from flourish import clock
 from tests.factories import make_activity, make_organisation, make_schedule, sessions_of
 
 

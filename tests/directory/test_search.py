@@ -4,9 +4,9 @@ from datetime import time, timedelta
 
 import pytest
 
+from core import clock
 from directory.catalogue import load_records
 from directory.search import SearchFilters, SearchIndex
-from flourish import clock
 from tests.factories import make_activity, make_organisation, make_venue
 
 

@@ -5,10 +5,10 @@ succeed on what they read before the other's change."""
 import pytest
 import sqlalchemy as sa
 
+from core.errors import StaleEdit
 from directory import services as directory
 from directory.models import ActivitySession
 from directory.schemas import ScheduleInput
-from flourish.errors import StaleEdit
 from tests.factories import actor_for, reload, session_trail
 
 

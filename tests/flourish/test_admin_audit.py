@@ -8,9 +8,9 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from flourish import audit, clock
-from flourish.audit import Actor, AuditEntry, AuditPersonalValue, AuditTamperingError
-from flourish.auth.models import User
+from core import audit, clock
+from core.audit import Actor, AuditEntry, AuditPersonalValue, AuditTamperingError
+from core.auth.models import User
 from referrals import services
 from referrals.models import Patient
 from referrals.schemas import PatientInput
@@ -431,7 +431,7 @@ def test_acting_on_a_user_who_does_not_exist_is_a_404(client, db):
 
 
 def test_a_new_accounts_entry_records_the_organisation_it_really_has(db, database, personas):
-    from flourish.auth.services import create_user
+    from core.auth.services import create_user
 
     # An organisation chosen on the form counts only for coordinators.
     user = create_user(

@@ -22,11 +22,11 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from core.audit import Actor, AuditEntry
+from core.database import Database
+from core.settings import PROJECT_ROOT
 from directory.models import ActivitySession
-from flourish.audit import Actor, AuditEntry
 from flourish.backup import take_backup
-from flourish.database import Database
-from flourish.settings import PROJECT_ROOT
 from grants import ledger
 from grants import services as grants
 from grants.models import DrawdownRequest

@@ -2,8 +2,8 @@
 
 import sqlalchemy as sa
 
+from core.audit import AuditEntry
 from directory.models import Activity, ListingReport
-from flourish.audit import AuditEntry
 from tests.factories import activity_form, reload
 
 REFUSAL = "This form could not be sent because its security check was missing or out of date"

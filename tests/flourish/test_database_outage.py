@@ -20,13 +20,13 @@ import pytest
 import sqlalchemy as sa
 from litestar.testing import TestClient
 
+from core import clock
+from core.auth.sessions import DatabaseSessionStore, SessionPolicy
+from core.database import Database
+from core.middleware import CSRF_COOKIE, SESSION_COOKIE
+from core.settings import Settings
 from directory.models import ActivitySession
-from flourish import clock
 from flourish.app import create_app
-from flourish.auth.sessions import DatabaseSessionStore, SessionPolicy
-from flourish.database import Database
-from flourish.middleware import CSRF_COOKIE, SESSION_COOKIE
-from flourish.settings import Settings
 from referrals.models import Patient
 from tests.browser import Browser
 from tests.conftest import TEST_SECRET_KEY

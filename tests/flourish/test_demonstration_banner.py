@@ -2,7 +2,7 @@
 
 import pytest
 
-from flourish.site import DEMONSTRATION_DATA, set_setting
+from core.site import DEMONSTRATION_DATA, set_setting
 
 BANNER = "The organisations, people and figures here are made up."
 PUBLIC_PAGES = ("/", "/activities", "/organisations", "/sign-in", "/about", "/no-such-page")

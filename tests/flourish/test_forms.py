@@ -4,9 +4,9 @@ from datetime import date, time
 
 import pytest
 
-from flourish import forms
-from flourish.errors import InvalidInput
-from flourish.forms import FormReader
+from core import forms
+from core.errors import InvalidInput
+from core.forms import FormReader
 
 
 @pytest.mark.parametrize(

@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from flourish import forms
-from flourish.errors import InvalidInput
-from flourish.forms import FormReader
+from core import forms
+from core.errors import InvalidInput
+from core.forms import FormReader
 
 #: Around and between what people mean: spaces of every kind, and the separators a spreadsheet
 #: cell pasted into a form can carry.

@@ -8,12 +8,13 @@ import pytest
 import sqlalchemy as sa
 from click.testing import CliRunner
 
-from flourish import audit, clock, governance
-from flourish.audit import Actor, AuditEntry
+from core import audit, clock
+from core.audit import Actor, AuditEntry
+from core.errors import Forbidden
+from core.notifications import notify
+from core.settings import get_settings
+from flourish import governance
 from flourish.cli import main
-from flourish.errors import Forbidden
-from flourish.notifications import notify
-from flourish.settings import get_settings
 from referrals import reports, services
 from referrals.models import Booking, OutcomeRecord, PathwayEvent, Patient, Referral, WaitingListEntry
 from referrals.schemas import PatientInput, ReferralChoice

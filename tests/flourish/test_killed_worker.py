@@ -20,10 +20,10 @@ import httpx
 import pytest
 import sqlalchemy as sa
 
+from core import clock
+from core.audit import Actor, AuditEntry
+from core.middleware import CSRF_COOKIE
 from directory.models import ActivitySession
-from flourish import clock
-from flourish.audit import Actor, AuditEntry
-from flourish.middleware import CSRF_COOKIE
 from grants import ledger
 from grants import services as grants
 from grants.models import DrawdownEvent, DrawdownRequest, GrantAllocation, LedgerEntry

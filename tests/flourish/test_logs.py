@@ -12,8 +12,8 @@ from datetime import timedelta
 
 import pytest
 
-from flourish import clock
-from flourish.middleware import CSRF_COOKIE, SESSION_COOKIE
+from core import clock
+from core.middleware import CSRF_COOKIE, SESSION_COOKIE
 from tests.factories import (
     PASSWORD,
     make_activity,

@@ -4,9 +4,9 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
+from core import clock
+from core.audit import AuditEntry
 from directory.models import ListingReport
-from flourish import clock
-from flourish.audit import AuditEntry
 from tests.factories import make_report, reload
 
 

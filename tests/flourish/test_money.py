@@ -4,8 +4,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from flourish.errors import InvalidInput
-from flourish.money import MAX_PENCE, format_pence, parse_pounds, pence_to_input
+from core.errors import InvalidInput
+from core.money import MAX_PENCE, format_pence, parse_pounds, pence_to_input
 
 
 @pytest.mark.parametrize(

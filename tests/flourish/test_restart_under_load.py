@@ -19,8 +19,8 @@ import httpx
 import pytest
 import sqlalchemy as sa
 
+from core import clock
 from directory.models import ActivitySession
-from flourish import clock
 from referrals.models import Booking, Patient, Referral
 from tests.factories import make_activity, make_organisation, make_session, make_user, make_venue
 from tests.servers import booking_form, flourish_serve, referral_id_of, sign_in

@@ -8,8 +8,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from flourish import settings
-from flourish.settings import SettingsError
+from core import settings
+from core.settings import SettingsError
 
 
 @pytest.fixture

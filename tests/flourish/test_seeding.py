@@ -8,11 +8,11 @@ import sqlalchemy as sa
 import yaml
 from click.testing import CliRunner
 
+from core.auth.models import User
+from core.auth.roles import Role
+from core.database import Database
 from directory.categories import CATEGORIES
 from directory.models import Activity, ActivityCategory, ActivitySession, Organisation, Venue
-from flourish.auth.models import User
-from flourish.auth.roles import Role
-from flourish.database import Database
 from flourish.seeding import SEEDS_DIR, SeedError, read_seeds
 
 
@@ -119,8 +119,8 @@ def test_it_reports_every_problem_at_once(seeds):
 
 
 def test_the_seed_command_writes_nothing_when_any_file_is_wrong(seeds, database, monkeypatch):
+    from core.settings import get_settings
     from flourish import cli
-    from flourish.settings import get_settings
 
     _edit(seeds, "activities.yaml", lambda document: document["activities"][5].update(venue="the-moon"))
     monkeypatch.setenv("DATABASE_URL", database.url)

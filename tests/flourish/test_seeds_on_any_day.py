@@ -15,13 +15,13 @@ import sqlalchemy as sa
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from core import clock
+from core.database import Database
+from core.site import DEMONSTRATION_DATA, get_setting
 from directory.models import ActivitySession
 from directory.services import weekly_dates
-from flourish import clock
-from flourish.database import Database
 from flourish.seed_dates import add_months, financial_year_of
 from flourish.seeding import SeedBundle, load_seeds, read_seeds
-from flourish.site import DEMONSTRATION_DATA, get_setting
 from grants.models import GrantAllocation
 from referrals.models import Booking, PathwayEvent, Referral
 from referrals.pathway import STEPS
@@ -168,7 +168,7 @@ def _later(kind: str) -> date:
 @pytest.mark.parametrize("kind", ["a year ahead", "three years ahead", "next 1 April"])
 def test_the_shipped_seeds_load_on_a_day_years_ahead(empty_sqlite, kind, monkeypatch):
     # Argon2 is slow on purpose and has nothing to do with dates: one hash for every sign-in here.
-    monkeypatch.setattr("flourish.auth.services.hash_password", lambda password: password_hash())
+    monkeypatch.setattr("core.auth.services.hash_password", lambda password: password_hash())
     day = _later(kind)
     _pin(day)
     _load_and_check(empty_sqlite, day)

@@ -4,10 +4,10 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
-from flourish import clock
-from flourish.audit import AuditEntry
-from flourish.auth.models import WebSession
-from flourish.middleware import SESSION_COOKIE
+from core import clock
+from core.audit import AuditEntry
+from core.auth.models import WebSession
+from core.middleware import SESSION_COOKIE
 from tests.factories import PASSWORD, make_user
 
 

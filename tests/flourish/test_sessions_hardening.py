@@ -9,12 +9,12 @@ import sqlalchemy as sa
 from litestar.testing import TestClient
 
 import directory.queries
-from flourish import clock
-from flourish.audit import AuditEntry
-from flourish.auth.models import SignInAttempt, User, WebSession
-from flourish.auth.passwords import verify_password
-from flourish.middleware import CSRF_COOKIE, SESSION_COOKIE
-from flourish.settings import SettingsError, load_settings
+from core import clock
+from core.audit import AuditEntry
+from core.auth.models import SignInAttempt, User, WebSession
+from core.auth.passwords import verify_password
+from core.middleware import CSRF_COOKIE, SESSION_COOKIE
+from core.settings import SettingsError, load_settings
 from tests.browser import Browser
 from tests.factories import PASSWORD, make_user, reload
 

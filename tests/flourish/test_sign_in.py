@@ -7,10 +7,10 @@ from urllib.parse import urljoin, urlsplit
 import pytest
 import sqlalchemy as sa
 
-from flourish import clock
-from flourish.audit import AuditEntry
-from flourish.auth.models import SignInAttempt, WebSession
-from flourish.middleware import SESSION_COOKIE
+from core import clock
+from core.audit import AuditEntry
+from core.auth.models import SignInAttempt, WebSession
+from core.middleware import SESSION_COOKIE
 from tests.factories import PASSWORD, make_organisation, make_user
 
 

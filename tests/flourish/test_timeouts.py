@@ -21,13 +21,13 @@ import pytest
 import sqlalchemy as sa
 from litestar.testing import TestClient
 
+from core import clock
+from core import database as database_module
+from core.database import Database
+from core.logs import configure_logging
+from core.settings import Settings
 from directory.models import ActivitySession
-from flourish import clock
-from flourish import database as database_module
 from flourish.app import create_app
-from flourish.database import Database
-from flourish.logs import configure_logging
-from flourish.settings import Settings
 from referrals.models import Patient
 from tests.browser import Browser
 from tests.conftest import TEST_SECRET_KEY

@@ -7,12 +7,12 @@ import pyotp
 import pytest
 import sqlalchemy as sa
 
-from flourish import clock
-from flourish.audit import AuditEntry
-from flourish.auth import totp
-from flourish.auth.models import User, WebSession
-from flourish.errors import Forbidden
-from flourish.middleware import SESSION_COOKIE
+from core import clock
+from core.audit import AuditEntry
+from core.auth import totp
+from core.auth.models import User, WebSession
+from core.errors import Forbidden
+from core.middleware import SESSION_COOKIE
 from tests.factories import PASSWORD, actor_for, make_organisation, make_user, reload
 
 

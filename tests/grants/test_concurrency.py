@@ -9,7 +9,7 @@ import threading
 
 import sqlalchemy as sa
 
-from flourish.errors import InvalidInput
+from core.errors import InvalidInput
 from grants import ledger, services
 from grants.models import DrawdownRequest, GrantAllocation
 from grants.schemas import DecisionInput

@@ -4,8 +4,8 @@ refusals that keep the grant honest (overdraw, deciding one's own request, stale
 import pytest
 import sqlalchemy as sa
 
-from flourish.audit import AuditEntry
-from flourish.errors import InvalidInput
+from core.audit import AuditEntry
+from core.errors import InvalidInput
 from grants import ledger, services
 from grants.models import DrawdownEvent, DrawdownRequest, LedgerEntry
 from grants.schemas import DecisionInput

@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 import yaml
 
-from flourish import clock
+from core import clock
 from flourish.seeding import SEEDS_DIR, SeedError, read_seeds
 from grants import ledger
 from grants.models import STATUSES, DrawdownRequest, GrantAllocation, LedgerEntry

@@ -5,8 +5,8 @@ from datetime import date
 
 import sqlalchemy as sa
 
-from flourish.audit import AuditEntry
-from flourish.notifications import Notification
+from core.audit import AuditEntry
+from core.notifications import Notification
 from grants import evidence
 from grants.models import DrawdownEvent, DrawdownRequest
 from tests.factories import make_booking, make_drawdown, make_patient, make_session

@@ -4,7 +4,7 @@ import pytest
 import sqlalchemy as sa
 from click.testing import CliRunner
 
-from flourish.settings import get_settings
+from core.settings import get_settings
 from grants import ledger
 from grants.cli import grants_cli
 from grants.models import AppendOnlyError, DrawdownEvent, GrantAllocation, LedgerEntry

@@ -13,8 +13,8 @@ import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from flourish.database import Database
-from flourish.errors import Conflict, InvalidInput
+from core.database import Database
+from core.errors import Conflict, InvalidInput
 from grants import ledger, services
 from grants.models import DrawdownRequest, GrantAllocation, LedgerEntry
 from grants.schemas import (

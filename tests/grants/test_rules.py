@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from flourish.errors import InvalidInput
+from core.errors import InvalidInput
 from grants import exports, periods, reports
 from grants.schemas import even_instalments, read_allocation, read_decision, read_drawdown
 

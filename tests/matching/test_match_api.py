@@ -6,10 +6,10 @@ import math
 
 import pytest
 
+from core.audit import Actor
 from directory import services
 from directory.models import PostcodeCentroid
 from directory.schemas import read_activity
-from flourish.audit import Actor
 from tests.factories import make_activity, make_organisation, make_venue
 
 

@@ -7,9 +7,9 @@ from datetime import time, timedelta
 
 import sqlalchemy as sa
 
+from core import clock
+from core.audit import AuditEntry
 from directory.models import ActivitySession, PostcodeCentroid
-from flourish import clock
-from flourish.audit import AuditEntry
 from referrals.models import Booking, Patient, Referral
 from tests.factories import make_activity, make_organisation, make_session, make_user, make_venue
 

@@ -11,9 +11,9 @@ import pytest
 import sqlalchemy as sa
 from litestar.testing import TestClient
 
+from core.database import Database
+from core.settings import Settings
 from flourish.cli import migrate_database
-from flourish.database import Database
-from flourish.settings import Settings
 from tests.browser import Browser
 from tests.conftest import _empty_postgres
 from tests.factories import make_activity, make_organisation, make_venue

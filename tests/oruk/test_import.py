@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from core.audit import Actor, AuditEntry
 from directory.models import Activity, ActivitySession, DirectoryChange, Organisation, Schedule, Venue
 from directory.oruk import importer, sources
 from directory.oruk.importer import import_feed
-from flourish.audit import Actor, AuditEntry
 from tests.factories import make_booking, make_patient, sessions_of
 from tests.oruk.support import REFERENCE, get_json
 
@@ -367,8 +367,8 @@ def test_every_added_or_changed_activity_gets_one_change_row(client, database, s
 def test_the_cli_imports_a_file(database, tmp_path: Path, monkeypatch):
     from click.testing import CliRunner
 
+    from core.settings import get_settings
     from flourish import cli
-    from flourish.settings import get_settings
 
     monkeypatch.setenv("DATABASE_URL", database.url)
     get_settings.cache_clear()

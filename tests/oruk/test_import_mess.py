@@ -8,11 +8,11 @@ import json
 import pytest
 import sqlalchemy as sa
 
+from core.audit import Actor
 from directory.models import Activity, ActivityCategory, Organisation, Schedule, Venue
 from directory.oruk import sources, taxonomy
 from directory.oruk.importer import import_feed
 from directory.oruk.taxonomy import derived_id
-from flourish.audit import Actor
 
 ORG = {
     "id": "11111111-1111-4111-8111-111111111111",

@@ -10,11 +10,11 @@ import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from core.audit import Actor
 from directory.models import Activity, Schedule, Venue
 from directory.oruk import sources
 from directory.oruk.importer import import_feed
 from directory.postcodes import normalise_postcode
-from flourish.audit import Actor
 from tests.conftest import open_database
 
 DAYS = ["MO", "TU", "WE", "TH", "FR", "SA", "SU"]

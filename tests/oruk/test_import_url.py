@@ -14,10 +14,10 @@ from typing import Any
 
 import pytest
 
+from core.audit import Actor
 from directory.oruk import sources
 from directory.oruk.importer import import_feed
 from directory.oruk.sources import Limits, SourceError
-from flourish.audit import Actor
 from tests.oruk.support import get_json
 from tests.oruk.test_import import export
 

@@ -4,8 +4,8 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
+from core import clock
 from directory.models import ActivitySession
-from flourish import clock
 from referrals.models import Booking
 from tests.factories import make_booking, make_patient, make_referral, make_session
 

@@ -7,11 +7,11 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
+from core import clock
+from core.audit import Actor
+from core.database import Database
+from core.errors import Conflict
 from directory.models import ActivitySession
-from flourish import clock
-from flourish.audit import Actor
-from flourish.database import Database
-from flourish.errors import Conflict
 from referrals.booking import book_place
 from referrals.models import Booking, Patient
 from tests.concurrency import race

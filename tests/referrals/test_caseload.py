@@ -2,7 +2,7 @@
 
 from datetime import timedelta
 
-from flourish import clock
+from core import clock
 from referrals.models import PathwayEvent
 from tests.factories import make_booking, make_patient, make_referral, make_session, make_user
 

@@ -14,13 +14,13 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
+from core import audit, clock
+from core.auth.models import User
+from core.database import Database
+from core.site import get_setting, set_setting
 from directory.models import Activity, ActivitySession, Venue
 from directory.postcodes import miles_between, shipped_centroids
-from flourish import audit, clock
-from flourish.auth.models import User
-from flourish.database import Database
 from flourish.seeding import load_seeds, read_seeds
-from flourish.site import get_setting, set_setting
 from referrals import demo_history
 from referrals.models import Booking, OutcomeRecord, PathwayEvent, Patient, Referral
 from referrals.outcomes import score_mhc
@@ -171,7 +171,7 @@ def _load(database: Database, *, keep: bool) -> tuple[dict[str, list[tuple]], fl
 
     with pytest.MonkeyPatch.context() as patch:
         # Argon2 is slow on purpose; one hash serves every demonstration user here.
-        patch.setattr("flourish.auth.services.hash_password", lambda password: password_hash())
+        patch.setattr("core.auth.services.hash_password", lambda password: password_hash())
         patch.setattr("flourish.seeding.generate_history", timed)
         with database.writer() as db:
             load_seeds(db, read_seeds())

@@ -5,7 +5,7 @@ import sqlalchemy as sa
 from hypothesis import given
 from hypothesis import strategies as st
 
-from flourish.errors import InvalidInput
+from core.errors import InvalidInput
 from referrals.models import OutcomeRecord
 from referrals.outcomes import read_outcomes, score_mhc
 

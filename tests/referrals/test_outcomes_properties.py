@@ -6,7 +6,7 @@ import re
 from hypothesis import given
 from hypothesis import strategies as st
 
-from flourish.errors import InvalidInput
+from core.errors import InvalidInput
 from referrals.outcomes import MHC_ITEMS, ONS4, TIMEPOINTS, read_outcomes, score_mhc
 
 AREAS = [{"key": "confidence", "name": "Confidence"}, {"key": "friends", "name": "Friendships"}]

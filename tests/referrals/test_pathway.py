@@ -5,9 +5,9 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from flourish import audit, clock
-from flourish.audit import Actor, AuditEntry
-from flourish.errors import InvalidInput
+from core import audit, clock
+from core.audit import Actor, AuditEntry
+from core.errors import InvalidInput
 from referrals.models import PathwayEvent
 from referrals.pathway import StepInput, extend_review, load_pathway, record_step
 from tests.factories import make_booking, make_patient, make_referral, make_session

@@ -6,9 +6,9 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
+from core import clock
+from core.errors import Conflict
 from directory.models import ActivitySession
-from flourish import clock
-from flourish.errors import Conflict
 from referrals.attendance import record_attendance
 from referrals.booking import book_place, cancel_booking
 from referrals.models import Booking

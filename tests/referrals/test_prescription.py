@@ -6,8 +6,8 @@ from datetime import datetime
 
 from icalendar import Calendar
 
+from core import clock
 from directory.models import Organisation, Venue
-from flourish import clock
 
 
 def _arrange(db, personas):

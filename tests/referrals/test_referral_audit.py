@@ -5,8 +5,8 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
-from flourish import audit, clock
-from flourish.audit import AuditEntry
+from core import audit, clock
+from core.audit import AuditEntry
 from flourish.governance import erase_referral
 from referrals import services as referrals
 from referrals.models import Referral

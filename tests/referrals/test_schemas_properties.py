@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from flourish import clock
-from flourish.errors import InvalidInput
+from core import clock
+from core.errors import InvalidInput
 from referrals.schemas import read_extension, read_patient, read_received, read_referral_choice, read_step
 
 dates_typed = st.one_of(

@@ -12,7 +12,7 @@ from pathlib import Path
 import jsonschema
 import sqlalchemy as sa
 
-from flourish.audit import AuditEntry
+from core.audit import AuditEntry
 from referrals.exports import age_band, pseudonym
 from tests.factories import make_referral
 

@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from flourish.errors import InvalidInput
+from core.errors import InvalidInput
 from referrals.pathway import SIX_MONTHS, TEN_WEEKS
 from referrals.reports import (
     OutcomeFacts,

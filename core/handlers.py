@@ -22,11 +22,11 @@ from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from flourish import audit
-from flourish.csrf import CsrfFailure
-from flourish.errors import DomainError, InvalidInput
-from flourish.timeouts import TIMEOUT_MESSAGE, RequestTimedOut
-from flourish.web import actor_of, is_api
+from core import audit
+from core.csrf import CsrfFailure
+from core.errors import DomainError, InvalidInput
+from core.timeouts import TIMEOUT_MESSAGE, RequestTimedOut
+from core.web import actor_of, is_api
 
 log = logging.getLogger("flourish")
 

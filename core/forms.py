@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from datetime import date, time
 from typing import Any
 
-from flourish.errors import InvalidInput
+from core.errors import InvalidInput
 
 MAX_TEXT = 5000
 

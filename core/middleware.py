@@ -16,8 +16,8 @@ import anyio.to_thread
 import sqlalchemy as sa
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
-from flourish.audit import Actor
-from flourish.auth.models import User
+from core.audit import Actor
+from core.auth.models import User
 
 SESSION_COOKIE = "flourish_session"
 CSRF_COOKIE = "flourish_csrf"

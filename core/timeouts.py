@@ -21,7 +21,7 @@ from litestar import Request
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from flourish.middleware import request_state
+from core.middleware import request_state
 
 log = logging.getLogger("flourish")
 
@@ -126,7 +126,7 @@ class RequestTimeout:
 
 
 async def _answer_too_long(scope: Any, receive: Any, send: Any) -> None:
-    from flourish.handlers import answer
+    from core.handlers import answer
 
     request_state(scope)["timed_out"] = True
     try:

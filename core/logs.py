@@ -4,7 +4,7 @@ Every line written while a request is being handled carries its request id, so a
 found from the id a person reads off the error page. Nothing logged carries patient details or
 secrets: views log ids and outcomes, never form contents; the access log records the path without
 its query string, with secret path parts (calendar feed tokens) blanked; and SQL parameters are
-left out of database errors (see flourish.database).
+left out of database errors (see core.database).
 """
 
 from __future__ import annotations

@@ -245,6 +245,6 @@ def locked(db: Session, model: type[Any], key: Any) -> Any:
 
 
 def utcnow() -> datetime:
-    from flourish import clock
+    from core import clock
 
     return clock.now()

@@ -5,7 +5,7 @@ from typing import Any
 
 from sqlmodel import Field, SQLModel
 
-from flourish.database import json_column, utc_column
+from core.database import json_column, utc_column
 
 
 class User(SQLModel, table=True):

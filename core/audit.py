@@ -23,8 +23,8 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Field, Session, SQLModel
 
-from flourish import clock
-from flourish.database import json_column, utc_column
+from core import clock
+from core.database import json_column, utc_column
 
 
 @dataclass(frozen=True)

@@ -9,8 +9,8 @@ from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.handlers.base import BaseRouteHandler
 
-from flourish.audit import Actor
-from flourish.auth.roles import Role
+from core.audit import Actor
+from core.auth.roles import Role
 
 Guard = Callable[[ASGIConnection, BaseRouteHandler], None]
 

@@ -11,12 +11,12 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from litestar.plugins.jinja import JinjaTemplateEngine
 from markupsafe import Markup, escape
 
-from flourish import clock
-from flourish.audit import Actor
-from flourish.auth.roles import ROLE_LABELS, Role
-from flourish.middleware import request_state
-from flourish.money import format_pence, pence_to_input
-from flourish.settings import PROJECT_ROOT
+from core import clock
+from core.audit import Actor
+from core.auth.roles import ROLE_LABELS, Role
+from core.middleware import request_state
+from core.money import format_pence, pence_to_input
+from core.settings import PROJECT_ROOT
 
 TEMPLATES_DIR = PROJECT_ROOT / "templates"
 STATIC_DIR = Path(__file__).parent / "static"

@@ -11,15 +11,15 @@ from litestar.datastructures import Cookie
 from litestar.params import QueryParameter
 from litestar.response import Redirect, Template
 
-from flourish import audit
-from flourish.auth import totp
-from flourish.auth.guards import signed_in
-from flourish.auth.models import User
-from flourish.auth.roles import Role
-from flourish.auth.services import SignInRefused, authenticate
-from flourish.forms import first
-from flourish.middleware import request_state
-from flourish.web import DbSession, FormBody, actor_of, redirect, render
+from core import audit
+from core.auth import totp
+from core.auth.guards import signed_in
+from core.auth.models import User
+from core.auth.roles import Role
+from core.auth.services import SignInRefused, authenticate
+from core.forms import first
+from core.middleware import request_state
+from core.web import DbSession, FormBody, actor_of, redirect, render
 
 HOME_FOR_ROLE = {
     Role.LINK_WORKER: "/matching",

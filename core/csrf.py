@@ -9,8 +9,8 @@ import hmac
 from litestar import Request
 from litestar.exceptions import PermissionDeniedException
 
-from flourish.middleware import request_state
-from flourish.web import SAFE_METHODS
+from core.middleware import request_state
+from core.web import SAFE_METHODS
 
 FIELD = "csrf_token"
 HEADER = "x-csrf-token"

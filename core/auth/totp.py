@@ -19,14 +19,14 @@ import pyotp
 import sqlalchemy as sa
 from sqlmodel import Field, Session, SQLModel
 
-from flourish import audit, clock
-from flourish.audit import Actor
-from flourish.auth.models import SignInAttempt, User
-from flourish.auth.roles import Role
-from flourish.auth.services import SignInRefused, complete_sign_in, recent_failures
-from flourish.auth.sessions import token_hash
-from flourish.database import utc_column
-from flourish.errors import Conflict, Forbidden, InvalidInput
+from core import audit, clock
+from core.audit import Actor
+from core.auth.models import SignInAttempt, User
+from core.auth.roles import Role
+from core.auth.services import SignInRefused, complete_sign_in, recent_failures
+from core.auth.sessions import token_hash
+from core.database import utc_column
+from core.errors import Conflict, Forbidden, InvalidInput
 
 #: The roles that may turn two-step sign-in on.
 ROLES = frozenset({Role.VAR_MANAGER, Role.ADMIN})

@@ -10,7 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Field, Session, SQLModel
 
-from flourish.database import json_column
+from core.database import json_column
 
 DEMONSTRATION_DATA = "demonstration_data"
 

@@ -17,9 +17,9 @@ from litestar.params import Body
 from litestar.response import Redirect, Template
 from sqlmodel import Session
 
-from flourish.audit import Actor
-from flourish.middleware import request_state
-from flourish.timeouts import REQUEST_SESSION
+from core.audit import Actor
+from core.middleware import request_state
+from core.timeouts import REQUEST_SESSION
 
 if TYPE_CHECKING:
     from directory.catalogue import Catalogue

@@ -10,13 +10,13 @@ from litestar import Controller, Request, Response, get, post
 from litestar.response import Redirect, Template
 from sqlmodel import Session
 
-from flourish.auth import accounts, totp
-from flourish.auth.guards import signed_in, var_managers
-from flourish.auth.services import SignInRefused
-from flourish.auth.views import code_step_cookie, start_session, welcome
-from flourish.errors import Conflict, InvalidInput
-from flourish.forms import first
-from flourish.web import DbSession, FormBody, actor_of, redirect, render
+from core.auth import accounts, totp
+from core.auth.guards import signed_in, var_managers
+from core.auth.services import SignInRefused
+from core.auth.views import code_step_cookie, start_session, welcome
+from core.errors import Conflict, InvalidInput
+from core.forms import first
+from core.web import DbSession, FormBody, actor_of, redirect, render
 
 EXPIRED = "That sign-in has timed out or was already used. Enter your email and password again."
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from flourish.errors import InvalidInput
+from core.errors import InvalidInput
 
 _POUNDS = re.compile(r"^(?P<whole>\d{1,3}(?:,\d{3})+|\d+)?(?:\.(?P<frac>\d*))?$")
 MAX_PENCE = 10_000_000_000  # £100 million: far above any grant, well inside 64-bit

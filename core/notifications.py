@@ -7,8 +7,8 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import Field, Session, SQLModel
 
-from flourish import clock
-from flourish.database import utc_column
+from core import clock
+from core.database import utc_column
 
 
 class Notification(SQLModel, table=True):

@@ -9,15 +9,15 @@ from datetime import timedelta
 import sqlalchemy as sa
 from sqlmodel import Session
 
+from core import audit, clock
+from core.audit import Actor
+from core.auth import totp
+from core.auth.models import SignInAttempt, User
+from core.auth.passwords import hash_password, password_problem, verify_password
+from core.auth.services import recent_failures
+from core.auth.sessions import SessionStore
+from core.errors import Conflict, InvalidInput, NotFound
 from directory.models import Organisation
-from flourish import audit, clock
-from flourish.audit import Actor
-from flourish.auth import totp
-from flourish.auth.models import SignInAttempt, User
-from flourish.auth.passwords import hash_password, password_problem, verify_password
-from flourish.auth.services import recent_failures
-from flourish.auth.sessions import SessionStore
-from flourish.errors import Conflict, InvalidInput, NotFound
 
 
 @dataclass(frozen=True)

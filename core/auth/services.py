@@ -7,12 +7,12 @@ from datetime import timedelta
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from flourish import audit, clock
-from flourish.audit import Actor
-from flourish.auth.models import SignInAttempt, User
-from flourish.auth.passwords import hash_password, password_problem, verify_password
-from flourish.auth.roles import Role
-from flourish.errors import Conflict, InvalidInput
+from core import audit, clock
+from core.audit import Actor
+from core.auth.models import SignInAttempt, User
+from core.auth.passwords import hash_password, password_problem, verify_password
+from core.auth.roles import Role
+from core.errors import Conflict, InvalidInput
 
 
 class SignInRefused(Exception):

@@ -1,5 +1,5 @@
 """What the JSON API's own schema says about answers that are not the happy path: the error body
-flourish.handlers sends, how a writer signs in, and clock times as they are actually sent."""
+core.handlers sends, how a writer signs in, and clock times as they are actually sent."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.spec import Components, OpenAPIType, Schema, SecurityScheme
 from litestar.plugins import OpenAPISchemaPlugin
 
-from flourish.csrf import HEADER
-from flourish.middleware import SESSION_COOKIE
+from core.csrf import HEADER
+from core.middleware import SESSION_COOKIE
 
 
 class ErrorBody(msgspec.Struct):

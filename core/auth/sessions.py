@@ -16,9 +16,9 @@ from typing import Protocol
 
 import sqlalchemy as sa
 
-from flourish import clock
-from flourish.auth.models import WebSession
-from flourish.database import Database
+from core import clock
+from core.auth.models import WebSession
+from core.database import Database
 
 #: Refresh last-seen at most this often, so busy pages do not write on every request.
 TOUCH_INTERVAL = timedelta(seconds=60)
