@@ -90,6 +90,8 @@ class Settings:
     https: bool = False
     #: Failed sign-ins for one email within the window before further tries are refused.
     sign_in_max_failures: int = 5
+    #: Failed tries from one client address within the window (many people may share an office's).
+    sign_in_max_failures_per_address: int = 50
     sign_in_window_minutes: int = 15
     #: Months after a referral closes before the person's identifying details are erased.
     retention_months: int = 24
@@ -128,6 +130,7 @@ def load_settings() -> Settings:
         session_max_hours=_env_int("SESSION_MAX_HOURS", 12, minimum=1),
         https=_env_bool("HTTPS", False),
         sign_in_max_failures=_env_int("SIGN_IN_MAX_FAILURES", 5, minimum=1),
+        sign_in_max_failures_per_address=_env_int("SIGN_IN_MAX_FAILURES_PER_ADDRESS", 50, minimum=1),
         sign_in_window_minutes=_env_int("SIGN_IN_WINDOW_MINUTES", 15, minimum=1),
         retention_months=_env_int("RETENTION_MONTHS", 24, minimum=1),
         log_json=_env_bool("LOG_JSON", False),

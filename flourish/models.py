@@ -8,6 +8,7 @@ MODEL_MODULES = (
     "core.audit",
     "core.auth.models",
     "core.auth.totp",
+    "core.auth.limits",
     "core.site",
     "core.notifications",
     "directory.models",

@@ -3,20 +3,22 @@ the password, and turning two-step sign-in on and off."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-from typing import Any
-
 from litestar import Controller, Request, Response, get, post
+from litestar.di import NamedDependency
 from litestar.response import Redirect, Template
 from sqlmodel import Session
 
 from core.auth import accounts, totp
 from core.auth.guards import signed_in, var_managers
-from core.auth.services import SignInRefused
-from core.auth.views import code_step_cookie, start_session, welcome
+from core.auth.limits import limits_from, take_attempt
+from core.auth.services import SignInRefused, record_wrong_guess
+from core.auth.sessions import SessionStore
+from core.auth.views import client_address, code_step_cookie, start_session, welcome
+from core.database import Database
 from core.errors import Conflict, InvalidInput
 from core.forms import first
-from core.web import DbSession, FormBody, actor_of, redirect, render
+from core.settings import Settings
+from core.web import DbSession, FormBody, actor_of, redirect, refuse, render
 
 EXPIRED = "That sign-in has timed out or was already used. Enter your email and password again."
 
@@ -27,12 +29,15 @@ def no_store(response: Response) -> Response:
     return response
 
 
-def _window(request: Request) -> dict[str, Any]:
-    settings = request.app.state.settings
-    return {
-        "max_failures": settings.sign_in_max_failures,
-        "window": timedelta(minutes=settings.sign_in_window_minutes),
-    }
+def _try_allowed(request: Request, database: Database, settings: Settings) -> bool:
+    """Count a signed-in person's try at their password or code against the sign-in limit, before
+    it is checked (see core.auth.limits); False when they have had too many."""
+    actor = actor_of(request)
+    return take_attempt(database, limits_from(settings), email=actor.email, address=client_address(request))
+
+
+def _too_many(settings: Settings, what: str) -> str:
+    return f"Too many wrong {what}. Wait {limits_from(settings).minutes} minutes and try again"
 
 
 class SignInCodeController(Controller):
@@ -42,38 +47,48 @@ class SignInCodeController(Controller):
     include_in_schema = False
 
     @get("/", sync_to_thread=True)
-    def form(self, request: Request, db: DbSession) -> Template:
+    def form(self, request: Request, db: DbSession, settings: NamedDependency[Settings]) -> Template:
         if totp.pending(db, request.cookies.get(totp.PENDING_COOKIE)) is None:
-            return self._start_again(request, EXPIRED, 400)
+            return self._start_again(request, settings, EXPIRED, 400)
         return no_store(render(request, "auth/sign_in_code.html", {"error": None}))
 
     @post("/", sync_to_thread=True)
-    def check(self, request: Request, db: DbSession, data: FormBody) -> Template | Redirect:
+    def check(
+        self,
+        request: Request,
+        database: NamedDependency[Database],
+        data: FormBody,
+        settings: NamedDependency[Settings],
+        session_store: NamedDependency[SessionStore],
+    ) -> Template | Redirect:
+        # Like the password, the code is checked in short transactions of its own (finish_sign_in).
         token = request.cookies.get(totp.PENDING_COOKIE)
         try:
-            user, next_path = totp.finish_sign_in(db, token, first(data, "code"), **_window(request))
+            user, next_path = totp.finish_sign_in(
+                database, limits_from(settings), token, first(data, "code"), address=client_address(request)
+            )
         except totp.SignInExpired:
-            return self._start_again(request, EXPIRED, 400)
+            return self._start_again(request, settings, EXPIRED, 400)
         except SignInRefused as refused:
             if refused.throttled:
-                return self._start_again(request, refused.message, 429)
+                return self._start_again(request, settings, refused.message, 429)
             return render(request, "auth/sign_in_code.html", {"error": refused.message}, status_code=400)
         except InvalidInput as exc:
             return render(request, "auth/sign_in_code.html", {"error": exc.errors["code"]}, status_code=400)
-        response = welcome(request, user, next_path)
-        response.cookies.append(self._cleared(request))
+        response = welcome(request, session_store, user, next_path)
+        response.cookies.append(self._cleared(settings))
         return response
 
-    def _start_again(self, request: Request, message: str, status: int) -> Template:
+    def _start_again(self, request: Request, settings: Settings, message: str, status: int) -> Template:
         page = render(
             request, "auth/sign_in.html", {"email": "", "error": message, "next": ""}, status_code=status
         )
-        page.cookies.append(self._cleared(request))
+        page.cookies.append(self._cleared(settings))
         return page
 
     @staticmethod
-    def _cleared(request: Request):
-        return code_step_cookie("", https=request.app.state.settings.https, max_age=0)
+    def _cleared(settings: Settings):
+        return code_step_cookie("", https=settings.https, max_age=0)
 
 
 class AccountController(Controller):
@@ -93,22 +108,35 @@ class AccountController(Controller):
         return no_store(render(request, "auth/password.html", {"errors": {}}))
 
     @post("/password", sync_to_thread=True)
-    def change_password(self, request: Request, db: DbSession, data: FormBody) -> Template | Redirect:
+    def change_password(
+        self,
+        request: Request,
+        db: DbSession,
+        database: NamedDependency[Database],
+        data: FormBody,
+        settings: NamedDependency[Settings],
+        session_store: NamedDependency[SessionStore],
+    ) -> Template | Redirect:
+        # Passwords are never written back into the page, so each field is typed again.
+        if not _try_allowed(request, database, settings):
+            errors = {"current": _too_many(settings, "passwords")}
+            return render(request, "auth/password.html", {"errors": errors}, status_code=400)
         try:
             accounts.change_password(
                 db,
                 actor_of(request),
-                request.app.state.session_store,
+                session_store,
                 current=first(data, "current"),
                 new=first(data, "new"),
                 again=first(data, "new_again"),
-                **_window(request),
             )
         except InvalidInput as exc:
-            # Passwords are never written back into the page, so each field is typed again.
+            refuse(db)
+            if isinstance(exc, accounts.WrongPassword):
+                record_wrong_guess(database, actor_of(request), "user.password_change_refused")
             return render(request, "auth/password.html", {"errors": exc.errors}, status_code=400)
-        # Every old session has ended, this browser's included; it gets a new one.
-        start_session(request, actor_of(request).user_id)
+        # Every old session has ended, this browser's included; it gets a new one, with the change.
+        start_session(request, session_store, actor_of(request).user_id, db)
         return redirect(
             request,
             "/account",
@@ -130,28 +158,55 @@ class TwoStepController(Controller):
         try:
             totp.start_setup(db, actor_of(request))
         except Conflict as exc:
+            refuse(db)
             return self._page(request, db, {}, message=exc.message, status=409)
         return redirect(request, "/account/two-step")
 
     @post("/confirm", sync_to_thread=True)
-    def confirm(self, request: Request, db: DbSession, data: FormBody) -> Template | Redirect:
-        try:
-            totp.confirm_setup(db, actor_of(request), first(data, "code"))
-        except (InvalidInput, Conflict) as exc:
-            return self._page(request, db, getattr(exc, "errors", {}), exc.message, exc.status_code)
-        return redirect(
-            request,
-            "/account",
-            message="Two-step sign-in is on. Next time you sign in, you will be asked for a code.",
+    def confirm(
+        self,
+        request: Request,
+        db: DbSession,
+        database: NamedDependency[Database],
+        data: FormBody,
+        settings: NamedDependency[Settings],
+    ) -> Template | Redirect:
+        return self._with_code(
+            request, db, database, settings, "confirming set-up", totp.confirm_setup, data
+        ) or (
+            redirect(
+                request,
+                "/account",
+                message="Two-step sign-in is on. Next time you sign in, you will be asked for a code.",
+            )
         )
 
     @post("/disable", sync_to_thread=True)
-    def disable(self, request: Request, db: DbSession, data: FormBody) -> Template | Redirect:
+    def disable(
+        self,
+        request: Request,
+        db: DbSession,
+        database: NamedDependency[Database],
+        data: FormBody,
+        settings: NamedDependency[Settings],
+    ) -> Template | Redirect:
+        return self._with_code(request, db, database, settings, "turning off", totp.disable, data) or (
+            redirect(request, "/account", message="Two-step sign-in is off.")
+        )
+
+    def _with_code(self, request, db, database, settings, during, change, data) -> Template | None:
+        """Make a change that needs a code from the person's app; the refusal page, or None when
+        it was made. The try counts against the sign-in limit before the code is checked."""
+        if not _try_allowed(request, database, settings):
+            return self._page(request, db, {"code": _too_many(settings, "codes")}, status=400)
         try:
-            totp.disable(db, actor_of(request), first(data, "code"), **_window(request))
+            change(db, actor_of(request), first(data, "code"))
         except (InvalidInput, Conflict) as exc:
+            refuse(db)
+            if isinstance(exc, totp.WrongCode):
+                record_wrong_guess(database, actor_of(request), "user.totp_code_refused", detail=during)
             return self._page(request, db, getattr(exc, "errors", {}), exc.message, exc.status_code)
-        return redirect(request, "/account", message="Two-step sign-in is off.")
+        return None
 
     def _page(
         self,

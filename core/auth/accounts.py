@@ -3,28 +3,16 @@ deactivating and reactivating users and ending their sessions. Knows nothing of 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import timedelta
-
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from core import audit, clock
+from core import audit
 from core.audit import Actor
 from core.auth import totp
-from core.auth.models import SignInAttempt, User
+from core.auth.models import User
 from core.auth.passwords import hash_password, password_problem, verify_password
-from core.auth.services import recent_failures
 from core.auth.sessions import SessionStore
 from core.errors import Conflict, InvalidInput, NotFound
-from directory.models import Organisation
-
-
-@dataclass(frozen=True)
-class UserRow:
-    user: User
-    organisation: str
-    two_step: bool
 
 
 def user_or_404(db: Session, user_id: int) -> User:
@@ -34,34 +22,19 @@ def user_or_404(db: Session, user_id: int) -> User:
     return user
 
 
-def list_users(db: Session) -> list[UserRow]:
-    rows = db.execute(
-        sa.select(User, Organisation.name)
-        .outerjoin(Organisation, Organisation.id == User.organisation_id)
-        .order_by(User.is_active.desc(), sa.func.lower(User.full_name), User.id)
-    ).all()
-    return [UserRow(user, name or "", totp.is_enabled(user)) for user, name in rows]
+class WrongPassword(InvalidInput):
+    """The current password was not right (and perhaps more to fix). The caller ends its
+    transaction and records the wrong guess in one of its own (`record_wrong_guess`)."""
 
 
 def change_password(
-    db: Session,
-    actor: Actor,
-    store: SessionStore,
-    *,
-    current: str,
-    new: str,
-    again: str,
-    max_failures: int,
-    window: timedelta,
+    db: Session, actor: Actor, store: SessionStore, *, current: str, new: str, again: str
 ) -> int:
     """Set a new password and end every session of the person's; returns how many ended.
 
     The current password is asked for so that a browser left signed in cannot be used to take
-    the account over; wrong guesses count against the same limit as at sign-in."""
+    the account over; the caller counts the try against the same limit as at sign-in."""
     user = user_or_404(db, actor.user_id)
-    if recent_failures(db, user.email, window) >= max_failures:
-        minutes = int(window.total_seconds() // 60)
-        raise InvalidInput({"current": f"Too many wrong passwords. Wait {minutes} minutes and try again"})
     errors: dict[str, str] = {}
     right = verify_password(current, user.password_hash)
     if not right:
@@ -73,9 +46,7 @@ def change_password(
     if new != again:
         errors["new_again"] = "The two new passwords are not the same"
     if not right:
-        db.add(SignInAttempt(email=user.email, at=clock.now(), succeeded=False))
-        audit.record(db, actor, "user.password_change_refused", "user", user.id)
-        db.commit()
+        raise WrongPassword(errors)
     if errors:
         raise InvalidInput(errors)
     user.password_hash = hash_password(new)
@@ -98,7 +69,6 @@ def set_active(db: Session, actor: Actor, store: SessionStore, user_id: int, act
     if not active:
         db.execute(sa.delete(totp.PendingSignIn).where(totp.PendingSignIn.user_id == user.id))
         _end_all(db, actor, store, user, "deactivated")
-    db.commit()
     return user
 
 
@@ -107,21 +77,16 @@ def end_sessions(db: Session, actor: Actor, store: SessionStore, user_id: int) -
 
 
 def _end_all(db: Session, actor: Actor, store: SessionStore, user: User, why: str) -> int:
-    """Commit what came before, then end every session of the user's and record how many.
-    The commit comes first because on SQLite the store's own transaction would otherwise wait
-    for this one's write lock, and because a change of password or access must not be lost if
-    ending the sessions fails."""
-    db.commit()
-    ended = store.delete_all_for_user(user.id)
+    """End every session of the user's, in the same transaction as the change that ends them
+    (a store in Redis ends them at once), and record how many."""
+    ended = store.delete_all_for_user(user.id, db)
     audit.record(
         db, actor, "user.sessions_ended", "user", user.id, after={"sessions_ended": ended}, detail=why
     )
-    db.commit()
     return ended
 
 
 def reset_two_step(db: Session, actor: Actor, user_id: int) -> User:
     user = user_or_404(db, user_id)
     totp.reset(db, actor, user)
-    db.commit()
     return user

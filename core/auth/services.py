@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import sqlalchemy as sa
 from sqlmodel import Session
 
 from core import audit, clock
 from core.audit import Actor
+from core.auth.limits import Limits, give_back, take_attempt
 from core.auth.models import SignInAttempt, User
 from core.auth.passwords import hash_password, password_problem, verify_password
 from core.auth.roles import Role
+from core.database import Database
 from core.errors import Conflict, InvalidInput
 
 
@@ -22,58 +22,64 @@ class SignInRefused(Exception):
         self.throttled = throttled
 
 
-def recent_failures(db: Session, email: str, window: timedelta) -> int:
-    since = clock.now() - window
-    last_success = db.scalar(
-        sa.select(sa.func.max(SignInAttempt.at)).where(
-            SignInAttempt.email == email, SignInAttempt.succeeded.is_(True)
-        )
-    )
-    if last_success is not None and last_success > since:
-        since = last_success
-    return (
-        db.scalar(
-            sa.select(sa.func.count())
-            .select_from(SignInAttempt)
-            .where(SignInAttempt.email == email, SignInAttempt.succeeded.is_(False), SignInAttempt.at > since)
-        )
-        or 0
+def too_many(limits: Limits) -> SignInRefused:
+    return SignInRefused(
+        f"Too many unsuccessful attempts. Please wait {limits.minutes} minutes and try again, "
+        "or ask an administrator to help.",
+        throttled=True,
     )
 
 
-def authenticate(db: Session, email: str, password: str, *, max_failures: int, window: timedelta) -> User:
-    """The user for these credentials, or SignInRefused. Records every attempt."""
+def clean_email(email: str | None) -> str:
     # No email holds a NUL byte, and PostgreSQL refuses to compare or store one.
-    email = (email or "").replace("\x00", "").strip().lower()[:320]
-    if recent_failures(db, email, window) >= max_failures:
-        raise SignInRefused(
-            f"Too many unsuccessful attempts. Please wait {int(window.total_seconds() // 60)} "
-            "minutes and try again, or ask an administrator to help.",
-            throttled=True,
-        )
-    user = db.scalar(sa.select(User).where(User.email == email))
+    return (email or "").replace("\x00", "").strip().lower()[:320]
+
+
+def check_password(
+    database: Database, limits: Limits, email: str, password: str, *, address: str | None
+) -> User:
+    """The user for these credentials, or SignInRefused.
+
+    Signing in writes in short transactions of its own rather than the request's: the try is
+    counted before the password is checked, the password is checked holding no lock (argon2 is
+    slow on purpose), and the outcome is recorded after, whatever the answer. A right password is
+    not a failed try; with two-step sign-in, earlier wrong codes still count until a code is right,
+    so starting again with the password buys no more guesses at the code."""
+    email = clean_email(email)
+    if not take_attempt(database, limits, email=email, address=address):
+        raise too_many(limits)
+    with database.reader() as db:
+        user = db.scalar(sa.select(User).where(User.email == email))
     ok = verify_password(password or "", user.password_hash if user else None)
     ok = ok and user is not None and user.is_active
+    with database.transaction() as db:
+        if not ok:
+            db.add(SignInAttempt(email=email, at=clock.now(), succeeded=False))
+        elif user.totp_secret:
+            give_back(db, email, tries=1)
+            audit.record(db, _as_actor(user), "user.password_accepted", "user", user.id)
+        else:
+            complete_sign_in(db, user)
     if not ok:
-        db.add(SignInAttempt(email=email, at=clock.now(), succeeded=False))
-        db.commit()
         raise SignInRefused("That email and password do not match. Check them and try again.")
-    if user.totp_secret:
-        # Half way: the attempt only counts as a success once the code is right, so that knowing
-        # the password cannot reset the limit on guesses at the code.
-        audit.record(db, _as_actor(user), "user.password_accepted", "user", user.id)
-        db.commit()
-        return user
-    complete_sign_in(db, user)
     return user
 
 
 def complete_sign_in(db: Session, user: User) -> None:
     """Record a finished sign-in (password, and the code when two-step sign-in is on)."""
-    db.add(SignInAttempt(email=user.email, at=clock.now(), succeeded=True))
-    user.last_sign_in_at = clock.now()
+    now = clock.now()
+    db.add(SignInAttempt(email=user.email, at=now, succeeded=True))
+    db.execute(sa.update(User).where(User.id == user.id).values(last_sign_in_at=now))
+    give_back(db, user.email)
     audit.record(db, _as_actor(user), "user.signed_in", "user", user.id)
-    db.commit()
+
+
+def record_wrong_guess(database: Database, actor: Actor, action: str, *, detail: str | None = None) -> None:
+    """A wrong password or code given by someone signed in, kept although the request's own changes
+    are not: in a transaction of its own, after the request has ended its own."""
+    with database.transaction() as db:
+        db.add(SignInAttempt(email=actor.email, at=clock.now(), succeeded=False))
+        audit.record(db, actor, action, "user", actor.user_id, detail=detail)
 
 
 def _as_actor(user: User) -> Actor:

@@ -10,11 +10,14 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 import sqlalchemy as sa
+from sqlmodel import Session
 
 from core import clock
 from core.auth.models import WebSession
@@ -40,12 +43,18 @@ class SessionRecord:
     expires_at: datetime
 
 
+@runtime_checkable
 class SessionStore(Protocol):
-    def create(self, user_id: int) -> str: ...
+    """Where sessions are kept. `create` and `delete_all_for_user` take the request's database
+    session when they belong with its changes (a password changed, an account deactivated): a
+    store in the database then writes in that transaction, so that both stand or fall together
+    and SQLite's one writer is never asked to wait for itself."""
+
+    def create(self, user_id: int, db: Session | None = None) -> str: ...
     def load(self, token: str) -> SessionRecord | None: ...
     def touch(self, record: SessionRecord) -> None: ...
-    def delete(self, token: str) -> None: ...
-    def delete_all_for_user(self, user_id: int) -> int: ...
+    def delete(self, token: str, db: Session | None = None) -> None: ...
+    def delete_all_for_user(self, user_id: int, db: Session | None = None) -> int: ...
 
 
 class SessionPolicy:
@@ -62,11 +71,11 @@ class DatabaseSessionStore:
         self.database = database
         self.policy = policy
 
-    def create(self, user_id: int) -> str:
+    def create(self, user_id: int, db: Session | None = None) -> str:
         token = secrets.token_urlsafe(32)
         now = clock.now()
-        with self.database.transaction() as db:
-            db.add(
+        with self._in(db) as session:
+            session.add(
                 WebSession(
                     id=token_hash(token),
                     user_id=user_id,
@@ -75,7 +84,16 @@ class DatabaseSessionStore:
                     expires_at=now + self.policy.lifetime,
                 )
             )
+            session.flush()
         return token
+
+    @contextmanager
+    def _in(self, db: Session | None) -> Iterator[Session]:
+        if db is not None:
+            yield db
+        else:
+            with self.database.transaction() as own:
+                yield own
 
     def load(self, token: str) -> SessionRecord | None:
         # A plain row, not an ORM object: this runs on every signed-in request.
@@ -95,16 +113,16 @@ class DatabaseSessionStore:
         with self.database.transaction() as db:
             db.execute(sa.update(WebSession).where(WebSession.id == record.id).values(last_seen_at=now))
 
-    def delete(self, token: str) -> None:
-        self._delete_hash(token_hash(token))
+    def delete(self, token: str, db: Session | None = None) -> None:
+        self._delete_hash(token_hash(token), db)
 
-    def _delete_hash(self, hashed: str) -> None:
-        with self.database.transaction() as db:
-            db.execute(sa.delete(WebSession).where(WebSession.id == hashed))
+    def _delete_hash(self, hashed: str, db: Session | None = None) -> None:
+        with self._in(db) as session:
+            session.execute(sa.delete(WebSession).where(WebSession.id == hashed))
 
-    def delete_all_for_user(self, user_id: int) -> int:
-        with self.database.transaction() as db:
-            result = db.execute(sa.delete(WebSession).where(WebSession.user_id == user_id))
+    def delete_all_for_user(self, user_id: int, db: Session | None = None) -> int:
+        with self._in(db) as session:
+            result = session.execute(sa.delete(WebSession).where(WebSession.user_id == user_id))
         return result.rowcount or 0
 
     def purge_expired(self) -> int:
@@ -133,7 +151,7 @@ class RedisSessionStore:
         remaining = min(self.policy.idle, record.expires_at - now)
         return max(int(remaining.total_seconds()), 1)
 
-    def create(self, user_id: int) -> str:
+    def create(self, user_id: int, db: Session | None = None) -> str:
         token = secrets.token_urlsafe(32)
         now = clock.now()
         record = SessionRecord(token_hash(token), user_id, now, now, now + self.policy.lifetime)
@@ -174,10 +192,10 @@ class RedisSessionStore:
             return
         self._save(SessionRecord(record.id, record.user_id, record.created_at, now, record.expires_at), now)
 
-    def delete(self, token: str) -> None:
+    def delete(self, token: str, db: Session | None = None) -> None:
         self.redis.delete(self.prefix + token_hash(token))
 
-    def delete_all_for_user(self, user_id: int) -> int:
+    def delete_all_for_user(self, user_id: int, db: Session | None = None) -> int:
         key = f"{self.prefix}user:{user_id}"
         hashes = self.redis.smembers(key)
         if hashes:

@@ -21,11 +21,12 @@ from sqlmodel import Field, Session, SQLModel
 
 from core import audit, clock
 from core.audit import Actor
+from core.auth.limits import Limits, take_attempt
 from core.auth.models import SignInAttempt, User
 from core.auth.roles import Role
-from core.auth.services import SignInRefused, complete_sign_in, recent_failures
+from core.auth.services import SignInRefused, complete_sign_in, too_many
 from core.auth.sessions import token_hash
-from core.database import utc_column
+from core.database import Database, utc_column
 from core.errors import Conflict, Forbidden, InvalidInput
 
 #: The roles that may turn two-step sign-in on.
@@ -151,11 +152,12 @@ def _accept(db: Session, user: User, secret: str, code: str) -> bool:
     return step is not None and _claim_step(db, user.id, step)
 
 
-def _refuse_code(db: Session, actor: Actor, user: User, during: str) -> None:
-    """A wrong code counts against the same limit as a wrong password, and is recorded."""
-    db.add(SignInAttempt(email=user.email, at=clock.now(), succeeded=False))
-    audit.record(db, actor, "user.totp_code_refused", "user", user.id, detail=during)
-    db.commit()
+class WrongCode(InvalidInput):
+    """The code was not right. The caller ends its transaction and records the wrong guess in one
+    of its own (`record_wrong_guess`), which counts against the same limit as a wrong password."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__({"code": message})
 
 
 # ---- turning it on and off -----------------------------------------------------------------------
@@ -171,7 +173,6 @@ def start_setup(db: Session, actor: Actor) -> Setup:
     state.pending_since = clock.now()
     db.add(state)
     audit.record(db, actor, "user.totp_setup_started", "user", user.id)
-    db.commit()
     return Setup(state.pending_secret, provisioning_uri(state.pending_secret, user.email))
 
 
@@ -193,36 +194,25 @@ def confirm_setup(db: Session, actor: Actor, raw_code: str) -> None:
         raise Conflict("That set-up has expired. Start again to get a new code for your app.")
     code = read_code(raw_code)
     if not _accept(db, user, setup.secret, code):
-        db.rollback()
-        _refuse_code(db, actor, user, "confirming set-up")
-        raise InvalidInput(
-            {"code": "That code is not right. Check the app shows Flourish and try the newest code"}
-        )
+        raise WrongCode("That code is not right. Check the app shows Flourish and try the newest code")
     state = state_of(db, user.id)
     user.totp_secret = setup.secret
     state.pending_secret, state.pending_since, state.enabled_at = None, None, clock.now()
     audit.record(
         db, actor, "user.totp_enabled", "user", user.id, before={"totp": False}, after={"totp": True}
     )
-    db.commit()
 
 
-def disable(db: Session, actor: Actor, raw_code: str, *, max_failures: int, window: timedelta) -> None:
-    """Turn two-step sign-in off, with a current code to show it is the owner asking."""
+def disable(db: Session, actor: Actor, raw_code: str) -> None:
+    """Turn two-step sign-in off, with a current code to show it is the owner asking. The caller
+    has counted the try (`limits.take_attempt`)."""
     user = _user(db, actor)
     if not is_enabled(user):
         raise Conflict("Two-step sign-in is already off.")
-    if recent_failures(db, user.email, window) >= max_failures:
-        raise InvalidInput(
-            {"code": f"Too many wrong codes. Wait {int(window.total_seconds() // 60)} minutes and try again"}
-        )
     code = read_code(raw_code)
     if not _accept(db, user, user.totp_secret, code):
-        db.rollback()
-        _refuse_code(db, actor, user, "turning off")
-        raise InvalidInput({"code": "That code is not right. Try the newest code your app shows"})
+        raise WrongCode("That code is not right. Try the newest code your app shows")
     _turn_off(db, actor, user, "user.totp_disabled")
-    db.commit()
 
 
 def reset(db: Session, actor: Actor, user: User) -> None:
@@ -256,7 +246,6 @@ def begin_sign_in(db: Session, user: User, next_path: str | None) -> str:
             next_path=(next_path or "")[:500],
         )
     )
-    db.commit()
     return token
 
 
@@ -270,38 +259,40 @@ def pending(db: Session, token: str | None) -> PendingSignIn | None:
 
 
 def finish_sign_in(
-    db: Session, token: str | None, raw_code: str, *, max_failures: int, window: timedelta
+    database: Database, limits: Limits, token: str | None, raw_code: str, *, address: str | None
 ) -> tuple[User, str]:
     """The user and where they were going, once the code is right. Raises SignInExpired,
-    SignInRefused (wrong code, or too many) or InvalidInput (not a code at all)."""
-    waiting = pending(db, token)
-    user = db.get(User, waiting.user_id) if waiting else None
-    if waiting is None or user is None or not user.is_active or not is_enabled(user):
-        end_sign_in(db, token)
-        raise SignInExpired
-    if recent_failures(db, user.email, window) >= max_failures:
-        end_sign_in(db, token)
-        raise SignInRefused(
-            f"Too many unsuccessful attempts. Please wait {int(window.total_seconds() // 60)} "
-            "minutes and sign in again, or ask an administrator to help.",
-            throttled=True,
-        )
+    SignInRefused (wrong code, or too many) or InvalidInput (not a code at all). Like checking a
+    password, in short transactions of its own: the try is counted first, and a wrong code is
+    recorded whatever the answer."""
     code = read_code(raw_code)
+    with database.reader() as db:
+        waiting = pending(db, token)
+        user = db.get(User, waiting.user_id) if waiting else None
+    if waiting is None or user is None or not user.is_active or not is_enabled(user):
+        _end_sign_in(database, token)
+        raise SignInExpired
+    if not take_attempt(database, limits, email=user.email, address=address):
+        _end_sign_in(database, token)
+        raise too_many(limits)
     actor = Actor(user.id, user.email, user.role, user.organisation_id, user.team)
-    if not _accept(db, user, user.totp_secret, code):
-        db.rollback()
-        _refuse_code(db, actor, user, "signing in")
+    with database.transaction() as db:
+        right = _accept(db, user, user.totp_secret, code)
+        if right:
+            db.execute(sa.delete(PendingSignIn).where(PendingSignIn.id == waiting.id))
+            complete_sign_in(db, user)
+        else:
+            db.add(SignInAttempt(email=user.email, at=clock.now(), succeeded=False))
+            audit.record(db, actor, "user.totp_code_refused", "user", user.id, detail="signing in")
+    if not right:
         raise SignInRefused("That code is not right. Try the newest code your app shows.")
-    next_path = waiting.next_path
-    db.delete(waiting)
-    complete_sign_in(db, user)
-    return user, next_path
+    return user, waiting.next_path
 
 
-def end_sign_in(db: Session, token: str | None) -> None:
+def _end_sign_in(database: Database, token: str | None) -> None:
     if token and len(token) <= 100:
-        db.execute(sa.delete(PendingSignIn).where(PendingSignIn.id == token_hash(token)))
-        db.commit()
+        with database.transaction() as db:
+            db.execute(sa.delete(PendingSignIn).where(PendingSignIn.id == token_hash(token)))
 
 
 def purge_expired(db: Session) -> int:

@@ -3,22 +3,27 @@
 from __future__ import annotations
 
 import secrets
-from datetime import timedelta
 from typing import Annotated
 
 from litestar import Controller, Request, get, post
 from litestar.datastructures import Cookie
+from litestar.di import NamedDependency
 from litestar.params import QueryParameter
 from litestar.response import Redirect, Template
+from sqlmodel import Session
 
 from core import audit
 from core.auth import totp
 from core.auth.guards import signed_in
+from core.auth.limits import limits_from
 from core.auth.models import User
 from core.auth.roles import Role
-from core.auth.services import SignInRefused, authenticate
+from core.auth.services import SignInRefused, check_password
+from core.auth.sessions import SessionStore
+from core.database import Database
 from core.forms import first
 from core.middleware import request_state
+from core.settings import Settings
 from core.web import DbSession, FormBody, actor_of, redirect, render
 
 HOME_FOR_ROLE = {
@@ -30,6 +35,10 @@ HOME_FOR_ROLE = {
 }
 
 
+def client_address(request: Request) -> str | None:
+    return request.client.host if request.client else None
+
+
 def safe_next(target: str | None) -> str | None:
     """Only follow local paths after sign-in, never another site."""
     if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
@@ -37,19 +46,19 @@ def safe_next(target: str | None) -> str | None:
     return None
 
 
-def start_session(request: Request, user_id: int) -> None:
-    """Sign this browser in as the user, ending any session it already had."""
-    store = request.app.state.session_store
+def start_session(request: Request, store: SessionStore, user_id: int, db: Session | None = None) -> None:
+    """Sign this browser in as the user, ending any session it already had. `db`: the request's
+    session, when the new one belongs with its changes (see SessionStore)."""
     state = request_state(request.scope)
     # A fresh session id at every sign-in, so a planted cookie is worthless.
     if old := state.get("session_token"):
-        store.delete(old)
-    state["new_session_token"] = store.create(user_id)
+        store.delete(old, db)
+    state["new_session_token"] = store.create(user_id, db)
     state["set_csrf"] = state["csrf_token"] = secrets.token_urlsafe(32)
 
 
-def welcome(request: Request, user: User, next_path: str | None) -> Redirect:
-    start_session(request, user.id)
+def welcome(request: Request, store: SessionStore, user: User, next_path: str | None) -> Redirect:
+    start_session(request, store, user.id)
     return redirect(
         request,
         next_path or HOME_FOR_ROLE.get(Role(user.role), "/"),
@@ -83,17 +92,24 @@ class SignInController(Controller):
         )
 
     @post("/sign-in", sync_to_thread=True)
-    def sign_in(self, request: Request, db: DbSession, data: FormBody) -> Template | Redirect:
-        settings = request.app.state.settings
+    def sign_in(
+        self,
+        request: Request,
+        database: NamedDependency[Database],
+        data: FormBody,
+        settings: NamedDependency[Settings],
+        session_store: NamedDependency[SessionStore],
+    ) -> Template | Redirect:
+        # No request session: signing in writes in short transactions of its own (see check_password).
         email = first(data, "email").strip()[:320]
         next_path = safe_next(first(data, "next"))
         try:
-            user = authenticate(
-                db,
+            user = check_password(
+                database,
+                limits_from(settings),
                 email,
                 first(data, "password"),
-                max_failures=settings.sign_in_max_failures,
-                window=timedelta(minutes=settings.sign_in_window_minutes),
+                address=client_address(request),
             )
         except SignInRefused as refused:
             status = 429 if refused.throttled else 400
@@ -104,29 +120,31 @@ class SignInController(Controller):
                 status_code=status,
             )
         if user.totp_secret:
-            token = totp.begin_sign_in(db, user, next_path)
+            with database.transaction() as db:
+                token = totp.begin_sign_in(db, user, next_path)
             return Redirect(
                 path="/sign-in/code",
                 status_code=303,
                 cookies=[code_step_cookie(token, https=settings.https)],
             )
-        return welcome(request, user, next_path)
+        return welcome(request, session_store, user, next_path)
 
     @post("/sign-out", sync_to_thread=True)
-    def sign_out(self, request: Request) -> Redirect:
+    def sign_out(self, request: Request, session_store: NamedDependency[SessionStore]) -> Redirect:
         state = request_state(request.scope)
         if token := state.get("session_token"):
-            request.app.state.session_store.delete(token)
+            session_store.delete(token)
         state["clear_session"] = True
         return redirect(request, "/", message="You have signed out.")
 
     @post("/sign-out-everywhere", guards=[signed_in], sync_to_thread=True)
-    def sign_out_everywhere(self, request: Request, db: DbSession) -> Redirect:
+    def sign_out_everywhere(
+        self, request: Request, db: DbSession, session_store: NamedDependency[SessionStore]
+    ) -> Redirect:
         actor = actor_of(request)
-        count = request.app.state.session_store.delete_all_for_user(actor.user_id)
+        count = session_store.delete_all_for_user(actor.user_id, db)
         audit.record(
             db, actor, "user.signed_out_everywhere", "user", actor.user_id, after={"sessions_ended": count}
         )
-        db.commit()
         request_state(request.scope)["clear_session"] = True
         return redirect(request, "/", message="You have been signed out on every device.")
