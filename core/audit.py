@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Field, Session, SQLModel
 
 from core import clock
-from core.database import json_column, utc_column
+from core.database import Database, json_column, utc_column
 
 
 @dataclass(frozen=True)
@@ -146,6 +146,21 @@ def record(
     )
     db.add(entry)
     return entry
+
+
+def record_separately(
+    database: Database,
+    actor: Actor,
+    action: str,
+    entity: str,
+    entity_id: Any = None,
+    *,
+    detail: str | None = None,
+) -> None:
+    """An entry kept whatever becomes of the request's own transaction: for a refusal, which rolls
+    that back. Call it once the request has ended its transaction (`core.web.refuse`)."""
+    with database.transaction() as db:
+        record(db, actor, action, entity, entity_id, detail=detail)
 
 
 def _set_aside(db: Session, entity: str, key: str | None, values: dict[str, Any]) -> dict[str, Any]:

@@ -9,8 +9,7 @@ import hmac
 from litestar import Request
 from litestar.exceptions import PermissionDeniedException
 
-from core.middleware import request_state
-from core.web import SAFE_METHODS
+from core.middleware import SAFE_METHODS, request_state
 
 FIELD = "csrf_token"
 HEADER = "x-csrf-token"

@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import quote
 
 import sqlalchemy as sa
+from anyio import CapacityLimiter, to_thread
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel
@@ -27,6 +28,15 @@ SQLModel.metadata.naming_convention = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+#: Marks, in Session.info, the session that holds a request's own changes (see core.timeouts).
+REQUEST_SESSION = "flourish.request_session"
+#: The request's state lists the sessions opened for it, so that none outlives its request.
+REQUEST_SESSIONS = "flourish.request_sessions"
+#: Sessions are ended (committed or rolled back, and closed) on threads counted apart from the
+#: handlers': an ending must never wait for a thread held by a handler that is itself waiting for
+#: the lock or connection that ending gives back.
+_ENDINGS: CapacityLimiter | None = None
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
 #: How long to wait for PostgreSQL to accept a connection; without it a database host that has gone
@@ -232,6 +242,13 @@ class _QuickReads:
                 connection.invalidate()
 
 
+def configured_database() -> Database:
+    """The database the settings name (DATABASE_URL), for a command; the caller disposes of it."""
+    from core.settings import get_settings
+
+    return Database(get_settings().database_url)
+
+
 def held(query: sa.Select) -> sa.Select:
     """The query's rows read afresh and held until the transaction ends (FOR UPDATE on
     PostgreSQL; on SQLite the writer already holds the write lock). Checks made on them, and the
@@ -248,3 +265,24 @@ def utcnow() -> datetime:
     from core import clock
 
     return clock.now()
+
+
+async def end_session(session: Session, *, commit: bool) -> None:
+    """Commit (or roll back) and close a request's session, giving back its connection and, on
+    SQLite, the write lock."""
+    global _ENDINGS
+    if not session.in_transaction():
+        session.close()
+        return
+    _ENDINGS = _ENDINGS or CapacityLimiter(20)
+    await to_thread.run_sync(_commit_or_roll_back, session, commit, limiter=_ENDINGS)
+
+
+def _commit_or_roll_back(session: Session, commit: bool) -> None:
+    try:
+        if commit:
+            session.commit()
+        else:
+            session.rollback()
+    finally:
+        session.close()

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from litestar import Controller, Request, Response, get
+from litestar import Controller, Response, get
+from litestar.di import NamedDependency
+
+from core.database import Database
 
 
 class HealthController(Controller):
@@ -11,9 +14,9 @@ class HealthController(Controller):
     include_in_schema = False
 
     @get("/", sync_to_thread=True)
-    def health(self, request: Request) -> Response:
+    def health(self, database: NamedDependency[Database]) -> Response:
         try:
-            with request.app.state.database.reader() as db:
+            with database.reader() as db:
                 db.execute(sa.text("SELECT 1"))
         except Exception:  # any failure here means "not ready", which is the answer we give
             return Response({"status": "database unavailable"}, status_code=503)

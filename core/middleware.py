@@ -18,6 +18,10 @@ from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from core.audit import Actor
 from core.auth.models import User
+from core.database import REQUEST_SESSIONS, end_session
+
+#: Methods that change nothing: they need no CSRF token and get a read-only database session.
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 SESSION_COOKIE = "flourish_session"
 CSRF_COOKIE = "flourish_csrf"
@@ -82,7 +86,11 @@ class FlourishMiddleware:
             state["had_flash"] = True
             state["flash_in"] = _read_flash(settings.secret_key, flash_raw)
 
-        await self.app(scope, receive, send)
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            for session in state.get(REQUEST_SESSIONS, ()):
+                await end_session(session, commit=False)
 
 
 async def add_response_headers(message: Message, scope: Scope) -> None:

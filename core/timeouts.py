@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextvars
 import logging
 import threading
+from collections.abc import Callable
 from typing import Any
 
 import anyio
@@ -21,6 +22,7 @@ from litestar import Request
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from core.database import REQUEST_SESSION
 from core.middleware import request_state
 
 log = logging.getLogger("flourish")
@@ -64,9 +66,6 @@ class Deadline:
 
 _current: contextvars.ContextVar[Deadline | None] = contextvars.ContextVar("flourish_deadline", default=None)
 
-#: Marks, in Session.info, the session that holds the request's own changes.
-REQUEST_SESSION = "flourish.request_session"
-
 
 @event.listens_for(Session, "before_commit")
 def _refuse_late_commits(session: Session) -> None:
@@ -79,12 +78,18 @@ def _refuse_late_commits(session: Session) -> None:
         raise RequestTimedOut("the request had already been answered as timed out")
 
 
-class RequestTimeout:
-    """ASGI middleware around the whole app, so 404s and errors are covered too."""
+#: Makes the answer for a request: (request, status, message) -> Response.
+Answer = Callable[[Request, int, str], Any]
 
-    def __init__(self, app: Any, seconds: float) -> None:
+
+class RequestTimeout:
+    """ASGI middleware around the whole app, so 404s and errors are covered too. `answer` makes
+    the page or JSON that says it took too long (`core.handlers.answer`)."""
+
+    def __init__(self, app: Any, seconds: float, answer: Answer) -> None:
         self.app = app
         self.seconds = seconds
+        self.answer = answer
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] != "http":
@@ -105,7 +110,7 @@ class RequestTimeout:
             if deadline.expire():
                 log.warning("request timed out after %s s; its changes will not be saved", self.seconds)
                 with anyio.CancelScope(shield=True):  # an answer half-sent is no answer
-                    await _answer_too_long(scope, receive, send)
+                    await _answer_too_long(self.answer, scope, receive, send)
 
         failure: Exception | None = None
         try:
@@ -125,9 +130,7 @@ class RequestTimeout:
             raise failure
 
 
-async def _answer_too_long(scope: Any, receive: Any, send: Any) -> None:
-    from core.handlers import answer
-
+async def _answer_too_long(answer: Answer, scope: Any, receive: Any, send: Any) -> None:
     request_state(scope)["timed_out"] = True
     try:
         request: Request = Request(scope, receive)

@@ -1,28 +1,32 @@
-"""Helpers every view uses: who is asking, rendering a page or one of its blocks, redirects
-with a message, and reading forms."""
+"""Helpers every view uses: the request's database session and the one rule for its transaction,
+who is asking, rendering a page or one of its blocks, redirects with a message, and reading forms.
+
+The transaction rule: services change and flush, and never commit or roll back. The request
+commits in one place, `provide_db`, once its handler has answered with anything but a refusal; an
+exception or a refusal (a page answered 400 or more, or `refuse(db)`) rolls everything back. A
+refusal ends its transaction before it answers (`refuse`), so nothing it read or wrote keeps a
+lock while the answer is made. Commands commit the same way, with `Database.transaction()`."""
 
 from __future__ import annotations
 
 import time
-from collections.abc import Generator
-from typing import TYPE_CHECKING, Annotated, Any
+from collections.abc import AsyncGenerator
+from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from jinja2_fragments.litestar import HTMXBlockTemplate
 from litestar import Request
-from litestar.concurrency import sync_to_thread
-from litestar.di import NamedDependency
+from litestar.di import NamedDependency, Provide
 from litestar.enums import RequestEncodingType
 from litestar.params import Body
 from litestar.response import Redirect, Template
 from sqlmodel import Session
 
 from core.audit import Actor
-from core.middleware import request_state
-from core.timeouts import REQUEST_SESSION
-
-if TYPE_CHECKING:
-    from directory.catalogue import Catalogue
+from core.auth.sessions import SessionStore
+from core.database import REQUEST_SESSION, REQUEST_SESSIONS, Database, end_session
+from core.middleware import SAFE_METHODS, request_state
+from core.settings import Settings
 
 #: A urlencoded form body as a dict; repeated fields arrive as lists.
 FormBody = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
@@ -30,21 +34,40 @@ FormBody = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENC
 #: The request's database session, as handlers declare it.
 DbSession = NamedDependency[Session]
 
-SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+#: Set in the request's state and the session's info when the request is answered with a refusal.
+REFUSED = "flourish.refused"
+_READ_BIND = "flourish.read_bind"
 
 
-def provide_db(request: Request) -> Generator[Session, None, None]:
-    """One session per request. Writing requests get a session that, on SQLite, takes the write
-    lock when its transaction begins. Services commit; anything left is rolled back."""
+async def provide_db(request: Request) -> AsyncGenerator[Session, None]:
+    """One session per request, committed or rolled back once its handler has answered (see the
+    module's transaction rule). Writing requests get a session that, on SQLite, takes the write
+    lock when its transaction begins; a session that was never used costs nothing to end."""
     database = request.app.state.database
     session = database.reader() if request.method in SAFE_METHODS else database.writer()
     # Its commit is what the request's answer reports, so a timed-out request must not make one.
     session.info[REQUEST_SESSION] = True
+    session.info[_READ_BIND] = database.engine
+    # Litestar never resumes this generator when a later dependency refuses the request, so the
+    # middleware also ends, without committing, every request session still open when it answers.
+    request_state(request.scope).setdefault(REQUEST_SESSIONS, []).append(session)
     try:
         yield session
-    finally:
-        session.rollback()
-        session.close()
+    except BaseException:
+        await end_session(session, commit=False)
+        raise
+    refused = session.info.get(REFUSED) or request_state(request.scope).get(REFUSED)
+    await end_session(session, commit=not refused)
+
+
+def refuse(db: Session) -> None:
+    """End the request's transaction now, keeping none of it, because the request is being refused.
+    Anything read afterwards for the answer is read without taking SQLite's write lock, and is let
+    go when the request ends."""
+    db.rollback()
+    db.info[REFUSED] = True
+    if (read_bind := db.info.get(_READ_BIND)) is not None:
+        db.bind = read_bind
 
 
 def arrived_ns(request: Request) -> int:
@@ -53,23 +76,28 @@ def arrived_ns(request: Request) -> int:
     return request_state(request.scope).get("arrived_ns") or time.monotonic_ns()
 
 
-def directory_for(request: Request) -> Catalogue:
-    """The worker's directory, holding every change committed before the request arrived. May
-    read the change log: call it from a worker thread, or use `directory_ready` on the loop."""
-    catalogue = request.app.state.catalogue
-    catalogue.refresh(arrived_ns(request))
-    return catalogue
+async def provide_settings(request: Request) -> Settings:
+    return request.app.state.settings
 
 
-async def directory_ready(request: Request) -> Catalogue:
-    """`directory_for`, for handlers on the event loop. Under load a look at the change log that
-    began after this request arrived has usually been made for another request already; only
-    otherwise is the database asked, on a worker thread, so the loop never waits on it."""
-    catalogue = request.app.state.catalogue
-    arrived = arrived_ns(request)
-    if not catalogue.is_current(arrived):
-        await sync_to_thread(catalogue.refresh, arrived)
-    return catalogue
+async def provide_database(request: Request) -> Database:
+    """The database itself, for a handler that opens its own sessions (or none)."""
+    return request.app.state.database
+
+
+async def provide_session_store(request: Request) -> SessionStore:
+    return request.app.state.session_store
+
+
+#: What the core provides to every handler that names it: `db` (the request's session),
+#: `settings`, `database` and `session_store`. The app factory registers these with each
+#: domain's own.
+DEPENDENCIES = {
+    "db": Provide(provide_db),
+    "settings": Provide(provide_settings),
+    "database": Provide(provide_database),
+    "session_store": Provide(provide_session_store),
+}
 
 
 def actor_of(request: Request) -> Actor:
@@ -95,6 +123,8 @@ def render(
     status_code: int = 200,
 ) -> Template:
     context = context or {}
+    if status_code >= 400:
+        request_state(request.scope)[REFUSED] = True
     if block and wants_block(request):
         return HTMXBlockTemplate(
             template_name=template, block_name=block, context=context, status_code=status_code

@@ -10,20 +10,23 @@ from typing import Annotated, Any
 import msgspec
 import sqlalchemy as sa
 from litestar import Controller, Request, get, patch, post, put
+from litestar.di import NamedDependency
 from litestar.openapi.spec import Example
 from litestar.params import Body, FromPath, QueryParameter
+from sqlmodel import Session
 
 from core import clock
 from core.auth.guards import coordinators
 from core.errors import InvalidInput, NotFound
 from core.openapi import WRITER, error_responses
-from core.web import DbSession, actor_of, arrived_ns, directory_for
+from core.web import DbSession, actor_of
 from directory import services
+from directory.catalogue import Catalogue, load_records
 from directory.categories import CATEGORIES, DAYS
 from directory.models import Activity, ActivitySession, Organisation, Venue
 from directory.records import FEATURES, ActivityRecord
 from directory.schemas import read_activity, read_capacity, read_organisation, read_venue
-from directory.search import SearchFilters
+from directory.search import SearchFilters, SearchIndex
 
 Page = Annotated[int, QueryParameter(ge=1, le=100_000, description="Page number, from 1")]
 #: Ids are printable text; a control character (a NUL byte above all) names nothing.
@@ -373,11 +376,22 @@ def _pages(total: int, per_page: int) -> int:
     return max(math.ceil(total / per_page), 1)
 
 
-def _record(request: Request, activity_id: str) -> ActivityRecord:
-    record = request.app.state.catalogue.get(activity_id, arrived_ns(request))
+def _record(catalogue: Catalogue, activity_id: str) -> ActivityRecord:
+    """A listed activity from this worker's copy of the directory (brought up to date for the
+    request by its provider)."""
+    record = catalogue.listed(activity_id)
     if record is None:
         raise NotFound("No listed activity has that id.")
     return record
+
+
+def _saved(db: Session, activity_id: str) -> ActivityRecord:
+    """An activity as this request has just saved it: from the request's own transaction, since
+    the worker's copy of the directory learns of it only once it is committed."""
+    found = load_records(db, [activity_id])
+    if not found:
+        raise NotFound("No listed activity has that id.")
+    return found[0]
 
 
 # ---- public reads ---------------------------------------------------------------------------------
@@ -441,7 +455,7 @@ class DirectoryApi(Controller):
     )
     def activities(
         self,
-        request: Request,
+        search_index: NamedDependency[SearchIndex],
         q: Annotated[
             str, QueryParameter(max_length=200, description="Search words; typos are tolerated")
         ] = "",
@@ -470,16 +484,15 @@ class DirectoryApi(Controller):
             free_only=cost == "free",
             organisation_id=organisation_id,
         )
-        directory_for(request)
-        hits = request.app.state.search_index.search(q, filters, now=clock.now())
+        hits = search_index.search(q, filters, now=clock.now())
         shown = hits[(page - 1) * per_page : page * per_page]
         return ActivityPage(
             [activity_out(h.record) for h in shown], page, per_page, len(hits), _pages(len(hits), per_page)
         )
 
     @get("/activities/{activity_id:str}", sync_to_thread=True, responses=ONE_ERRORS, summary="One activity")
-    def activity(self, request: Request, activity_id: FromPath[str]) -> ActivityOut:
-        return activity_out(_record(request, activity_id))
+    def activity(self, catalogue: NamedDependency[Catalogue], activity_id: FromPath[str]) -> ActivityOut:
+        return activity_out(_record(catalogue, activity_id))
 
     @get(
         "/sessions",
@@ -573,7 +586,7 @@ class DirectoryWriteApi(Controller):
         activity = services.create_activity(
             db, actor_of(request), organisation_id, read_activity(_as_form(data))
         )
-        return activity_out(_record(request, activity.id))
+        return activity_out(_saved(db, activity.id))
 
     @put(
         "/activities/{activity_id:str}",
@@ -585,7 +598,7 @@ class DirectoryWriteApi(Controller):
         self, request: Request, db: DbSession, activity_id: FromPath[str], data: ActivityBody
     ) -> ActivityOut:
         services.update_activity(db, actor_of(request), activity_id, read_activity(_as_form(data)))
-        return activity_out(_record(request, activity_id))
+        return activity_out(_saved(db, activity_id))
 
     @patch(
         "/sessions/{session_id:int}",

@@ -215,6 +215,14 @@ class Catalogue:
         self.refresh(as_of_ns)
         return self._records.get(activity_id)
 
+    def listed(self, activity_id: str) -> ActivityRecord | None:
+        """The activity as this copy holds it now, without looking at the change log."""
+        return self._records.get(activity_id)
+
+    def listed_many(self, activity_ids: Iterable[str]) -> dict[str, ActivityRecord]:
+        """The listed ones among these activities as this copy holds them now (no look at the log)."""
+        return {i: record for i in activity_ids if (record := self._records.get(i)) is not None}
+
     def get_many(self, activity_ids: Iterable[str], as_of_ns: int | None = None) -> dict[str, ActivityRecord]:
         """The listed ones among these activities, after one refresh for them all."""
         self.refresh(as_of_ns)

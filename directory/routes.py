@@ -1,9 +1,9 @@
 from litestar import Router
 
 from directory.api import DirectoryApi, DirectoryWriteApi
-from directory.calendar_views import CalendarController
-from directory.coordinator import CoordinatorController
-from directory.views import DirectoryController
+from directory.views.calendar import CalendarController
+from directory.views.coordinator import CoordinatorController
+from directory.views.public import DirectoryController
 
 router = Router(
     path="/",

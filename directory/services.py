@@ -100,7 +100,7 @@ def update_organisation(
         )
         activity_ids = db.scalars(sa.select(Activity.id).where(Activity.organisation_id == organisation.id))
         note_change(db, activity_ids)
-    db.commit()
+    db.flush()
     return organisation
 
 
@@ -125,7 +125,7 @@ def create_venue(db: Session, actor: Actor, organisation_id: str, data: VenueInp
     audit.record(
         db, actor, "venue.created", "venue", venue.id, after=audit.snapshot(venue, VenueInput.FIELDS)
     )
-    db.commit()
+    db.flush()
     return venue
 
 
@@ -141,7 +141,7 @@ def update_venue(db: Session, actor: Actor, venue_id: str, data: VenueInput) -> 
         venue.updated_at = clock.now()
         audit.record(db, actor, "venue.updated", "venue", venue.id, before=before, after=after)
         note_change(db, db.scalars(sa.select(Activity.id).where(Activity.venue_id == venue.id)))
-    db.commit()
+    db.flush()
     return venue
 
 
@@ -190,7 +190,7 @@ def create_activity(db: Session, actor: Actor, organisation_id: str, data: Activ
     after = audit.snapshot(activity, ActivityInput.FIELDS) | {"categories": data.categories}
     audit.record(db, actor, "activity.created", "activity", activity.id, after=after)
     note_change(db, [activity.id])
-    db.commit()
+    db.flush()
     return activity
 
 
@@ -214,7 +214,7 @@ def update_activity(db: Session, actor: Actor, activity_id: str, data: ActivityI
     else:
         audit.record(db, actor, "activity.confirmed", "activity", activity.id)
     note_change(db, [activity.id])
-    db.commit()
+    db.flush()
     return activity
 
 
@@ -233,7 +233,7 @@ def confirm_activity(db: Session, actor: Actor, activity_id: str) -> Activity:
         after=audit.snapshot(activity, ["confirmed_at"]),
     )
     note_change(db, [activity.id])
-    db.commit()
+    db.flush()
     return activity
 
 
@@ -254,7 +254,7 @@ def set_activity_active(db: Session, actor: Actor, activity_id: str, active: boo
             after={"is_active": active},
         )
         note_change(db, [activity.id])
-    db.commit()
+    db.flush()
     return activity
 
 
@@ -316,7 +316,7 @@ def extend_all_sessions(db: Session, *, until: date | None = None) -> int:
     ).all()
     for schedule in schedules:
         created += generate_sessions(db, schedule, until=until)
-    db.commit()
+    db.flush()
     return created
 
 
@@ -336,7 +336,7 @@ def add_schedule(db: Session, actor: Actor, activity_id: str, data: ScheduleInpu
     db.flush()
     generate_sessions(db, schedule)
     audit.record(db, actor, "schedule.created", "schedule", schedule.id, after=_schedule_values(schedule))
-    db.commit()
+    db.flush()
     return schedule
 
 
@@ -421,7 +421,7 @@ def update_schedule(
         after=_schedule_values(schedule),
     )
     note_change(db, [activity.id])
-    db.commit()
+    db.flush()
     return affected
 
 
@@ -449,7 +449,6 @@ def change_capacity(
         query = query.where(ActivitySession.version == version)
     result = db.execute(query)
     if result.rowcount != 1:
-        db.rollback()
         fresh = db.get(ActivitySession, session_id)
         if fresh is None:  # removed meanwhile, by a schedule change
             raise NotFound("We could not find that session. It may have been removed.")
@@ -472,7 +471,7 @@ def change_capacity(
         after={"capacity": capacity},
     )
     note_change(db, [session.activity_id])
-    db.commit()
+    db.flush()
     db.refresh(session)
     return session
 
@@ -490,7 +489,7 @@ def cancel_session(
         raise Conflict("This session has already taken place, so it cannot be cancelled.")
     _cancel(db, actor, session, (reason or "").replace("\x00", "").strip()[:300])
     note_change(db, [session.activity_id])
-    db.commit()
+    db.flush()
     return session
 
 
@@ -530,7 +529,7 @@ def reinstate_session(db: Session, actor: Actor, session_id: int) -> ActivitySes
         after={"cancelled": False},
     )
     note_change(db, [session.activity_id])
-    db.commit()
+    db.flush()
     return session
 
 
@@ -556,7 +555,7 @@ def report_problem(db: Session, actor: Actor, activity_id: str, data: ReportInpu
         report.id,
         after={"activity_id": activity.id, "reason": data.reason},
     )
-    db.commit()
+    db.flush()
     return report
 
 
@@ -570,7 +569,7 @@ def resolve_report(db: Session, actor: Actor, report_id: int) -> ListingReport:
     report.resolved_at = clock.now()
     report.resolved_by = actor.user_id
     audit.record(db, actor, "listing.problem_resolved", "listing_report", report.id, after={"resolved": True})
-    db.commit()
+    db.flush()
     return report
 
 

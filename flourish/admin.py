@@ -11,20 +11,24 @@ from typing import Any
 
 import sqlalchemy as sa
 from litestar import Controller, Request, Response, get, post
+from litestar.di import NamedDependency
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 from sqlmodel import Session
 
 from core import audit, clock
 from core.audit import AuditEntry
-from core.auth import accounts
+from core.auth import accounts, totp
 from core.auth.account_views import no_store
 from core.auth.guards import admins
+from core.auth.models import User
 from core.auth.roles import ROLE_LABELS
 from core.auth.services import create_user
+from core.auth.sessions import SessionStore
 from core.errors import Conflict, InvalidInput
 from core.forms import FormReader, calendar_date, first
-from core.web import DbSession, FormBody, actor_of, redirect, render, url_with
+from core.settings import Settings
+from core.web import DbSession, FormBody, actor_of, redirect, refuse, render, url_with
 from directory.models import Organisation
 from flourish import governance
 from referrals.exports import to_csv
@@ -34,6 +38,22 @@ from referrals.services import bookings_for, get_patient
 PAGE_SIZE = 50
 #: An export this long is already more than anyone reads; narrow the search for more.
 EXPORT_LIMIT = 100_000
+
+
+@dataclass(frozen=True)
+class UserRow:
+    user: User
+    organisation: str
+    two_step: bool
+
+
+def list_users(db: Session) -> list[UserRow]:
+    rows = db.execute(
+        sa.select(User, Organisation.name)
+        .outerjoin(Organisation, Organisation.id == User.organisation_id)
+        .order_by(User.is_active.desc(), sa.func.lower(User.full_name), User.id)
+    ).all()
+    return [UserRow(user, name or "", totp.is_enabled(user)) for user, name in rows]
 
 
 # ---- the audit trail -----------------------------------------------------------------------------
@@ -153,8 +173,7 @@ class AdminController(Controller):
     include_in_schema = False
 
     @get("/", sync_to_thread=False)
-    def home(self, request: Request) -> Template:
-        settings = request.app.state.settings
+    def home(self, request: Request, settings: NamedDependency[Settings]) -> Template:
         return render(request, "admin/home.html", {"retention_months": settings.retention_months})
 
     @get("/audit", sync_to_thread=True)
@@ -163,6 +182,7 @@ class AdminController(Controller):
         try:
             query = read_audit_query(raw)
         except InvalidInput as exc:
+            refuse(db)
             context = {"query": None, "values": _typed(raw), "errors": exc.errors, "rows": [], "more": False}
             return render(request, "admin/audit.html", context, status_code=400)
         found = audit.search(db, **query.filters(), limit=PAGE_SIZE + 1, offset=(query.page - 1) * PAGE_SIZE)
@@ -193,7 +213,6 @@ class AdminController(Controller):
             None,
             after={k: v for k, v in query.params().items() if v} | {"rows": len(found)},
         )
-        db.commit()
         return no_store(
             Response(
                 audit_csv(found),
@@ -236,12 +255,11 @@ class AdminUsersController(Controller):
                 organisation_id=self._organisation(db, first(data, "organisation")),
                 team=first(data, "team").strip()[:120] or None,
             )
-            db.commit()
         except InvalidInput as exc:
-            db.rollback()
+            refuse(db)
             return self._page(request, db, values, exc.errors, status=400)
         except Conflict as exc:
-            db.rollback()
+            refuse(db)
             return self._page(request, db, values, {"email": exc.message}, status=409)
         return redirect(request, "/admin/users", message=f"{user.email} can now sign in.")
 
@@ -254,23 +272,47 @@ class AdminUsersController(Controller):
         return chosen
 
     @post("/{user_id:int}/deactivate", sync_to_thread=True)
-    def deactivate(self, request: Request, db: DbSession, user_id: FromPath[int]) -> Redirect:
-        return self._act(request, db, user_id, "deactivate")
+    def deactivate(
+        self,
+        request: Request,
+        db: DbSession,
+        session_store: NamedDependency[SessionStore],
+        user_id: FromPath[int],
+    ) -> Redirect:
+        return self._act(request, db, session_store, user_id, "deactivate")
 
     @post("/{user_id:int}/reactivate", sync_to_thread=True)
-    def reactivate(self, request: Request, db: DbSession, user_id: FromPath[int]) -> Redirect:
-        return self._act(request, db, user_id, "reactivate")
+    def reactivate(
+        self,
+        request: Request,
+        db: DbSession,
+        session_store: NamedDependency[SessionStore],
+        user_id: FromPath[int],
+    ) -> Redirect:
+        return self._act(request, db, session_store, user_id, "reactivate")
 
     @post("/{user_id:int}/end-sessions", sync_to_thread=True)
-    def end_sessions(self, request: Request, db: DbSession, user_id: FromPath[int]) -> Redirect:
-        return self._act(request, db, user_id, "end-sessions")
+    def end_sessions(
+        self,
+        request: Request,
+        db: DbSession,
+        session_store: NamedDependency[SessionStore],
+        user_id: FromPath[int],
+    ) -> Redirect:
+        return self._act(request, db, session_store, user_id, "end-sessions")
 
     @post("/{user_id:int}/reset-two-step", sync_to_thread=True)
-    def reset_two_step(self, request: Request, db: DbSession, user_id: FromPath[int]) -> Redirect:
-        return self._act(request, db, user_id, "reset-two-step")
+    def reset_two_step(
+        self,
+        request: Request,
+        db: DbSession,
+        session_store: NamedDependency[SessionStore],
+        user_id: FromPath[int],
+    ) -> Redirect:
+        return self._act(request, db, session_store, user_id, "reset-two-step")
 
-    def _act(self, request: Request, db: Session, user_id: int, what: str) -> Redirect:
-        actor, store = actor_of(request), request.app.state.session_store
+    def _act(self, request: Request, db: Session, store: SessionStore, user_id: int, what: str) -> Redirect:
+        actor = actor_of(request)
         try:
             if what == "end-sessions":
                 ended = accounts.end_sessions(db, actor, store, user_id)
@@ -284,6 +326,7 @@ class AdminUsersController(Controller):
                     f"{user.email} is {'active again' if user.is_active else 'deactivated and signed out'}."
                 )
         except Conflict as exc:
+            refuse(db)
             message = exc.message
         return redirect(request, "/admin/users", message=message)
 
@@ -291,7 +334,7 @@ class AdminUsersController(Controller):
         self, request: Request, db: Session, values: dict[str, Any], errors: dict[str, str], status: int = 200
     ) -> Template:
         context = {
-            "rows": accounts.list_users(db),
+            "rows": list_users(db),
             "roles": list(ROLE_LABELS.items()),
             "organisations": organisation_choices(db),
             "values": values,
@@ -340,7 +383,7 @@ class AdminPatientsController(Controller):
                 db, actor_of(request), patient_id, note=first(data, "note"), confirm=first(data, "confirm")
             )
         except (InvalidInput, Conflict) as exc:
-            db.rollback()
+            refuse(db)
             errors = getattr(exc, "errors", None) or {"confirm": exc.message}
             return self._person(request, db, patient_id, _typed(data), errors, status=exc.status_code)
         return redirect(
@@ -359,7 +402,6 @@ class AdminPatientsController(Controller):
         status: int = 200,
     ) -> Template:
         patient = get_patient(db, actor_of(request), patient_id)
-        db.commit()  # keep the record of who viewed this person
         referrals = db.scalars(
             sa.select(Referral).where(Referral.patient_id == patient.id).order_by(Referral.received_on)
         ).all()

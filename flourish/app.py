@@ -19,7 +19,7 @@ from litestar.template.config import TemplateConfig
 from core.auth.sessions import SessionPolicy, make_store
 from core.csrf import csrf_protect
 from core.database import Database
-from core.handlers import EXCEPTION_HANDLERS
+from core.handlers import EXCEPTION_HANDLERS, answer
 from core.logs import AccessLog, configure_logging
 from core.middleware import FlourishMiddleware, add_response_headers
 from core.openapi import COMPONENTS, ClockTimes
@@ -27,7 +27,6 @@ from core.settings import Settings, get_settings
 from core.site import DemonstrationFlag
 from core.templating import STATIC_DIR, make_template_engine
 from core.timeouts import RequestTimeout
-from core.web import provide_db
 from directory.catalogue import Catalogue
 from directory.search import SearchIndex
 from matching.live import LiveMatcher
@@ -37,23 +36,37 @@ log = logging.getLogger("flourish")
 
 def _routers() -> list:
     # Each package registers its own routes; this is the only list of them.
+    from core.routes import router as core_router
     from directory.oruk.routes import router as oruk_router
     from directory.routes import router as directory_router
-    from flourish.routes import router as core_router
+    from flourish.routes import router as flourish_router
     from grants.routes import router as grants_router
     from matching.routes import router as matching_router
-    from referrals.report_routes import router as reports_router
     from referrals.routes import router as referrals_router
 
     return [
         core_router,
         directory_router,
+        oruk_router,
         matching_router,
         referrals_router,
         grants_router,
-        reports_router,
-        oruk_router,
+        flourish_router,
     ]
+
+
+def _dependencies() -> dict[str, Provide]:
+    """What handlers may name: each package's own, and how the lower ones learn what the upper
+    ones know (the directory shows who is booked on a session, which only referrals knows)."""
+    from core.web import DEPENDENCIES as CORE
+    from directory.dependencies import DEPENDENCIES as DIRECTORY
+    from matching.dependencies import DEPENDENCIES as MATCHING
+    from referrals.queries import people_booked
+
+    async def provide_people_booked() -> Any:
+        return people_booked
+
+    return {**CORE, **DIRECTORY, **MATCHING, "people_booked": Provide(provide_people_booked)}
 
 
 def app_state(settings: Settings, database: Database) -> dict[str, Any]:
@@ -87,7 +100,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             create_static_files_router(path="/static", directories=[STATIC_DIR], include_in_schema=False),
         ],
         state=state,
-        dependencies={"db": Provide(provide_db)},
+        dependencies=_dependencies(),
         middleware=[FlourishMiddleware],
         before_request=csrf_protect,
         before_send=[add_response_headers],
@@ -110,7 +123,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         debug=settings.debug,
     )
     # Around everything, not route middleware, so 404s and errors are timed and logged as well.
-    app.asgi_handler = AccessLog(RequestTimeout(app.asgi_handler, settings.request_timeout_seconds))
+    app.asgi_handler = AccessLog(RequestTimeout(app.asgi_handler, settings.request_timeout_seconds, answer))
     return app
 
 

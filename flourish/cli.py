@@ -8,16 +8,11 @@ from pathlib import Path
 import click
 import sqlalchemy as sa
 
+from core.database import configured_database
 from core.settings import PROJECT_ROOT, SettingsError, get_settings
 from directory.oruk.cli import oruk_cli
 from flourish.governance_cli import governance_cli
 from grants.cli import grants_cli
-
-
-def _database():
-    from core.database import Database
-
-    return Database(get_settings().database_url)
 
 
 def migrate_database(url: str) -> None:
@@ -57,7 +52,7 @@ def seed(if_empty: bool, directory: Path | None) -> None:
     from directory.models import Organisation
     from flourish.seeding import SEEDS_DIR, SeedError, load_seeds, read_seeds
 
-    database = _database()
+    database = configured_database()
     with database.reader() as db:
         has_data = db.scalar(sa.select(sa.func.count()).select_from(Organisation)) > 0
     if has_data:
@@ -140,7 +135,7 @@ def create_user_command(
     from core.errors import Conflict, InvalidInput
     from directory.models import Organisation
 
-    database = _database()
+    database = configured_database()
     with database.transaction() as db:
         organisation_id = None
         if organisation:
@@ -179,7 +174,7 @@ def sessions_extend() -> None:
     from directory.catalogue import prune_changes
     from directory.services import extend_all_sessions
 
-    database = _database()
+    database = configured_database()
     with database.transaction() as db:
         created = extend_all_sessions(db)
     with database.transaction() as db:
@@ -198,7 +193,7 @@ def postcodes_load(csv_path: Path) -> None:
     """Load full-postcode centroids from a CSV (for example the ONS Postcode Directory)."""
     from directory.postcode_loader import load_postcode_csv
 
-    database = _database()
+    database = configured_database()
     with database.transaction() as db:
         loaded, skipped = load_postcode_csv(
             db, csv_path, progress=lambda n: click.echo(f"  {n:,} rows read", err=True)

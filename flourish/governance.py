@@ -187,7 +187,7 @@ def _due_patients(db: Session, cutoff: datetime) -> list[Patient]:
 
 def apply_retention(db: Session, actor: Actor, *, months: int, dry_run: bool = False) -> RetentionResult:
     """Erase what has been kept `months` after a referral closed. A dry run does all the same
-    work and then rolls it back, so what it reports is exactly what a real run would do."""
+    work for its caller to roll back, so what it reports is exactly what a real run would do."""
     cutoff = months_before(clock.now(), months)
     result = RetentionResult(cutoff=cutoff, dry_run=dry_run)
     for referral in _due_referrals(db, cutoff):
@@ -197,7 +197,6 @@ def apply_retention(db: Session, actor: Actor, *, months: int, dry_run: bool = F
         if erase_person(db, actor, patient, "retention"):
             result.patients.append(patient.reference)
     if dry_run:
-        db.rollback()
         return result
     audit.record(
         db,
@@ -212,7 +211,7 @@ def apply_retention(db: Session, actor: Actor, *, months: int, dry_run: bool = F
             "referrals_erased": len(result.referrals),
         },
     )
-    db.commit()
+    db.flush()
     return result
 
 
@@ -254,7 +253,7 @@ def find_patients(db: Session, actor: Actor, query: str) -> list[Patient]:
         how, condition = "surname", sa.func.lower(Patient.last_name) == text.lower()
     found = list(db.scalars(sa.select(Patient).where(condition).order_by(Patient.reference).limit(50)))
     audit.record(db, actor, "patients.searched", "patient", None, detail=f"by {how}; {len(found)} found")
-    db.commit()
+    db.flush()
     return found
 
 
@@ -293,7 +292,7 @@ def erase_on_request(db: Session, actor: Actor, patient_id: int, *, note: str, c
     changed = [erase_referral(db, actor, r, "request") for r in referrals]
     if not erase_person(db, actor, patient, "request", note) and not any(changed):
         raise Conflict(f"{patient.reference} has already been erased.")
-    db.commit()
+    db.flush()
     return patient
 
 
@@ -400,7 +399,7 @@ def subject_access(db: Session, actor: Actor, patient_id: int) -> dict[str, Any]
             for e in entries
         ],
     }
-    db.commit()
+    db.flush()
     return document
 
 

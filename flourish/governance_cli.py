@@ -11,12 +11,7 @@ from pathlib import Path
 import click
 import sqlalchemy as sa
 
-
-def _database():
-    from core.database import Database
-    from core.settings import get_settings
-
-    return Database(get_settings().database_url)
+from core.database import configured_database
 
 
 def _admin(db, email: str):
@@ -45,10 +40,14 @@ def apply_retention_command(dry_run: bool) -> None:
     from flourish.governance import apply_retention
 
     months = get_settings().retention_months
-    database = _database()
+    database = configured_database()
     try:
         with database.writer() as db:
             result = apply_retention(db, Actor.system("retention"), months=months, dry_run=dry_run)
+            if dry_run:
+                db.rollback()
+            else:
+                db.commit()
         if not dry_run:
             with database.transaction() as db:
                 totp.purge_expired(db)
@@ -77,7 +76,7 @@ def subject_access_command(reference: str, admin_email: str, output: Path | None
     from core.errors import NotFound
     from flourish.governance import patient_by_reference, subject_access, subject_access_json
 
-    database = _database()
+    database = configured_database()
     try:
         with database.writer() as db:
             actor = _admin(db, admin_email)
@@ -86,6 +85,7 @@ def subject_access_command(reference: str, admin_email: str, output: Path | None
             except NotFound as exc:
                 raise click.ClickException(exc.message) from None
             body = subject_access_json(subject_access(db, actor, patient.id))
+            db.commit()  # the record of who was given this person's data
     finally:
         database.dispose()
     if output is None:
@@ -106,7 +106,7 @@ def erase_command(reference: str, admin_email: str, note: str, yes: bool) -> Non
     from core.errors import Conflict, InvalidInput, NotFound
     from flourish.governance import erase_on_request, patient_by_reference
 
-    database = _database()
+    database = configured_database()
     try:
         with database.writer() as db:
             actor = _admin(db, admin_email)
@@ -125,6 +125,7 @@ def erase_command(reference: str, admin_email: str, note: str, yes: bool) -> Non
             except Conflict as exc:
                 click.echo(exc.message, err=True)
                 sys.exit(1)
+            db.commit()
     finally:
         database.dispose()
     click.echo(f"Erased {reference.upper()}'s identifying details.")

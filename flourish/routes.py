@@ -1,26 +1,12 @@
+"""The application's own pages, which look across the domains: VAR's "what needs attention" and
+the administrators' users, patients (subject access, erasure) and audit log."""
+
 from litestar import Router
 
-from core.auth.account_views import (
-    AccountController,
-    SignInCodeController,
-    TwoStepController,
-)
-from core.auth.views import SignInController
-from core.health import HealthController
 from flourish.admin import AdminController, AdminPatientsController, AdminUsersController
 from flourish.manage import ManageController
 
 router = Router(
     path="/",
-    route_handlers=[
-        SignInController,
-        HealthController,
-        ManageController,
-        SignInCodeController,
-        AccountController,
-        TwoStepController,
-        AdminController,
-        AdminUsersController,
-        AdminPatientsController,
-    ],
+    route_handlers=[ManageController, AdminController, AdminUsersController, AdminPatientsController],
 )

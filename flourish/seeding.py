@@ -31,9 +31,9 @@ from directory.models import Activity, ActivityCategory, Organisation, Schedule,
 from directory.postcodes import PostcodeError, locate, normalise_postcode
 from directory.schemas import read_activity, read_organisation, read_schedule, read_venue
 from directory.services import generate_sessions
+from flourish.demo import drawdowns as grants_demo
+from flourish.demo.history import generate_history
 from flourish.seed_dates import THIS_YEAR, SeedDateError, financial_year, relative_day
-from grants import demo as grants_demo
-from referrals.demo_history import generate_history
 
 SEEDS_DIR = PROJECT_ROOT / "seeds"
 #: libyaml's parser where it is installed: reading the seeds with the pure-Python one took 4 s.

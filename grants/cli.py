@@ -15,11 +15,10 @@ def grants_cli() -> None:
 @grants_cli.command("check-ledger")
 def check_ledger() -> None:
     """Check that every grant's ledger adds up to the balances stored on its allocation."""
-    from core.database import Database
-    from core.settings import get_settings
+    from core.database import configured_database
     from grants import ledger
 
-    database = Database(get_settings().database_url)
+    database = configured_database()
     try:
         with database.reader() as db:
             problems = ledger.check(db)

@@ -68,7 +68,13 @@ class StaleDecision(Conflict):
 
 
 class OwnRequestRefused(Forbidden):
-    """A VAR manager tried to decide, pay or correct a request they created or submitted."""
+    """A VAR manager tried to decide, pay or correct a request they created or submitted. Refusals
+    belong in the audit log: the caller records `entry` in a transaction of its own, since the
+    request's own is rolled back."""
+
+    def __init__(self, message: str, entry: dict[str, Any]) -> None:
+        super().__init__(message)
+        self.entry = entry
 
 
 # ---- who may do what -------------------------------------------------------------------------
@@ -101,50 +107,27 @@ def is_own_request(actor: Actor, request: DrawdownRequest) -> bool:
 def _refuse_own(db: Session, actor: Actor, request: DrawdownRequest, doing: str) -> None:
     if not is_own_request(actor, request):
         return
-    # Kept although the operation is refused: refusals belong in the audit log.
-    audit.record(
-        db, actor, "drawdown.own_request_refused", "drawdown_request", request.id, detail=f"tried to {doing}"
-    )
-    _commit(db)
     raise OwnRequestRefused(
         "You created or submitted this request, so another VAR manager must decide it, pay it or "
-        "correct it. Nothing has been changed."
+        "correct it. Nothing has been changed.",
+        {
+            "action": "drawdown.own_request_refused",
+            "entity": "drawdown_request",
+            "entity_id": request.id,
+            "detail": f"tried to {doing}",
+        },
     )
 
 
 # ---- small shared pieces ---------------------------------------------------------------------
 
 
-_BATCH = "grants.one_transaction"
-
-
 @contextmanager
-def one_transaction(db: Session) -> Iterator[None]:
-    """Run several operations so that they stand or fall together; the caller commits. Loading the
-    demonstration data uses this so that a problem part-way leaves nothing behind."""
-    db.info[_BATCH] = True
-    try:
-        yield
-    finally:
-        db.info.pop(_BATCH, None)
-
-
-def _commit(db: Session) -> None:
-    if db.info.get(_BATCH):
-        db.flush()
-    else:
-        db.commit()
-
-
-@contextmanager
-def _all_or_nothing(db: Session) -> Iterator[None]:
-    try:
-        yield
-        _commit(db)
-    except BaseException:
-        if not db.info.get(_BATCH):
-            db.rollback()
-        raise
+def _changes(db: Session) -> Iterator[None]:
+    """The block's changes, flushed so that a write the database refuses shows here; the caller
+    commits them (or rolls back, as every refusal does)."""
+    yield
+    db.flush()
 
 
 def name_of(db: Session, actor: Actor) -> str:
@@ -216,7 +199,7 @@ def create_allocation(
 ) -> GrantAllocation:
     ensure_manager(actor)
     label = periods.year_label(data.financial_year)
-    with _all_or_nothing(db):
+    with _changes(db):
         organisation = db.get(Organisation, data.organisation_id)
         if organisation is None:
             raise InvalidInput({"organisation_id": "Choose an organisation from the list"})
@@ -269,7 +252,7 @@ def update_allocation(
     db: Session, actor: Actor, allocation_id: int, data: AllocationInput
 ) -> GrantAllocation:
     ensure_manager(actor)
-    with _all_or_nothing(db):
+    with _changes(db):
         allocation = _lock(db, GrantAllocation, allocation_id, "grant allocation")
         if data.version is not None and data.version != allocation.version:
             raise StaleEdit("this allocation")
@@ -420,7 +403,7 @@ def save_drawdown(
     """Create or change a request, and submit it if asked. Evidence from Flourish's records is
     worked out again for the period every time, beside the figures the coordinator gave."""
     at = at or clock.now()
-    with _all_or_nothing(db):
+    with _changes(db):
         allocation = allocation_or_404(db, allocation_id)
         ensure_can_see(actor, allocation.organisation_id)
         if request_id is None:
@@ -517,7 +500,7 @@ def decide(
 ) -> DrawdownRequest:
     ensure_manager(actor)
     at = at or clock.now()
-    with _all_or_nothing(db):
+    with _changes(db):
         request = _lock(db, DrawdownRequest, request_id, "drawdown request")
         _ensure_fresh(db, request, data.version, {"submitted"}, "decided")
         _refuse_own(db, actor, request, "decide it")
@@ -607,7 +590,7 @@ def mark_paid(
 ) -> DrawdownRequest:
     ensure_manager(actor)
     at = at or clock.now()
-    with _all_or_nothing(db):
+    with _changes(db):
         request = _lock(db, DrawdownRequest, request_id, "drawdown request")
         _ensure_fresh(db, request, data.version, {"approved"}, "marked as paid")
         _refuse_own(db, actor, request, "mark it paid")
@@ -673,7 +656,7 @@ def reverse(
     """Undo an approval, a payment or a clawback with a reversing entry; nothing is edited."""
     ensure_manager(actor)
     at = at or clock.now()
-    with _all_or_nothing(db):
+    with _changes(db):
         request = _lock(db, DrawdownRequest, request_id, "drawdown request")
         _ensure_fresh(db, request, data.version, {"approved", "paid"}, "corrected")
         _refuse_own(db, actor, request, "reverse an entry")
@@ -735,7 +718,7 @@ def claw_back(
 ) -> LedgerEntry:
     ensure_manager(actor)
     at = at or clock.now()
-    with _all_or_nothing(db):
+    with _changes(db):
         request = _lock(db, DrawdownRequest, request_id, "drawdown request")
         _ensure_fresh(db, request, data.version, {"paid"}, "clawed back")
         _refuse_own(db, actor, request, "claw money back")

@@ -10,18 +10,20 @@ from typing import Annotated, Any
 
 import sqlalchemy as sa
 from litestar import Controller, Request, Response, get, post
+from litestar.di import NamedDependency
 from litestar.params import FromPath, QueryParameter
 from litestar.response import Redirect, Template
 from sqlmodel import Session
 
-from core import clock
+from core import audit, clock
 from core.audit import Actor
 from core.auth.guards import reporting, require_roles, var_managers
 from core.auth.roles import Role
+from core.database import Database
 from core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from core.forms import first
 from core.money import pence_to_input
-from core.web import DbSession, FormBody, actor_of, redirect, render
+from core.web import DbSession, FormBody, actor_of, redirect, refuse, render
 from directory.models import Organisation
 from grants import charts, evidence, exports, ledger, periods, reports, services
 from grants.models import DrawdownRequest, GrantAllocation
@@ -241,6 +243,7 @@ def save_drawdown_form(
             request_id=drawdown.id if drawdown else None,
         )
     except (InvalidInput, Conflict) as exc:
+        refuse(db)
         errors = getattr(exc, "errors", {})
         return drawdown_form(
             request,
@@ -309,16 +312,19 @@ def request_page(
 def act_on_request(
     request: Request,
     db: Session,
+    database: Database,
     drawdown_id: int,
     data: dict,
     form: str,
     operation: Callable[[], Any],
     done: str,
 ) -> Template | Redirect:
-    """Run a VAR decision on a request; on refusal show the request again with what was typed."""
+    """Run a VAR decision on a request; on refusal end the transaction, then show the request again
+    with what was typed."""
     try:
         operation()
     except InvalidInput as exc:
+        refuse(db)
         return request_page(
             request,
             db,
@@ -330,6 +336,9 @@ def act_on_request(
             status_code=400,
         )
     except (Conflict, services.OwnRequestRefused) as exc:
+        refuse(db)
+        if isinstance(exc, services.OwnRequestRefused):
+            audit.record_separately(database, actor_of(request), **exc.entry)
         return request_page(
             request,
             db,
@@ -504,6 +513,15 @@ def ledger_export(db: Session, year: int, organisation_id: str | None) -> tuple[
     return exports.ledger_csv(entries, names, years), f"flourish-grants-ledger-{year}{suffix}.csv"
 
 
+#: VAR's steps on a drawdown request: what the form is read with, what is done, what is said after.
+DECISION_STEPS: dict[str, tuple[Callable[[dict], Any], Callable[..., Any], str]] = {
+    "decision": (read_decision, services.decide, "Your decision has been recorded."),
+    "payment": (read_payment, services.mark_paid, "The payment has been recorded."),
+    "reversal": (read_reversal, services.reverse, "The reversing entry has been recorded."),
+    "clawback": (read_clawback, services.claw_back, "The clawback has been recorded."),
+}
+
+
 class GrantDecisionController(Controller):
     """VAR managers decide, pay and correct drawdown requests."""
 
@@ -511,49 +529,24 @@ class GrantDecisionController(Controller):
     guards = [var_managers]
     include_in_schema = False
 
-    @post("/{drawdown_id:int}/decision", sync_to_thread=True)
-    def decide(
-        self, request: Request, db: DbSession, drawdown_id: FromPath[int], data: FormBody
+    @post("/{drawdown_id:int}/{step:str}", sync_to_thread=True)
+    def act(
+        self,
+        request: Request,
+        db: DbSession,
+        database: NamedDependency[Database],
+        drawdown_id: FromPath[int],
+        step: FromPath[str],
+        data: FormBody,
     ) -> Template | Redirect:
+        if step not in DECISION_STEPS:
+            raise NotFound("There is no such step on a drawdown request.")
+        read, do, done = DECISION_STEPS[step]
+
         def operation() -> Any:
-            return services.decide(db, actor_of(request), drawdown_id, read_decision(data))
+            return do(db, actor_of(request), drawdown_id, read(data))
 
-        return act_on_request(
-            request, db, drawdown_id, data, "decision", operation, "Your decision has been recorded."
-        )
-
-    @post("/{drawdown_id:int}/payment", sync_to_thread=True)
-    def pay(
-        self, request: Request, db: DbSession, drawdown_id: FromPath[int], data: FormBody
-    ) -> Template | Redirect:
-        def operation() -> Any:
-            return services.mark_paid(db, actor_of(request), drawdown_id, read_payment(data))
-
-        return act_on_request(
-            request, db, drawdown_id, data, "payment", operation, "The payment has been recorded."
-        )
-
-    @post("/{drawdown_id:int}/reversal", sync_to_thread=True)
-    def reverse(
-        self, request: Request, db: DbSession, drawdown_id: FromPath[int], data: FormBody
-    ) -> Template | Redirect:
-        def operation() -> Any:
-            return services.reverse(db, actor_of(request), drawdown_id, read_reversal(data))
-
-        return act_on_request(
-            request, db, drawdown_id, data, "reversal", operation, "The reversing entry has been recorded."
-        )
-
-    @post("/{drawdown_id:int}/clawback", sync_to_thread=True)
-    def claw_back(
-        self, request: Request, db: DbSession, drawdown_id: FromPath[int], data: FormBody
-    ) -> Template | Redirect:
-        def operation() -> Any:
-            return services.claw_back(db, actor_of(request), drawdown_id, read_clawback(data))
-
-        return act_on_request(
-            request, db, drawdown_id, data, "clawback", operation, "The clawback has been recorded."
-        )
+        return act_on_request(request, db, database, drawdown_id, data, step, operation, done)
 
 
 class GrantAllocationController(Controller):
@@ -581,6 +574,7 @@ class GrantAllocationController(Controller):
                 db, actor_of(request), read_allocation(data, creating=True)
             )
         except InvalidInput as exc:
+            refuse(db)
             return allocation_form(
                 request, db, None, _typed(data), errors=exc.errors, message=exc.message, status_code=400
             )
@@ -606,6 +600,7 @@ class GrantAllocationController(Controller):
                 db, actor_of(request), allocation.id, read_allocation(data, creating=False)
             )
         except (InvalidInput, Conflict) as exc:
+            refuse(db)
             errors = getattr(exc, "errors", {})
             return allocation_form(
                 request,

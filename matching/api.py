@@ -7,16 +7,18 @@ from datetime import date, time
 from typing import Annotated, Any
 
 import msgspec
-from litestar import Controller, Request, post
+from litestar import Controller, post
 from litestar.concurrency import sync_to_thread
+from litestar.di import NamedDependency
 from litestar.openapi.spec import Example
 from litestar.params import Body
 
 from core import clock
+from core.database import Database
 from core.errors import InvalidInput
 from core.openapi import error_responses
-from core.web import directory_ready
 from directory.records import FEATURES
+from matching.live import LiveMatcher
 from matching.schemas import ProfileForm, looks_up_postcode, read_profile
 
 
@@ -93,7 +95,8 @@ class MatchApi(Controller):
     )
     async def match(
         self,
-        request: Request,
+        database: NamedDependency[Database],
+        matcher: NamedDependency[LiveMatcher],
         data: Annotated[
             MatchRequest, Body(examples=[Example(summary="A gardener near Rotherham", value=EXAMPLE)])
         ],
@@ -105,17 +108,14 @@ class MatchApi(Controller):
             "age": "" if data.age is None else str(data.age),
         }
         if looks_up_postcode(raw):
-            form = await sync_to_thread(_read_with_database, request, raw)
+            form = await sync_to_thread(_read_with_database, database, raw)
         else:
             form = read_profile(raw)
         hard_errors = {k: v for k, v in form.errors.items() if k != "postcode"}
         if hard_errors:
             raise InvalidInput(hard_errors)
         # On the event loop, as on the matching page (see MatchingController.update).
-        await directory_ready(request)
-        outcome = request.app.state.matcher.engine.match(
-            form.profile, today=clock.today(), now=clock.now(), limit=data.limit
-        )
+        outcome = matcher.engine.match(form.profile, today=clock.today(), now=clock.now(), limit=data.limit)
         return MatchResponse(
             results=[_item(r) for r in outcome.results],
             notes=list(outcome.notes),
@@ -125,8 +125,8 @@ class MatchApi(Controller):
         )
 
 
-def _read_with_database(request: Request, raw: dict[str, Any]) -> ProfileForm:
-    with request.app.state.database.reader() as db:
+def _read_with_database(database: Database, raw: dict[str, Any]) -> ProfileForm:
+    with database.reader() as db:
         return read_profile(raw, db)
 
 

@@ -1,6 +1,8 @@
+"""The matching API for anyone (a profile in, ranked activities with reasons out). The matching
+page, where a link worker chooses and books with a person, belongs to referrals."""
+
 from litestar import Router
 
 from matching.api import MatchApi
-from matching.views import MatchingController
 
-router = Router(path="/", route_handlers=[MatchingController, MatchApi])
+router = Router(path="/", route_handlers=[MatchApi])

@@ -44,7 +44,8 @@ def check_bookable(session: ActivitySession | None) -> ActivitySession:
 def book_place(
     db: Session, actor: Actor, *, patient_id: int, session_id: int, referral_id: int | None = None
 ) -> Booking:
-    """Take one place for this person; raises SessionFull, Conflict or NotFound and changes nothing."""
+    """Take one place for this person; raises SessionFull, Conflict or NotFound, after which the
+    caller rolls back."""
     session = check_bookable(db.get(ActivitySession, session_id))
     if db.get(Patient, patient_id) is None:
         raise NotFound("We could not find that person's record.")
@@ -64,7 +65,6 @@ def book_place(
         ActivitySession.places_booked < ActivitySession.capacity,
     )
     if not taken:
-        db.rollback()
         raise SessionFull()
     now = clock.now()
     if existing is not None:
@@ -83,8 +83,8 @@ def book_place(
     try:
         db.flush()
     except IntegrityError:
-        # The same person was booked onto this session a moment ago by someone else.
-        db.rollback()
+        # The same person was booked onto this session a moment ago by someone else. The place
+        # taken above goes back when the caller rolls back, as every refusal does.
         raise Conflict("This person already has a place on that session.") from None
     db.execute(
         sa.update(WaitingListEntry)

@@ -8,7 +8,8 @@ from datetime import date
 from typing import Any
 
 from core import clock, forms
-from core.forms import FormReader
+from core.errors import InvalidInput
+from core.forms import FormReader, first, many
 from referrals.nhs_number import NhsNumberError, normalise_nhs_number
 
 GENDERS = {"": "Prefer not to say", "woman": "Woman", "man": "Man"}
@@ -79,6 +80,46 @@ class ReferralChoice:
     cmht_team: str
     reason: str
     goals: str
+
+
+@dataclass
+class BookingStep:
+    """What the booking step of the matching page sends: who it is for, which session, and
+    whether that session was offered as full (so the person joins its waiting list)."""
+
+    choice: ReferralChoice
+    waiting_list: bool
+    referral_id: int | None
+    patient_id: int | None
+    #: Someone not yet on the caseload; None when the booking is for a referral or a known person.
+    new_patient: PatientInput | None
+
+
+def read_booking_step(raw: Mapping[str, Any]) -> BookingStep:
+    """Every problem with the step at once: the session and the new person's details."""
+    referral_text, patient_text = first(raw, "referral_id").strip(), first(raw, "patient_id").strip()
+    referral_id = int(referral_text) if referral_text.isdigit() else None
+    errors: dict[str, str] = {}
+    choice = new_patient = None
+    try:
+        choice = read_referral_choice(raw)
+    except InvalidInput as exc:
+        errors |= exc.errors
+    if patient_text in ("", "new") and referral_id is None:
+        try:
+            new_patient = read_patient(raw)
+        except InvalidInput as exc:
+            errors |= exc.errors
+    if errors or choice is None:
+        raise InvalidInput(errors)
+    return BookingStep(
+        choice=choice,
+        # The page lists each full session it offered as a waiting list in a field of its own.
+        waiting_list=str(choice.session_id) in many(raw, "full_session"),
+        referral_id=referral_id,
+        patient_id=int(patient_text) if patient_text.isdigit() else None,
+        new_patient=new_patient,
+    )
 
 
 def read_referral_choice(raw: Mapping[str, Any]) -> ReferralChoice:

@@ -15,7 +15,7 @@ from core.errors import Forbidden, NotFound
 from directory.models import Activity, ActivitySession
 from referrals.booking import book_place
 from referrals.models import Booking, Patient, Referral
-from referrals.schemas import PatientInput, ReferralChoice
+from referrals.schemas import BookingStep, PatientInput, ReferralChoice
 
 #: Letters that cannot be mistaken for each other when read aloud or written down.
 _REFERENCE_ALPHABET = "ACDEFGHJKMNPQRTUVWXY3479"
@@ -104,7 +104,7 @@ def update_patient(
         audit.record(
             db, actor, "patient.updated", "patient", patient.id, before=changed_before, after=changed_after
         )
-    db.commit()
+    db.flush()
     return patient
 
 
@@ -164,7 +164,7 @@ def choose_activity(
         after=audit.snapshot(referral, ["chosen_activity_id", "hopes", "status"]),
     )
     booking = book_place(db, actor, patient_id=patient.id, session_id=session.id, referral_id=referral.id)
-    db.commit()
+    db.flush()
     return referral, booking
 
 
@@ -238,6 +238,31 @@ def resolve_patient(
     return create_patient(db, actor, new_patient), None
 
 
+def book_chosen(
+    db: Session, actor: Actor, step: BookingStep, conversation: dict[str, Any], activity: tuple[str, str]
+) -> tuple[Referral, bool]:
+    """The booking step of the matching page: find (or add) the person, then book their place or,
+    when the session was offered as full, put them on its waiting list. `activity` is the chosen
+    one's (id, title). Returns the referral and whether they are waiting. Changes nothing if it
+    raises (SessionFull, Conflict, NotFound, InvalidInput)."""
+    patient, referral = resolve_patient(
+        db, actor, referral_id=step.referral_id, patient_id=step.patient_id, new_patient=step.new_patient
+    )
+    if step.waiting_list:
+        referral = wait_for_place(
+            db, actor, patient, referral, step.choice.session_id, step.choice, conversation
+        )
+        return referral, True
+    activity_id, title = activity
+    conversation = conversation | {
+        "discussed": [*conversation.get("discussed", []), {"activity_id": activity_id, "title": title}]
+    }
+    referral, _ = choose_activity(
+        db, actor, patient, step.choice, conversation=conversation, referral=referral
+    )
+    return referral, False
+
+
 def wait_for_place(
     db: Session,
     actor: Actor,
@@ -271,7 +296,7 @@ def wait_for_place(
             after={"hopes": referral.hopes},
         )
     join_waiting_list(db, actor, patient_id=patient.id, session_id=session_id, referral_id=referral.id)
-    db.commit()
+    db.flush()
     return referral
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 from datetime import date, time
 from functools import lru_cache
 from typing import Any
@@ -32,6 +33,18 @@ PASSWORD = "correct horse battery staple"
 def password_hash() -> str:
     # Hashing with argon2 is slow on purpose; one hash serves every test user.
     return hash_password(PASSWORD)
+
+
+def committed(db: Session, operation: Callable[[], Any]) -> Any:
+    """Run a service as a request runs it: committed when it succeeds; rolled back, and the
+    refusal raised again, when it does not (services flush and leave that to their caller)."""
+    try:
+        result = operation()
+    except Exception:
+        db.rollback()
+        raise
+    db.commit()
+    return result
 
 
 def make_organisation(db: Session, **overrides: Any) -> Organisation:
@@ -193,8 +206,8 @@ def make_report(db: Session, activity: Activity, **overrides: Any) -> ListingRep
 
 def activity_form(db: Session, activity: Activity, **changes: Any) -> dict[str, Any]:
     """The activity's edit form as the coordinator's page fills it in, with some answers changed."""
-    from directory.coordinator import activity_values
     from directory.services import categories_of
+    from directory.views.coordinator import activity_values
 
     db.refresh(activity)
     values = activity_values(activity, categories_of(db, activity.id)) | changes
@@ -329,7 +342,9 @@ def make_allocation(
     data = AllocationInput(
         organisation_id=organisation.id, financial_year=financial_year, amount_pence=amount_pence, **values
     )
-    return services.create_allocation(db, actor, data)
+    allocation = services.create_allocation(db, actor, data)
+    db.commit()
+    return allocation
 
 
 def make_drawdown(
@@ -355,7 +370,9 @@ def make_drawdown(
         evidence_note="",
         **(figures | evidence),
     )
-    return services.save_drawdown(db, actor_for(by), allocation.id, data, submit=submit)
+    drawdown = services.save_drawdown(db, actor_for(by), allocation.id, data, submit=submit)
+    db.commit()
+    return drawdown
 
 
 # ---- pathway and outcomes (reports) ----------------------------------------------------------

@@ -29,9 +29,9 @@ def import_command(source: str, dry_run: bool, report_path: Path | None) -> None
     feed's /services list, whose pages are followed. Services are created or updated by id, all in
     one transaction: if anything fails, nothing is saved."""
     from core.audit import Actor
+    from core.database import configured_database
     from directory.oruk import sources
     from directory.oruk.importer import import_feed
-    from flourish.cli import _database
 
     try:
         if source.startswith(("http://", "https://")):
@@ -44,7 +44,7 @@ def import_command(source: str, dry_run: bool, report_path: Path | None) -> None
     def progress(count: int) -> None:
         click.echo(f"  {count:,} services read", err=True)
 
-    database = _database()
+    database = configured_database()
     try:
         with database.writer() as db:
             report = import_feed(db, Actor.system("oruk-import"), feed, dry_run=dry_run, progress=progress)

@@ -18,10 +18,11 @@ from core import clock
 from core.auth.guards import admins
 from core.errors import InvalidInput, NotFound
 from core.openapi import error_responses
-from core.web import DbSession, actor_of, directory_for, render
+from core.web import DbSession, actor_of, refuse, render
+from directory.catalogue import Catalogue
 from directory.oruk import feed, importer, sources
 from directory.oruk.feed import Paging, ServiceQuery
-from directory.search import SearchFilters
+from directory.search import SearchFilters, SearchIndex
 
 #: No filter value has a control character in it; PostgreSQL would refuse a NUL byte outright.
 Text = Annotated[str | None, QueryParameter(required=False, max_length=300, pattern=r"^[^\x00-\x1f]*$")]
@@ -112,12 +113,11 @@ def _base_url(request: Request) -> str:
     return str(request.base_url).rstrip("/")
 
 
-def _ranked(request: Request, query: ServiceQuery) -> list[str] | None:
+def _ranked(search_index: SearchIndex, query: ServiceQuery) -> list[str] | None:
     """Best-first ids from the directory's own search, when the query has search words."""
     if not query.search:
         return None
-    directory_for(request)
-    hits = request.app.state.search_index.search(query.search, SearchFilters(), now=clock.now())
+    hits = search_index.search(query.search, SearchFilters(), now=clock.now())
     return [hit.record.id for hit in hits]
 
 
@@ -143,9 +143,15 @@ class OrukFeed(Controller):
         db: DbSession,
         paging: NamedDependency[Paging],
         filters: NamedDependency[ServiceQuery],
+        search_index: NamedDependency[SearchIndex],
     ) -> dict[str, Any]:
         return feed.services_page(
-            db, filters, paging, _base_url(request), today=clock.today(), ranked=_ranked(request, filters)
+            db,
+            filters,
+            paging,
+            _base_url(request),
+            today=clock.today(),
+            ranked=_ranked(search_index, filters),
         )
 
     @get(
@@ -169,9 +175,15 @@ class OrukFeed(Controller):
         db: DbSession,
         paging: NamedDependency[Paging],
         filters: NamedDependency[ServiceQuery],
+        search_index: NamedDependency[SearchIndex],
     ) -> dict[str, Any]:
         return feed.service_at_locations_page(
-            db, filters, paging, _base_url(request), today=clock.today(), ranked=_ranked(request, filters)
+            db,
+            filters,
+            paging,
+            _base_url(request),
+            today=clock.today(),
+            ranked=_ranked(search_index, filters),
         )
 
     @get(
@@ -313,12 +325,14 @@ class OrukImportPage(Controller):
         self,
         request: Request,
         db: DbSession,
+        catalogue: NamedDependency[Catalogue],
         data: Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)],
     ) -> Template:
         values = {"url": str(data.get("url") or ""), "dry_run": data.get("dry_run") or ""}
         try:
             source, _ = _feed_from_form(data)
         except InvalidInput as exc:
+            refuse(db)
             return render(
                 request,
                 "oruk/import.html",
@@ -327,6 +341,6 @@ class OrukImportPage(Controller):
             )
         report = importer.import_feed(db, actor_of(request), source, dry_run=bool(values["dry_run"]))
         if report.saved:
-            request.app.state.catalogue.invalidate()
+            catalogue.invalidate()
         context = _import_context(values=values, report=report, rows=_rows(report, 500))
         return render(request, "oruk/import.html", context, status_code=200 if not report.failure else 422)

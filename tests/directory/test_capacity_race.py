@@ -58,6 +58,7 @@ def test_lowering_capacity_while_people_book_never_overbooks(db, database):
     def lower():
         with database.writer() as own:
             services.change_capacity(own, actor, session.id, NEW_CAPACITY)
+            own.commit()
         return "lowered"
 
     outcomes = _run_together([book(p) for p in patients] + [lower])

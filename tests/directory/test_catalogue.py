@@ -54,6 +54,7 @@ def test_it_shows_an_edit_in_the_next_search(db, catalogue):
 
     form = activity_form(db, activity, title="Clifton Allotment Volunteers")
     services.update_activity(db, _coordinator(db, organisation), activity.id, read_activity(form))
+    db.commit()
 
     assert _search(catalogue, index, "allotment volunteers") == ["Clifton Allotment Volunteers"]
     assert _search(catalogue, index, "tuesday growers") == []
@@ -67,6 +68,7 @@ def test_it_adds_new_activities_and_drops_withdrawn_ones(db, catalogue):
     assert _search(catalogue, index, "choir") == ["Community Choir"]
 
     services.set_activity_active(db, _coordinator(db, organisation), choir.id, False)
+    db.commit()
     assert _search(catalogue, index, "choir") == []
     assert catalogue.get(choir.id) is None
 
@@ -96,6 +98,7 @@ def test_it_follows_changes_to_places_left(db, catalogue):
     activity = make_activity(db, organisation)
     first = catalogue.get(activity.id).sessions[0]
     services.change_capacity(db, _coordinator(db, organisation), first.id, 3)
+    db.commit()
     assert catalogue.get(activity.id).sessions[0].places_left == 3
 
 
@@ -137,6 +140,7 @@ def test_a_change_without_new_words_still_changes_what_the_filters_let_through(d
 
     form = activity_form(db, activity, cost="0")
     services.update_activity(db, _coordinator(db, organisation), activity.id, read_activity(form))
+    db.commit()
 
     catalogue.refresh()
     assert [hit.record.title for hit in index.search("growers", free, now=clock.now())] == ["Tuesday Growers"]
@@ -174,12 +178,14 @@ def test_a_request_queued_behind_a_slower_poll_still_sees_a_change_made_meanwhil
     held = _HeldPoll()
     catalogue.subscribe(held)
     services.change_capacity(db, coordinator, sessions_of(db, garden)[0].id, 4)
+    db.commit()
     held.armed = True
     slow = threading.Thread(target=catalogue.refresh)
     slow.start()
     assert held.reached.wait(10)
 
     services.change_capacity(db, coordinator, sessions_of(db, walk)[0].id, 2)
+    db.commit()
     seen = []
     queued = threading.Thread(target=lambda: seen.append(catalogue.get(walk.id)))
     queued.start()
@@ -217,6 +223,7 @@ def test_one_look_at_the_change_log_serves_a_request_however_often_it_asks(db, d
 
     # A change committed after that look is seen by the next request, which arrives later.
     services.change_capacity(db, _coordinator(db, organisation), sessions_of(db, walk)[0].id, 3)
+    db.commit()
     assert catalogue.get(walk.id, time.monotonic_ns()).sessions[0].places_left == 3
     assert len(reads) == 2
 

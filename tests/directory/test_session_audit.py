@@ -32,6 +32,7 @@ def test_fewer_places_in_the_weekly_schedule_are_recorded_on_each_session(db, da
     directory.update_schedule(
         db, actor_for(personas.coordinator_a), schedule.id, _weekly(schedule, capacity=4)
     )
+    db.commit()
 
     for session in sessions:
         assert reload(database, ActivitySession, session.id).capacity == 4
@@ -54,6 +55,7 @@ def test_moving_the_weekly_day_records_the_booked_session_cancelled_and_the_othe
     moved = _weekly(schedule, weekday=(schedule.weekday + 2) % 7)
 
     affected = directory.update_schedule(db, actor_for(personas.coordinator_a), schedule.id, moved)
+    db.commit()
 
     assert [s.id for s in affected] == [personas.session_a.id]
     assert session_trail(database, personas.session_a.id)[-1] == (
@@ -78,7 +80,9 @@ def test_a_capacity_change_audits_the_capacity_it_replaced(interleaving, db, dat
         assert read_first.capacity == 10
         with database.writer() as other:
             directory.change_capacity(other, coordinator, session_id, 12)
+            other.commit()
         directory.change_capacity(first, coordinator, session_id, 15)  # the API may leave out the version
+        first.commit()
 
     assert reload(database, ActivitySession, session_id).capacity == 15
     assert [(b, a) for _, b, a in session_trail(database, session_id)] == [
@@ -96,6 +100,7 @@ def test_cancelling_a_session_someone_has_just_cancelled_is_refused(interleaving
         read_first = first.get(ActivitySession, session_id)  # the form the first coordinator sees
         with database.writer() as other:
             directory.cancel_session(other, coordinator, session_id, "Ice on the paths", read_first.version)
+            other.commit()
         with pytest.raises(StaleEdit):
             directory.cancel_session(first, coordinator, session_id, "Flooded hall", read_first.version)
 

@@ -130,6 +130,7 @@ def _keep_booking(stop, database, link_worker, session_id: int, writes: Writes) 
                 ReferralChoice(session_id, "meet people", "", "", "", ""),
                 conversation={},
             )
+            db.commit()
             ids = referral.id, booking.id
 
         def booked(at: float, ids=ids) -> None:
@@ -153,12 +154,14 @@ def _keep_drawing_down(stop, database, grant, coordinator, manager, writes: Writ
         writes.note("grants", lambda at, r=request_id: writes.requests.update({r: [(at, "submitted")]}))
         with database.writer() as db:
             grants.decide(db, actor_for(manager), request_id, DecisionInput("approve", 1_000, "", None))
+            db.commit()
         writes.note("grants", lambda at, r=request_id: writes.requests[r].append((at, "approved")))
         if n % 2 == 0:
             with database.writer() as db:
                 grants.mark_paid(
                     db, actor_for(manager), request_id, PaymentInput(f"BACS-{n}", date(2026, 11, 25), None)
                 )
+                db.commit()
             writes.note("grants", lambda at, r=request_id: writes.requests[r].append((at, "paid")))
 
 

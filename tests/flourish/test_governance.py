@@ -117,6 +117,7 @@ def test_retention_erases_what_identifies_a_person_and_keeps_the_pseudonymised_r
     booking = attended(db, personas.activity_a, person, referral, referral.received_on + timedelta(days=14))
 
     result = governance.apply_retention(db, SYSTEM, months=24)
+    db.commit()
 
     assert result.patients == [person.reference]
     assert result.referrals == [referral.id]
@@ -175,6 +176,7 @@ def test_retention_leaves_recent_open_and_still_active_people_alone(db, database
     forgotten = make_patient(db, worker, first_name="Forgotten", created_at=months_ago(30))
 
     result = governance.apply_retention(db, SYSTEM, months=24)
+    db.commit()
 
     assert sorted(result.patients) == sorted([forgotten.reference])
     assert result.referrals == [old_referral.id]
@@ -197,6 +199,7 @@ def test_retention_starts_exactly_when_the_period_ends(db, database, personas, d
     person, _ = closed_long_ago(db, personas.link_worker, months=24)
     clock.fix(clock.now() + timedelta(days=days))
     governance.apply_retention(db, SYSTEM, months=24)
+    db.commit()
     assert (reload(database, Patient, person.id).erased_at is not None) is erased
 
 
@@ -219,7 +222,9 @@ def test_a_dry_run_says_what_it_would_erase_and_changes_nothing(db, database, pe
 def test_retention_is_recorded_and_running_it_again_does_nothing_more(db, database, personas):
     person, referral = closed_long_ago(db, personas.link_worker)
     governance.apply_retention(db, SYSTEM, months=24)
+    db.commit()
     again = governance.apply_retention(db, SYSTEM, months=24)
+    db.commit()
     assert (again.patients, again.referrals) == ([], [])
     with database.reader() as session:
         logged = session.scalars(sa.select(AuditEntry).order_by(AuditEntry.id)).all()
@@ -268,6 +273,7 @@ def test_reports_still_count_an_erased_referral(db, personas):
 
     before = report()
     governance.apply_retention(db, SYSTEM, months=24)
+    db.commit()
     after = report()
     assert before[0] and after == before
     assert after[1][0]["referrals"] == 1 and after[1][0]["took_up"] == 1
@@ -502,6 +508,7 @@ def _full_history(db, personas):
         patient.id,
         _input_for(patient, support_needs="Needs a quiet corner"),
     )
+    db.commit()
     return patient, referral, full
 
 
@@ -636,6 +643,7 @@ def test_the_subject_access_and_erase_commands_act_for_a_named_administrator(
 def test_a_person_erased_by_retention_is_not_erased_again_by_request(db, personas):
     person, _ = closed_long_ago(db, personas.link_worker)
     governance.apply_retention(db, SYSTEM, months=24)
+    db.commit()
     admin = actor_for(make_user(db, "admin"))
     with pytest.raises(governance.Conflict):
         governance.erase_on_request(db, admin, person.id, note="Asked", confirm=person.reference)

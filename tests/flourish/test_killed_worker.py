@@ -155,6 +155,7 @@ def test_a_worker_killed_mid_booking_leaves_no_half_booking(database, db, tmp_pa
             ReferralChoice(session.id, "get out of the house", "", "", "", ""),
             conversation={},
         )
+        again.commit()
     with database.reader() as check:
         assert check.get(ActivitySession, session.id).places_booked == 1
     assert _places_match_bookings(database) == []
@@ -235,6 +236,7 @@ def test_a_worker_killed_mid_approval_moves_no_money(database, db, tmp_path, pau
     # Nothing was left locked: the approval goes through now, exactly once.
     with database.writer() as again:
         grants.decide(again, actor_for(manager), request.id, DecisionInput("approve", 250_000, "", None))
+        again.commit()
     with database.reader() as check:
         assert check.get(GrantAllocation, grant.id).committed_pence == 250_000
         assert [e.kind for e in ledger.entries(check, request_id=request.id)] == ["approval"]

@@ -126,7 +126,9 @@ def test_the_seed_command_writes_nothing_when_any_file_is_wrong(seeds, database,
     monkeypatch.setenv("DATABASE_URL", database.url)
     monkeypatch.setenv("SECRET_KEY", "s" * 40)
     opened = []
-    monkeypatch.setattr(cli, "_database", lambda: opened.append(Database(database.url)) or opened[-1])
+    monkeypatch.setattr(
+        cli, "configured_database", lambda: opened.append(Database(database.url)) or opened[-1]
+    )
     get_settings.cache_clear()
     try:
         result = CliRunner().invoke(cli.main, ["seed", "--directory", str(seeds)])

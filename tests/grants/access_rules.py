@@ -59,6 +59,7 @@ RULES = [
         "/grants/drawdowns/{drawdown_id}/decision",
         MANAGERS,
         drawdown_a,
+        route="/grants/drawdowns/{drawdown_id}/{step}",
         body={"decision": "more_information", "decision_note": "Please send the register for May."},
     ),
     Rule(
@@ -66,6 +67,7 @@ RULES = [
         "/grants/drawdowns/{drawdown_id}/payment",
         MANAGERS,
         drawdown_a,
+        route="/grants/drawdowns/{drawdown_id}/{step}",
         body={"payment_reference": "BACS-1", "paid_on": "2026-11-20"},
     ),
     Rule(
@@ -73,6 +75,7 @@ RULES = [
         "/grants/drawdowns/{drawdown_id}/reversal",
         MANAGERS,
         drawdown_a,
+        route="/grants/drawdowns/{drawdown_id}/{step}",
         body={"reversal_reason": "x"},
     ),
     Rule(
@@ -80,6 +83,7 @@ RULES = [
         "/grants/drawdowns/{drawdown_id}/clawback",
         MANAGERS,
         drawdown_a,
+        route="/grants/drawdowns/{drawdown_id}/{step}",
         body={"clawback_amount": "10"},
     ),
     Rule("GET", "/grants/allocations/new", MANAGERS),

@@ -11,32 +11,34 @@ import sqlalchemy as sa
 from grants import services
 from grants.models import DrawdownRequest, GrantAllocation, LedgerEntry
 from grants.schemas import ClawbackInput, DecisionInput, PaymentInput, ReversalInput
-from tests.factories import actor_for
+from tests.factories import actor_for, committed
 
 
 def approve(db, user, request, amount: int | None = None, note: str = "") -> DrawdownRequest:
     data = DecisionInput("approve", amount or request.amount_pence, note or "part", None)
-    return services.decide(db, actor_for(user), request.id, data)
+    return committed(db, lambda: services.decide(db, actor_for(user), request.id, data))
 
 
 def decide(db, user, request, decision: str, note: str = "Because") -> DrawdownRequest:
-    return services.decide(db, actor_for(user), request.id, DecisionInput(decision, None, note, None))
+    data = DecisionInput(decision, None, note, None)
+    return committed(db, lambda: services.decide(db, actor_for(user), request.id, data))
 
 
 def pay(db, user, request, reference: str = "BACS-1") -> DrawdownRequest:
     from datetime import date
 
-    return services.mark_paid(
-        db, actor_for(user), request.id, PaymentInput(reference, date(2026, 11, 25), None)
-    )
+    data = PaymentInput(reference, date(2026, 11, 25), None)
+    return committed(db, lambda: services.mark_paid(db, actor_for(user), request.id, data))
 
 
 def reverse(db, user, request, entry_id: int, reason: str = "Mistake") -> LedgerEntry:
-    return services.reverse(db, actor_for(user), request.id, ReversalInput(entry_id, reason, None))
+    data = ReversalInput(entry_id, reason, None)
+    return committed(db, lambda: services.reverse(db, actor_for(user), request.id, data))
 
 
 def claw_back(db, user, request, amount: int, reason: str = "Returned") -> LedgerEntry:
-    return services.claw_back(db, actor_for(user), request.id, ClawbackInput(amount, reason, None))
+    data = ClawbackInput(amount, reason, None)
+    return committed(db, lambda: services.claw_back(db, actor_for(user), request.id, data))
 
 
 def fresh(database, model: type, key: Any) -> Any:

@@ -13,7 +13,7 @@ from core.errors import InvalidInput
 from grants import ledger, services
 from grants.models import DrawdownRequest, GrantAllocation
 from grants.schemas import DecisionInput
-from tests.factories import actor_for, make_drawdown, make_user
+from tests.factories import actor_for, committed, make_drawdown, make_user
 from tests.grants.support import approve
 
 THREADS = 8
@@ -72,8 +72,9 @@ def test_concurrent_approvals_cannot_overdraw_a_grant(database, db, personas, gr
         request_id, manager = pair
         with database.writer() as session:
             barrier.wait()
-            return services.decide(
-                session, actor_for(manager), request_id, DecisionInput("approve", EACH, "", None)
+            decision = DecisionInput("approve", EACH, "", None)
+            return committed(
+                session, lambda: services.decide(session, actor_for(manager), request_id, decision)
             )
 
     results = run_together(approve_alone, list(zip(waiting, managers, strict=True)))

@@ -93,6 +93,7 @@ def test_a_coordinators_edit_shows_in_the_very_next_match(client, garden, db, pe
         "tags": "allotment, beekeeping",
     }
     services.update_activity(db, Actor(None, "admin@example.org", "admin"), garden.id, read_activity(raw))
+    db.commit()
 
     after = client.client.post("/api/v1/match", json={"interests": "beekeeping"}).json()["results"]
     assert after[0]["id"] == garden.id

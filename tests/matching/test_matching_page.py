@@ -337,7 +337,7 @@ def test_a_full_session_offers_the_waiting_list_and_the_link_worker_is_told_when
     assert _book(client, garden, session, first_name="Bill").status_code == 303
 
     client.sign_out().sign_in_as(personas.link_worker)
-    waiting = _book(client, garden, session, session_id=f"wait:{session.id}")
+    waiting = _book(client, garden, session, full_session=str(session.id))
     assert waiting.status_code == 303
 
     client.sign_out().sign_in_as(other_worker)

@@ -20,8 +20,8 @@ from core.database import Database
 from core.site import get_setting, set_setting
 from directory.models import Activity, ActivitySession, Venue
 from directory.postcodes import miles_between, shipped_centroids
+from flourish.demo import history as demo_history
 from flourish.seeding import load_seeds, read_seeds
-from referrals import demo_history
 from referrals.models import Booking, OutcomeRecord, PathwayEvent, Patient, Referral
 from referrals.outcomes import score_mhc
 from referrals.pathway import NEEDS_CONTACT, load_pathway

@@ -47,6 +47,7 @@ def test_joining_a_waiting_list_records_the_hopes_written_on_the_referral(db, da
         choice,
         conversation,
     )
+    db.commit()
 
     assert reload(database, Referral, personas.referral.id).hopes == "To feel useful again"
     assert referral_trail(database, personas.referral.id)[-1] == (

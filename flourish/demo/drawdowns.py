@@ -361,28 +361,27 @@ def load_allocations(
     org_ids: Mapping[str, str],
     actor: Actor,
 ) -> int:
-    with services.one_transaction(db):
-        for raw in allocations:
-            year, amount = raw["financial_year"], raw["amount_pence"]
-            plan = plans.get(raw["organisation"])
-            schedule = plan.schedule if plan else "none"
-            services.create_allocation(
-                db,
-                actor,
-                AllocationInput(
-                    organisation_id=org_ids[raw["organisation"]],
-                    financial_year=year,
-                    amount_pence=amount,
-                    purpose=str(raw.get("purpose", ""))[:500],
-                    conditions=plan.conditions if plan else "",
-                    planned_sessions=plan.planned_sessions if plan else 0,
-                    planned_places=plan.planned_places if plan else 0,
-                    planned_people=plan.planned_people if plan else 0,
-                    schedule=schedule if schedule in SCHEDULES else "none",
-                    instalments=even_instalments(year, amount, schedule),
-                ),
-                at=min(clock.now(), clock.local_datetime(date(year, 4, 1), time(9, 0))),
-            )
+    for raw in allocations:
+        year, amount = raw["financial_year"], raw["amount_pence"]
+        plan = plans.get(raw["organisation"])
+        schedule = plan.schedule if plan else "none"
+        services.create_allocation(
+            db,
+            actor,
+            AllocationInput(
+                organisation_id=org_ids[raw["organisation"]],
+                financial_year=year,
+                amount_pence=amount,
+                purpose=str(raw.get("purpose", ""))[:500],
+                conditions=plan.conditions if plan else "",
+                planned_sessions=plan.planned_sessions if plan else 0,
+                planned_places=plan.planned_places if plan else 0,
+                planned_people=plan.planned_people if plan else 0,
+                schedule=schedule if schedule in SCHEDULES else "none",
+                instalments=even_instalments(year, amount, schedule),
+            ),
+            at=min(clock.now(), clock.local_datetime(date(year, 4, 1), time(9, 0))),
+        )
     return len(allocations)
 
 
@@ -395,19 +394,18 @@ def load_drawdowns(
     """Play every step through the services, oldest first across all providers."""
     request_ids: dict[str, int] = {}
     per_day: dict[date, int] = {}
-    with services.one_transaction(db):
-        for _, _, seed, _, step in _in_order(list(enumerate(seeds))):
-            per_day[step.on] = per_day.get(step.on, -1) + 1
-            organisation_id = org_ids[seed.organisation]
-            requester = users.get(seed.requested_by or "") or Actor(
-                user_id=None,
-                email=f"coordinator@{seed.organisation}.demo.flourish.example",
-                role=Role.COORDINATOR,
-                organisation_id=organisation_id,
-            )
-            at = _moment(step.on, per_day[step.on])
-            _play(db, seed, step, request_ids, requester, users.get(step.by or ""), organisation_id, at)
-        _quieten_old_notifications(db, list(request_ids.values()))
+    for _, _, seed, _, step in _in_order(list(enumerate(seeds))):
+        per_day[step.on] = per_day.get(step.on, -1) + 1
+        organisation_id = org_ids[seed.organisation]
+        requester = users.get(seed.requested_by or "") or Actor(
+            user_id=None,
+            email=f"coordinator@{seed.organisation}.demo.flourish.example",
+            role=Role.COORDINATOR,
+            organisation_id=organisation_id,
+        )
+        at = _moment(step.on, per_day[step.on])
+        _play(db, seed, step, request_ids, requester, users.get(step.by or ""), organisation_id, at)
+    _quieten_old_notifications(db, list(request_ids.values()))
     return len(seeds)
 
 

@@ -6,12 +6,14 @@ from __future__ import annotations
 import hmac
 
 import sqlalchemy as sa
-from litestar import Controller, Request, Response, get
+from litestar import Controller, Response, get
+from litestar.di import NamedDependency
 from litestar.params import FromPath
 from sqlmodel import Session
 
 from core import clock
 from core.errors import Forbidden, NotFound
+from core.settings import Settings
 from core.web import DbSession
 from directory import queries
 from directory.ics import CalendarItem, calendar_file, organisation_feed_token
@@ -60,10 +62,14 @@ class CalendarController(Controller):
 
     @get("/calendar/organisations/{organisation_id:str}/{token:str}", sync_to_thread=True)
     def organisation_feed(
-        self, request: Request, db: DbSession, organisation_id: FromPath[str], token: FromPath[str]
+        self,
+        db: DbSession,
+        settings: NamedDependency[Settings],
+        organisation_id: FromPath[str],
+        token: FromPath[str],
     ) -> Response:
         organisation = db.get(Organisation, organisation_id)
-        expected = organisation_feed_token(request.app.state.settings.secret_key, organisation_id)
+        expected = organisation_feed_token(settings.secret_key, organisation_id)
         if organisation is None or not hmac.compare_digest(token.removesuffix(".ics"), expected):
             raise Forbidden(
                 "That calendar address is not right. Copy it again from your organisation's page."

@@ -10,7 +10,7 @@ from core import clock
 from core.auth.guards import coordinators
 from core.errors import InvalidInput, NotFound
 from core.forms import first
-from core.web import DbSession, FormBody, actor_of, redirect, render, wants_block
+from core.web import DbSession, FormBody, actor_of, redirect, refuse, render, wants_block
 from directory.services import managed_session
 from referrals.attendance import ATTENDANCE, record_attendance, register
 
@@ -43,9 +43,10 @@ class RegisterController(Controller):
                 record_attendance(db, actor, session.id, int(patient_id), status)
                 changed += 1
             except (InvalidInput, NotFound) as exc:
+                refuse(db)
                 errors |= getattr(exc, "errors", {}) or {key: exc.message}
         if errors:
-            db.rollback()
+            refuse(db)
             context = self._context(db, session, activity, errors) | {
                 "typed": {k: first(data, k) for k in data}
             }
@@ -56,7 +57,6 @@ class RegisterController(Controller):
                 block="register" if wants_block(request) else None,
                 status_code=400,
             )
-        db.commit()
         if wants_block(request):
             context = self._context(db, session, activity, {}) | {"saved": changed}
             return render(request, "referrals/register.html", context, block="register")

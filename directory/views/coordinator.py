@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Controller, Request, get, post
+from litestar.di import NamedDependency
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 from sqlmodel import Session
@@ -18,9 +19,11 @@ from core.auth.roles import Role
 from core.errors import Conflict, InvalidInput, StaleEdit
 from core.forms import FormReader, first
 from core.money import pence_to_input
-from core.web import DbSession, FormBody, actor_of, redirect, render, wants_block
+from core.settings import Settings
+from core.web import DbSession, FormBody, actor_of, redirect, refuse, render, wants_block
 from directory import queries, services
 from directory.categories import CATEGORIES, DAY_LABELS, DAYS
+from directory.dependencies import PeopleBooked
 from directory.ics import organisation_feed_token
 from directory.models import Activity, ActivitySession, Organisation, Schedule, Venue
 from directory.schemas import (
@@ -131,7 +134,13 @@ class CoordinatorController(Controller):
         )
 
     @get("/organisations/{organisation_id:str}", sync_to_thread=True)
-    def home(self, request: Request, db: DbSession, organisation_id: FromPath[str]) -> Template:
+    def home(
+        self,
+        request: Request,
+        db: DbSession,
+        settings: NamedDependency[Settings],
+        organisation_id: FromPath[str],
+    ) -> Template:
         organisation = _managed(db, actor_of(request), Organisation, organisation_id, "organisation")
         activities = queries.organisation_activities(db, organisation.id, include_inactive=True)
         return render(
@@ -145,7 +154,7 @@ class CoordinatorController(Controller):
                 "venues": queries.organisation_venues(db, organisation.id),
                 "now": clock.now(),
                 "calendar_path": f"/calendar/organisations/{organisation.id}/"
-                f"{organisation_feed_token(request.app.state.settings.secret_key, organisation.id)}.ics",
+                f"{organisation_feed_token(settings.secret_key, organisation.id)}.ics",
             },
         )
 
@@ -184,6 +193,7 @@ class CoordinatorController(Controller):
         try:
             services.update_organisation(db, actor, organisation.id, read_organisation(data))
         except (InvalidInput, Conflict) as exc:
+            refuse(db)
             context = {
                 "organisation": organisation,
                 "values": _typed(data, exc, organisation),
@@ -218,6 +228,7 @@ class CoordinatorController(Controller):
         try:
             activity = services.create_activity(db, actor, organisation.id, read_activity(data))
         except InvalidInput as exc:
+            refuse(db)
             return self._activity_form(
                 request, db, organisation, None, _raw(data), exc.errors, exc.message, 400
             )
@@ -244,6 +255,7 @@ class CoordinatorController(Controller):
         try:
             services.update_activity(db, actor, activity.id, read_activity(data))
         except InvalidInput as exc:
+            refuse(db)
             return self._activity_form(
                 request, db, organisation, activity, _raw(data), exc.errors, exc.message, 400
             )
@@ -328,6 +340,7 @@ class CoordinatorController(Controller):
         try:
             services.add_schedule(db, actor, activity.id, read_schedule(data))
         except InvalidInput as exc:
+            refuse(db)
             organisation = db.get(Organisation, activity.organisation_id)
             values = activity_values(activity, services.categories_of(db, activity.id))
             response = self._activity_form(request, db, organisation, activity, values, {}, None, 400)
@@ -369,7 +382,12 @@ class CoordinatorController(Controller):
 
     @post("/schedules/{schedule_id:str}/edit", sync_to_thread=True)
     def edit_schedule(
-        self, request: Request, db: DbSession, schedule_id: FromPath[str], data: FormBody
+        self,
+        request: Request,
+        db: DbSession,
+        people_booked: NamedDependency[PeopleBooked],
+        schedule_id: FromPath[str],
+        data: FormBody,
     ) -> Template | Redirect:
         actor = actor_of(request)
         schedule = services.get_or_404(db, Schedule, schedule_id, "weekly session")
@@ -385,6 +403,7 @@ class CoordinatorController(Controller):
         try:
             affected = services.update_schedule(db, actor, schedule.id, read_schedule(data))
         except (InvalidInput, Conflict) as exc:
+            refuse(db)
             return render(
                 request,
                 "coordinator/schedule_form.html",
@@ -397,7 +416,7 @@ class CoordinatorController(Controller):
                 status_code=exc.status_code,
             )
         if affected:
-            people = _people_booked(db, [s.id for s in affected])
+            people = people_booked(db, [s.id for s in affected])
             return render(
                 request,
                 "coordinator/schedule_form.html",
@@ -422,12 +441,18 @@ class CoordinatorController(Controller):
         )
 
     @get("/sessions/{session_id:int}", sync_to_thread=True)
-    def session(self, request: Request, db: DbSession, session_id: FromPath[int]) -> Template:
+    def session(
+        self,
+        request: Request,
+        db: DbSession,
+        people_booked: NamedDependency[PeopleBooked],
+        session_id: FromPath[int],
+    ) -> Template:
         session, activity = _managed_session(db, actor_of(request), session_id)
-        return self._session_page(request, db, session, activity, {}, None)
+        return self._session_page(request, people_booked(db, [session.id]), session, activity, {}, None)
 
     def _session_page(
-        self, request, db, session, activity, errors, message, status=200, values=None
+        self, request, people, session, activity, errors, message, status=200, values=None
     ) -> Template:
         context = {
             "s": session,
@@ -435,14 +460,19 @@ class CoordinatorController(Controller):
             "errors": errors,
             "problem": message,
             "values": values or {"capacity": session.capacity, "version": session.version},
-            "people": _people_booked(db, [session.id]),
+            "people": people,
             "today": clock.today(),
         }
         return render(request, "coordinator/session.html", context, status_code=status)
 
     @post("/sessions/{session_id:int}/capacity", sync_to_thread=True)
     def change_capacity(
-        self, request: Request, db: DbSession, session_id: FromPath[int], data: FormBody
+        self,
+        request: Request,
+        db: DbSession,
+        people_booked: NamedDependency[PeopleBooked],
+        session_id: FromPath[int],
+        data: FormBody,
     ) -> Template | Redirect:
         actor = actor_of(request)
         session, activity = _managed_session(db, actor, session_id)
@@ -450,6 +480,7 @@ class CoordinatorController(Controller):
             capacity, version = read_capacity(data)
             session = services.change_capacity(db, actor, session.id, capacity, version)
         except (InvalidInput, Conflict) as exc:
+            refuse(db)
             db.refresh(session)
             errors = getattr(exc, "errors", {}) or {"capacity": exc.message}
             if wants_block(request):
@@ -468,7 +499,7 @@ class CoordinatorController(Controller):
                 )
             return self._session_page(
                 request,
-                db,
+                people_booked(db, [session.id]),
                 session,
                 activity,
                 getattr(exc, "errors", {}),
@@ -491,7 +522,12 @@ class CoordinatorController(Controller):
 
     @post("/sessions/{session_id:int}/cancel", sync_to_thread=True)
     def cancel(
-        self, request: Request, db: DbSession, session_id: FromPath[int], data: FormBody
+        self,
+        request: Request,
+        db: DbSession,
+        people_booked: NamedDependency[PeopleBooked],
+        session_id: FromPath[int],
+        data: FormBody,
     ) -> Template | Redirect:
         actor = actor_of(request)
         session, activity = _managed_session(db, actor, session_id)
@@ -504,8 +540,11 @@ class CoordinatorController(Controller):
                 FormReader(data).value("version", int, required=False),
             )
         except Conflict as exc:
-            return self._session_page(request, db, session, activity, {}, exc.message, exc.status_code)
-        count = len(_people_booked(db, [session.id]))
+            refuse(db)
+            return self._session_page(
+                request, people_booked(db, [session.id]), session, activity, {}, exc.message, exc.status_code
+            )
+        count = len(people_booked(db, [session.id]))
         message = "Session cancelled." + (
             f" {count} {'person is' if count == 1 else 'people are'} booked: their details are below so they can be told."
             if count
@@ -514,13 +553,22 @@ class CoordinatorController(Controller):
         return redirect(request, f"/coordinator/sessions/{session.id}", message=message)
 
     @post("/sessions/{session_id:int}/reinstate", sync_to_thread=True)
-    def reinstate(self, request: Request, db: DbSession, session_id: FromPath[int]) -> Template | Redirect:
+    def reinstate(
+        self,
+        request: Request,
+        db: DbSession,
+        session_id: FromPath[int],
+        people_booked: NamedDependency[PeopleBooked],
+    ) -> Template | Redirect:
         actor = actor_of(request)
         session, activity = _managed_session(db, actor, session_id)
         try:
             services.reinstate_session(db, actor, session.id)
         except Conflict as exc:
-            return self._session_page(request, db, session, activity, {}, exc.message, exc.status_code)
+            refuse(db)
+            return self._session_page(
+                request, people_booked(db, [session.id]), session, activity, {}, exc.message, exc.status_code
+            )
         return redirect(request, f"/coordinator/sessions/{session.id}", message="The session is back on.")
 
     # ---- venues ------------------------------------------------------------------------------
@@ -542,6 +590,7 @@ class CoordinatorController(Controller):
         try:
             services.create_venue(db, actor, organisation.id, read_venue(data))
         except InvalidInput as exc:
+            refuse(db)
             return render(
                 request,
                 "coordinator/venue_form.html",
@@ -583,6 +632,7 @@ class CoordinatorController(Controller):
         try:
             services.update_venue(db, actor, venue.id, read_venue(data))
         except (InvalidInput, Conflict) as exc:
+            refuse(db)
             context = {
                 "organisation": organisation,
                 "venue": venue,
@@ -602,11 +652,3 @@ class CoordinatorController(Controller):
         return redirect(
             request, f"/coordinator/organisations/{activity.organisation_id}", message="Marked as dealt with."
         )
-
-
-def _people_booked(db: Session, session_ids: list[int]) -> list[dict[str, Any]]:
-    """Who is booked on these sessions, as a coordinator may see them: a first name and any
-    support need, and only when the person agreed to share them with the provider."""
-    from referrals.queries import people_booked
-
-    return people_booked(db, session_ids)

@@ -14,7 +14,7 @@ from core import clock
 from core.auth.guards import link_workers
 from core.errors import Conflict, InvalidInput, NotFound
 from core.forms import first
-from core.web import DbSession, FormBody, actor_of, redirect, render
+from core.web import DbSession, FormBody, actor_of, redirect, refuse, render
 from directory.ics import CalendarItem, calendar_file
 from directory.models import Organisation, Venue
 from directory.queries import activity_detail
@@ -101,9 +101,8 @@ class ReferralController(Controller):
                 new_patient=None if chosen.isdigit() else read_patient(data),
             )
             referral = services.receive_referral(db, actor, patient, **received)
-            db.commit()
         except (InvalidInput, NotFound) as exc:
-            db.rollback()
+            refuse(db)
             context = {"values": _typed(data), "errors": getattr(exc, "errors", {}), "message": exc.message}
             context["caseload"] = services.caseload(db, actor)
             return render(request, "referrals/new.html", context, status_code=exc.status_code)
@@ -116,7 +115,6 @@ class ReferralController(Controller):
     @get("/{referral_id:int}", sync_to_thread=True)
     def referral(self, request: Request, db: DbSession, referral_id: FromPath[int]) -> Template:
         referral, patient = services.get_referral(db, actor_of(request), referral_id)
-        db.commit()  # keep the record of who viewed this person's referral
         return referral_page(request, db, referral, patient)
 
     @post("/{referral_id:int}/steps", sync_to_thread=True)
@@ -127,9 +125,8 @@ class ReferralController(Controller):
         referral, patient = services.get_referral(db, actor, referral_id)
         try:
             event = record_step(db, actor, referral, read_step(data))
-            db.commit()
         except InvalidInput as exc:
-            db.rollback()
+            refuse(db)
             return referral_page(
                 request,
                 db,
@@ -155,9 +152,8 @@ class ReferralController(Controller):
         try:
             new_due = read_extension(data)
             extend_review(db, actor, referral, new_due, first(data, "extension_reason"))
-            db.commit()
         except InvalidInput as exc:
-            db.rollback()
+            refuse(db)
             return referral_page(
                 request,
                 db,
@@ -177,7 +173,6 @@ class ReferralController(Controller):
     @get("/{referral_id:int}/prescription", sync_to_thread=True)
     def prescription(self, request: Request, db: DbSession, referral_id: FromPath[int]) -> Template:
         referral, patient = services.get_referral(db, actor_of(request), referral_id)
-        db.commit()
         upcoming = services.bookings_for(db, patient.id, upcoming_only=True)
         details = {a.id: activity_detail(db, a.id, include_inactive=True) for _, _, a in upcoming}
         context = {"referral": referral, "patient": patient, "upcoming": upcoming, "details": details}
@@ -186,7 +181,6 @@ class ReferralController(Controller):
     @get("/{referral_id:int}/sessions.ics", sync_to_thread=True)
     def calendar(self, request: Request, db: DbSession, referral_id: FromPath[int]) -> Response:
         _, patient = services.get_referral(db, actor_of(request), referral_id)
-        db.commit()
         items = []
         for booking, session, activity in services.bookings_for(db, patient.id, upcoming_only=True):
             venue = db.get(Venue, activity.venue_id) if activity.venue_id else None
@@ -226,8 +220,8 @@ class ReferralController(Controller):
             raise NotFound("We could not find that booking for this person.")
         try:
             cancel_booking(db, actor, booking.id)
-            db.commit()
         except Conflict as exc:
+            refuse(db)
             return redirect(request, f"/referrals/{referral.id}", message=exc.message)
         return redirect(
             request,

@@ -15,7 +15,7 @@ from core import audit, clock
 from core.auth.guards import link_workers, var_managers
 from core.errors import InvalidInput
 from core.site import get_setting, set_setting
-from core.web import DbSession, FormBody, actor_of, redirect, render
+from core.web import DbSession, FormBody, actor_of, redirect, refuse, render
 from referrals import services
 from referrals.models import OutcomeRecord
 from referrals.outcome_chart import outcome_chart
@@ -100,7 +100,6 @@ class OutcomeController(Controller):
     @get("/", sync_to_thread=True)
     def chart(self, request: Request, db: DbSession, referral_id: FromPath[int]) -> Template:
         referral, patient = services.get_referral(db, actor_of(request), referral_id)
-        db.commit()
         records = list(db.scalars(sa.select(OutcomeRecord).where(OutcomeRecord.referral_id == referral.id)))
         records.sort(key=lambda r: list(TIMEPOINTS).index(r.timepoint))
         return render(
@@ -121,7 +120,6 @@ class OutcomeController(Controller):
     @get("/new", sync_to_thread=True)
     def form(self, request: Request, db: DbSession, referral_id: FromPath[int]) -> Template:
         referral, patient = services.get_referral(db, actor_of(request), referral_id)
-        db.commit()
         timepoint = request.query_params.get("timepoint", "baseline")
         return self._form(
             request,
@@ -161,9 +159,8 @@ class OutcomeController(Controller):
         try:
             answers = read_outcomes(data, outcome_areas(db))
             save_outcomes(db, actor, referral, patient, answers)
-            db.commit()
         except InvalidInput as exc:
-            db.rollback()
+            refuse(db)
             values = {k: v for k, v in data.items() if k != "csrf_token"}
             return self._form(request, db, referral, patient, values, exc.errors, exc.message, status=400)
         return redirect(
@@ -221,7 +218,6 @@ class OutcomeAreasController(Controller):
             before={"areas": before},
             after={"areas": areas},
         )
-        db.commit()
         return redirect(
             request,
             "/manage/outcome-areas",

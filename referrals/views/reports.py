@@ -8,6 +8,7 @@ import json
 from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get
+from litestar.di import NamedDependency
 from litestar.params import FromPath, QueryParameter
 from litestar.response import Template
 from sqlmodel import Session
@@ -16,8 +17,9 @@ from core import audit, clock
 from core.auth.guards import reporting, var_managers
 from core.auth.roles import Role
 from core.errors import InvalidInput, NotFound
+from core.settings import Settings
 from core.site import get_setting
-from core.web import DbSession, actor_of, render, url_with
+from core.web import DbSession, actor_of, refuse, render, url_with
 from referrals import exports, reports
 from referrals.reports import ReportQuery
 
@@ -75,6 +77,7 @@ class ReportController(Controller):
         try:
             query = _query(date_from, date_to, by)
         except InvalidInput as exc:
+            refuse(db)
             values = {"from": date_from or "", "to": date_to or "", "by": by or ""}
             context = {
                 "values": values,
@@ -118,6 +121,7 @@ class ReportExportController(Controller):
         try:
             query = _query(date_from, date_to, None)
         except InvalidInput as exc:
+            refuse(db)
             values = {"from": date_from or "", "to": date_to or ""}
             return render(
                 request,
@@ -142,11 +146,16 @@ class ReportExportController(Controller):
 
     @get("/exports/research.csv", sync_to_thread=True)
     def research(
-        self, request: Request, db: DbSession, date_from: From = None, date_to: To = None
+        self,
+        request: Request,
+        db: DbSession,
+        settings: NamedDependency[Settings],
+        date_from: From = None,
+        date_to: To = None,
     ) -> Response:
         query = _query(date_from, date_to, None)
         facts = reports.load_facts(db, query.start, query.end)
-        body, count = exports.research_extract(db, facts, request.app.state.settings.secret_key)
+        body, count = exports.research_extract(db, facts, settings.secret_key)
         _record_export(db, request, "export.research_extract", query, count)
         return _download(
             body, f"flourish-research-extract-{_range_name(query)}.csv", "text/csv; charset=utf-8"
@@ -179,4 +188,3 @@ def _record_export(db: Session, request: Request, action: str, query: ReportQuer
         after={"from": query.start, "to": query.end, "rows": rows},
         detail=f"{rows} referrals received {query.start:%d/%m/%Y} to {query.end:%d/%m/%Y}",
     )
-    db.commit()

@@ -2,7 +2,8 @@
 
 The profile and the conversation (shortlist, "not for me") are one form; as it changes, htmx
 posts it and swaps in the results block; without JavaScript the same form posts and the whole
-page comes back. Choosing opens the booking step in the same block.
+page comes back. Choosing opens the booking step in the same block; booking is referrals' own
+work (`services.book_chosen`), the page only asks for it.
 """
 
 from __future__ import annotations
@@ -11,53 +12,50 @@ from typing import Any
 
 from litestar import Controller, Request, Response, get, post
 from litestar.concurrency import sync_to_thread
+from litestar.di import NamedDependency
 from litestar.response import Redirect, Template
 from sqlmodel import Session
 
 from core import clock
 from core.audit import Actor
 from core.auth.guards import link_workers
+from core.database import Database
 from core.errors import Conflict, InvalidInput, NotFound
 from core.forms import first
-from core.web import (
-    DbSession,
-    FormBody,
-    actor_of,
-    arrived_ns,
-    directory_for,
-    directory_ready,
-    flash,
-    render,
-    wants_block,
-)
+from core.web import DbSession, FormBody, actor_of, flash, refuse, render, wants_block
 from directory import queries
+from directory.catalogue import Catalogue
 from directory.categories import CATEGORIES, DAY_LABELS, DAYS
 from directory.records import FEATURES
 from matching.conversation import Conversation, read_conversation
+from matching.live import LiveMatcher
 from matching.schemas import DISTANCES, GENDERS, looks_up_postcode
 from referrals import services as referrals
 from referrals.booking import SessionFull
-from referrals.schemas import read_patient, read_referral_choice
+from referrals.schemas import read_booking_step
 
 RESULTS = 8
 
 
-def run_match(request: Request, conversation: Conversation) -> Any:
-    directory_for(request)
-    engine = request.app.state.matcher.engine
-    outcome = engine.match(conversation.profile, today=clock.today(), now=clock.now(), limit=RESULTS)
-    return outcome
+def run_match(matcher: LiveMatcher, conversation: Conversation) -> Any:
+    return matcher.engine.match(conversation.profile, today=clock.today(), now=clock.now(), limit=RESULTS)
 
 
-def _titles(request: Request, ids: list[str]) -> dict[str, str]:
-    if not ids:
-        return {}
-    found = request.app.state.catalogue.get_many(ids, arrived_ns(request))
+def _titles(catalogue: Catalogue, ids: list[str]) -> dict[str, str]:
+    found = catalogue.listed_many(ids)
     return {i: (found[i].title if i in found else "") for i in ids}
 
 
+def _mentioned(conversation: Conversation) -> list[str]:
+    return [*conversation.shortlist, *(r.partition("|")[0] for r in conversation.rejected)]
+
+
 def _base_context(
-    request: Request, db: Session | None, conversation: Conversation, referral_id: int | None
+    request: Request,
+    db: Session | None,
+    catalogue: Catalogue,
+    conversation: Conversation,
+    referral_id: int | None,
 ) -> dict[str, Any]:
     actor = actor_of(request)
     referral = patient = None
@@ -70,7 +68,7 @@ def _base_context(
         "shortlist": conversation.shortlist,
         "rejected_items": rejected,
         "rejected_raw": conversation.rejected,
-        "titles": _titles(request, conversation.shortlist + [r for r, _ in rejected]),
+        "titles": _titles(catalogue, _mentioned(conversation)),
         "categories": CATEGORIES,
         "day_options": list(zip(DAYS, DAY_LABELS, strict=True)),
         "features": FEATURES,
@@ -87,7 +85,7 @@ def _base_context(
     }
 
 
-def _choose_context(request: Request, db: Session, actor: Actor, activity_id: str) -> dict[str, Any]:
+def _choose_context(db: Session, actor: Actor, activity_id: str) -> dict[str, Any]:
     detail = queries.activity_detail(db, activity_id, sessions=8)
     if detail is None:
         raise NotFound("That activity is no longer listed.")
@@ -112,19 +110,16 @@ def _needs_database(data: dict[str, Any]) -> bool:
     )
 
 
-def _update_with_database(request: Request, data: dict[str, Any]) -> Template:
-    with request.app.state.database.reader() as db:
-        return _update(request, db, data)
-
-
-def _update(request: Request, db: Session | None, data: dict[str, Any]) -> Template:
+def _update(
+    request: Request, db: Session | None, catalogue: Catalogue, matcher: LiveMatcher, data: dict[str, Any]
+) -> Template:
     """The results block for a changed conversation, or the booking step it opens or keeps.
     `db` may be None only when `_needs_database(data)` is false."""
     conversation = read_conversation(data, db)
-    context = _base_context(request, db, conversation, _referral_id(data))
+    context = _base_context(request, db, catalogue, conversation, _referral_id(data))
     choosing = first(data, "choose_activity")[:36]
     if conversation.action == "choose" and conversation.target:
-        context |= _choose_context(request, db, actor_of(request), conversation.target)
+        context |= _choose_context(db, actor_of(request), conversation.target)
         context["choice_values"] = {
             "hopes": "",
             "patient_id": str(context["patient"].id) if context["patient"] else "",
@@ -132,12 +127,19 @@ def _update(request: Request, db: Session | None, data: dict[str, Any]) -> Templ
     elif not conversation.action and choosing:
         # The profile changed while the booking step was open: keep the step and what was
         # typed in it, rather than replacing it with fresh suggestions.
-        context |= _choose_context(request, db, actor_of(request), choosing)
+        context |= _choose_context(db, actor_of(request), choosing)
         context["choice_values"] = {k: v for k, v in data.items() if k != "csrf_token"}
     else:
-        context["outcome"] = run_match(request, conversation)
+        context["outcome"] = run_match(matcher, conversation)
     status = 400 if conversation.form.errors else 200
     return render(request, "matching/page.html", context, block="results", status_code=status)
+
+
+def _read_and_update(
+    request: Request, database: Database, catalogue: Catalogue, matcher: LiveMatcher, data: dict[str, Any]
+) -> Template:
+    with database.reader() as db:
+        return _update(request, db, catalogue, matcher, data)
 
 
 class MatchingController(Controller):
@@ -146,7 +148,13 @@ class MatchingController(Controller):
     include_in_schema = False
 
     @get("/", sync_to_thread=True)
-    def start(self, request: Request, db: DbSession) -> Template:
+    def start(
+        self,
+        request: Request,
+        db: DbSession,
+        catalogue: NamedDependency[Catalogue],
+        matcher: NamedDependency[LiveMatcher],
+    ) -> Template:
         raw: dict[str, Any] = {}
         referral_id = request.query_params.get("referral")
         referral_id = int(referral_id) if referral_id and referral_id.isdigit() else None
@@ -154,78 +162,65 @@ class MatchingController(Controller):
             referral, _ = referrals.get_referral(db, actor_of(request), referral_id)
             raw = _profile_as_form(referral.profile) | {"goals": referral.goals}
         conversation = read_conversation(raw, db)
-        context = _base_context(request, db, conversation, referral_id)
-        context["outcome"] = run_match(request, conversation)
+        context = _base_context(request, db, catalogue, conversation, referral_id)
+        context["outcome"] = run_match(matcher, conversation)
         return render(request, "matching/page.html", context)
 
     @post("/")
-    async def update(self, request: Request, data: FormBody) -> Template:
+    async def update(
+        self,
+        request: Request,
+        database: NamedDependency[Database],
+        catalogue: NamedDependency[Catalogue],
+        matcher: NamedDependency[LiveMatcher],
+        data: FormBody,
+    ) -> Template:
         # Most posts (the profile changed, something shortlisted or turned down) need only this
         # worker's directory. They are answered on the event loop: matching is CPU work that a
         # worker thread would not speed up, and handing it to one costs as much again.
         if _needs_database(data):
-            return await sync_to_thread(_update_with_database, request, data)
-        await directory_ready(request)
-        return _update(request, None, data)
+            return await sync_to_thread(_read_and_update, request, database, catalogue, matcher, data)
+        return _update(request, None, catalogue, matcher, data)
 
     @post("/book", sync_to_thread=True)
-    def book(self, request: Request, db: DbSession, data: FormBody) -> Template | Redirect | Response:
+    def book(
+        self,
+        request: Request,
+        db: DbSession,
+        database: NamedDependency[Database],
+        catalogue: NamedDependency[Catalogue],
+        matcher: NamedDependency[LiveMatcher],
+        data: FormBody,
+    ) -> Template | Redirect | Response:
         actor = actor_of(request)
         conversation = read_conversation(data, db)
-        referral_id = _referral_id(data)
         activity_id = first(data, "choose_activity")[:36]
-        mentioned = [
-            activity_id,
-            *conversation.shortlist,
-            *(r.partition("|")[0] for r in conversation.rejected),
-        ]
-        titles = _titles(request, mentioned)
+        titles = _titles(catalogue, [activity_id, *_mentioned(conversation)])
         if not titles[activity_id]:
             raise NotFound("That activity is no longer listed.")
-        session_text = first(data, "session_id")
         try:
-            choice = read_referral_choice({**data, "session_id": session_text.removeprefix("wait:")})
-            patient_id = first(data, "patient_id")
-            new_patient = read_patient(data) if patient_id in ("", "new") and not referral_id else None
-            patient, referral = referrals.resolve_patient(
-                db,
-                actor,
-                referral_id=referral_id,
-                patient_id=int(patient_id) if patient_id.isdigit() else None,
-                new_patient=new_patient,
+            step = read_booking_step(data)
+            referral, waiting = referrals.book_chosen(
+                db, actor, step, conversation.record(titles), (activity_id, titles[activity_id])
             )
-            record = conversation.record(titles)
-            if session_text.startswith("wait:"):
-                referral = referrals.wait_for_place(
-                    db, actor, patient, referral, choice.session_id, choice, record
+        except (SessionFull, InvalidInput, Conflict, NotFound) as exc:
+            # The refusal ends its transaction now, before anything is read again for the page.
+            refuse(db)
+            with database.reader() as reader:
+                context = _booking_step(request, reader, catalogue, data, conversation, activity_id)
+                context |= {"choice_errors": getattr(exc, "errors", {}), "choice_message": exc.message}
+                if isinstance(exc, SessionFull):
+                    context["alternatives"] = _alternatives(matcher, conversation, activity_id)
+                return render(
+                    request, "matching/page.html", context, block="results", status_code=exc.status_code
                 )
-                message = "They are on the waiting list. You will be told here when a place comes free."
-            else:
-                record["discussed"] = [
-                    *record["discussed"],
-                    {"activity_id": activity_id, "title": titles[activity_id]},
-                ]
-                referral, _ = referrals.choose_activity(
-                    db, actor, patient, choice, conversation=record, referral=referral
-                )
-                message = "Booked. You can print the social prescription now."
-        except SessionFull as exc:
-            db.rollback()
-            context = _booking_step(request, db, data, conversation, referral_id, activity_id)
-            context |= {
-                "choice_message": exc.message,
-                "alternatives": _alternatives(request, conversation, activity_id),
-            }
-            return render(request, "matching/page.html", context, block="results", status_code=409)
-        except (InvalidInput, Conflict, NotFound) as exc:
-            db.rollback()
-            context = _booking_step(request, db, data, conversation, referral_id, activity_id)
-            context |= {"choice_errors": getattr(exc, "errors", {}), "choice_message": exc.message}
-            return render(
-                request, "matching/page.html", context, block="results", status_code=exc.status_code
-            )
+        flash(
+            request,
+            "They are on the waiting list. You will be told here when a place comes free."
+            if waiting
+            else "Booked. You can print the social prescription now.",
+        )
         target = f"/referrals/{referral.id}"
-        flash(request, message)
         if wants_block(request):
             return Response(b"", status_code=204, headers={"HX-Redirect": target})
         return Redirect(target, status_code=303)
@@ -234,22 +229,22 @@ class MatchingController(Controller):
 def _booking_step(
     request: Request,
     db: Session,
+    catalogue: Catalogue,
     data: dict[str, Any],
     conversation: Conversation,
-    referral_id: int | None,
     activity_id: str,
 ) -> dict[str, Any]:
     """The booking step again, with what was typed in it, when a booking could not be made.
     Built only then: a booking that succeeds goes straight on to the referral."""
-    context = _base_context(request, db, conversation, referral_id)
-    context |= _choose_context(request, db, actor_of(request), activity_id)
+    context = _base_context(request, db, catalogue, conversation, _referral_id(data))
+    context |= _choose_context(db, actor_of(request), activity_id)
     context["choice_values"] = {k: v for k, v in data.items() if k != "csrf_token"}
     return context
 
 
-def _alternatives(request: Request, conversation: Conversation, activity_id: str) -> list[Any]:
+def _alternatives(matcher: LiveMatcher, conversation: Conversation, activity_id: str) -> list[Any]:
     """Other activities for the same profile with a place free, for when a session fills."""
-    outcome = run_match(request, conversation)
+    outcome = run_match(matcher, conversation)
     return [r for r in outcome.results if r.activity_id != activity_id and r.next_session is not None][:3]
 
 

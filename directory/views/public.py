@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
+from litestar.di import NamedDependency
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 from sqlmodel import Session
@@ -12,14 +13,14 @@ from sqlmodel import Session
 from core import clock
 from core.errors import InvalidInput, NotFound
 from core.forms import first, many
-from core.web import DbSession, FormBody, actor_of, directory_ready, flash, render, url_with, wants_block
+from core.web import DbSession, FormBody, actor_of, flash, refuse, render, url_with, wants_block
 from directory import queries, services
 from directory.categories import CATEGORIES, DAY_LABELS, DAYS, TIMES_OF_DAY
 from directory.models import Organisation
 from directory.postcodes import shipped_centroids
 from directory.records import FEATURES
 from directory.schemas import BOOKING, GENDERS, REPORT_REASONS, read_report
-from directory.search import SearchFilters
+from directory.search import SearchFilters, SearchIndex
 
 PER_PAGE = 20
 
@@ -37,19 +38,16 @@ def filters_from(params: dict[str, Any]) -> tuple[str, SearchFilters]:
     )
 
 
-def area_options(request: Request) -> list[tuple[str, str]]:
+def area_options(search_index: SearchIndex) -> list[tuple[str, str]]:
     names = shipped_centroids()
-    return [
-        (d, f"{d} {names[d].name}" if d in names and names[d].name else d)
-        for d in request.app.state.search_index.areas()
-    ]
+    return [(d, f"{d} {names[d].name}" if d in names and names[d].name else d) for d in search_index.areas()]
 
 
-def search_context(request: Request) -> dict[str, Any]:
-    """The search page from this worker's directory, which the caller has brought up to date."""
+def search_context(request: Request, search_index: SearchIndex) -> dict[str, Any]:
+    """The search page from this worker's directory."""
     params = {k: request.query_params.getall(k) for k in request.query_params}
     query, filters = filters_from(params)
-    hits = request.app.state.search_index.search(query, filters, now=clock.now())
+    hits = search_index.search(query, filters, now=clock.now())
     try:
         page = max(int(first(params, "page") or 1), 1)
     except ValueError:
@@ -72,7 +70,7 @@ def search_context(request: Request) -> dict[str, Any]:
         "day_options": list(zip(DAYS, DAY_LABELS, strict=True)),
         "times": TIMES_OF_DAY,
         "features": FEATURES,
-        "areas": area_options(request),
+        "areas": area_options(search_index),
         "today": clock.today(),
         "now": clock.now(),
     }
@@ -96,10 +94,11 @@ class DirectoryController(Controller):
         )
 
     @get("/activities")
-    async def search(self, request: Request) -> Template:
+    async def search(self, request: Request, search_index: NamedDependency[SearchIndex]) -> Template:
         # Searching is CPU work on this worker's own indexes, answered on the event loop.
-        await directory_ready(request)
-        return render(request, "directory/search.html", search_context(request), block="results")
+        return render(
+            request, "directory/search.html", search_context(request, search_index), block="results"
+        )
 
     @get("/activities/{activity_id:str}", sync_to_thread=True)
     def activity(self, request: Request, db: DbSession, activity_id: FromPath[str]) -> Template:
@@ -112,6 +111,7 @@ class DirectoryController(Controller):
         try:
             services.report_problem(db, actor_of(request), activity_id, read_report(data))
         except InvalidInput as exc:
+            refuse(db)
             context = self._activity_context(db, activity_id) | {
                 "report_errors": exc.errors,
                 "report_values": data,
