@@ -185,10 +185,8 @@ def serving(database_url: str, workers: int, session_store: str, log_dir: Path) 
 @dataclass
 class SignedIn:
     cookies: dict[str, str]
-
-    @property
-    def csrf(self) -> str:
-        return self.cookies["flourish_csrf"]
+    #: The form token the app's pages carry for this sign-in (bound to its session).
+    csrf: str
 
 
 def sign_in(base: str, email: str) -> SignedIn:
@@ -198,8 +196,10 @@ def sign_in(base: str, email: str) -> SignedIn:
         answer = browser.post("/sign-in", data={"email": email, "password": PASSWORD, "csrf_token": token})
         if answer.status_code != 303:
             raise RuntimeError(f"could not sign in as {email}: {answer.status_code}")
+        page = browser.get("/sign-in")
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
         # Only the sign-in and the form token travel on: the welcome message is shown once.
-        return SignedIn({k: browser.cookies[k] for k in ("flourish_session", "flourish_csrf")})
+        return SignedIn({k: browser.cookies[k] for k in ("flourish_session", "flourish_csrf")}, token)
 
 
 @dataclass

@@ -58,8 +58,19 @@ class FormReader:
             self.errors[name] = str(exc)
         return default
 
-    def text(self, name: str, *, required: bool = True, max_length: int = 200, default: str = "") -> str:
-        return self.value(name, lambda t: text(t, max_length), required=required, default=default)
+    def text(
+        self,
+        name: str,
+        *,
+        required: bool = True,
+        max_length: int = 200,
+        default: str = "",
+        lines: bool = False,
+    ) -> str:
+        """A one-line text field, or with `lines` one that may hold line breaks (a textarea)."""
+        return self.value(
+            name, lambda t: text(t, max_length, lines=lines), required=required, default=default
+        )
 
     def flag(self, name: str) -> bool:
         return first(self.raw, name).strip().lower() in {"on", "true", "1", "yes"}
@@ -92,12 +103,22 @@ class FormReader:
             raise InvalidInput(self.errors)
 
 
-def text(value: str, max_length: int = 200) -> str:
+#: Control characters no one types: refused everywhere. Line breaks and tabs only where a field
+#: may hold several lines; in a title or name they would break calendars, CSV files and pages.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_LINE_BREAK = re.compile(r"[\t\n\r\u2028\u2029\x85]")
+
+
+def text(value: str, max_length: int = 200, *, lines: bool = False) -> str:
     value = value.strip()
     if len(value) > max_length:
         raise ValueError(f"Keep this to {max_length} characters or fewer (it is {len(value)})")
-    if "\x00" in value:
-        raise ValueError("This contains characters that cannot be stored")
+    if _CONTROL.search(value):
+        raise ValueError(
+            "This contains characters that cannot be stored: remove any invisible control characters"
+        )
+    if not lines and _LINE_BREAK.search(value):
+        raise ValueError("Keep this to one line: remove the line breaks or tabs")
     return value
 
 

@@ -99,8 +99,8 @@ class ActivityInput:
 def read_activity(raw: Mapping[str, Any]) -> ActivityInput:
     r = FormReader(raw)
     title = r.text("title", max_length=200)
-    description = r.text("description", max_length=MAX_LONG_TEXT)
-    newcomer_notes = r.text("newcomer_notes", required=False, max_length=MAX_LONG_TEXT)
+    description = r.text("description", max_length=MAX_LONG_TEXT, lines=True)
+    newcomer_notes = r.text("newcomer_notes", required=False, max_length=MAX_LONG_TEXT, lines=True)
     categories = r.choices("categories", CATEGORIES)
     r.check(bool(categories), "categories", "Choose at least one kind of activity")
     r.check(len(categories) <= 3, "categories", "Choose at most three kinds of activity")
@@ -188,7 +188,7 @@ def read_venue(raw: Mapping[str, Any]) -> VenueInput:
         accessible_toilet=r.flag("accessible_toilet"),
         parking=r.flag("parking"),
         bus_routes=routes,
-        how_to_get_there=r.text("how_to_get_there", required=False, max_length=1000),
+        how_to_get_there=r.text("how_to_get_there", required=False, max_length=1000, lines=True),
         version=_version(r),
     )
     r.raise_if_errors()
@@ -222,7 +222,7 @@ def read_organisation(raw: Mapping[str, Any]) -> OrganisationInput:
     result = OrganisationInput(
         name=r.text("name", max_length=200),
         charity_number=r.value("charity_number", _charity_number, required=False),
-        description=r.text("description", required=False, max_length=MAX_LONG_TEXT),
+        description=r.text("description", required=False, max_length=MAX_LONG_TEXT, lines=True),
         phone=r.value("phone", forms.phone, required=False),
         email=r.value("email", forms.email, required=False),
         website=r.value("website", forms.web_address, required=False),
