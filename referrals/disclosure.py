@@ -8,11 +8,11 @@ research extract get figures protected by NHS England's practice for health stat
 * every other count is rounded to the nearest 5 (8 shows as 10, 13 as 15);
 * a total is worked out from the exact counts and then rounded on its own, so it need not equal
   the sum of the rounded parts;
-* a rate, mean or median is worked out from the exact counts, and shown only where no count
-  behind it is suppressed: the people it describes, and for a rate the people who did and did
-  not (a take-up rate of 90% of 10 people would say that one person did not take up). Rates
-  are shown as whole percentages and days as whole days, so that a figure's last digit does
-  not give its count away (a median of 24.5 days says that the count is even).
+* a rate, mean or median is worked out from the exact counts, and shown only where none of the
+  counts it is built from is suppressed (for a rate, its numerator and its denominator; for a
+  mean or median, the people it describes, so never for a group of 1 to 7). Rates are shown as
+  whole percentages and days as whole days, so that a figure's last digit does not give its
+  count away (a median of 24.5 days says that the count is even).
 
 Rounding is what stops one table being worked back from another: two periods that differ by
 one person show the same rounded count, or counts 5 apart, never the difference of 1.
@@ -76,8 +76,8 @@ class Disclosure:
         return HIDDEN if shown is None else Cell(str(shown), shown)
 
     def share(self, numerator: int, denominator: int) -> Cell:
-        """numerator / denominator, both exact, hidden when either or the rest is suppressed."""
-        if denominator <= 0 or not self.safe(numerator, denominator, denominator - numerator):
+        """numerator / denominator, both exact, hidden when either would be suppressed."""
+        if denominator <= 0 or not self.safe(numerator, denominator):
             return HIDDEN
         share = numerator / denominator
         text = f"{share * 100:.0f}%" if self.protected else f"{share * 100:.1f}%"

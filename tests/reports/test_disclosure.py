@@ -103,13 +103,13 @@ def test_the_median_trick_finds_no_median(client, personas, spring):
     assert exact["Median days to first attendance"] == "24.5"
 
 
-def test_a_rate_is_hidden_when_the_people_who_did_not_are_few(client, personas, spring):
+def test_a_rate_and_a_median_are_shown_where_their_counts_are(client, personas, spring):
     client.sign_in_as(personas.commissioner)
-    march = _table(client.get("/reports/csv/take_up?period=2026-02&by=team"))[SOUTH]
-    # 9 of 12 took up: the 3 who did not would be given away by a rate of 75%.
-    assert march["Take-up rate"] == "*"
+    february = _table(client.get("/reports/csv/take_up?period=2026-02&by=team"))[SOUTH]
+    # 9 of 12 took up: both counts are shown (rounded), so the rate is, to the whole percent.
+    assert february["Take-up rate"] == "75%"
     # The median of the 9 is shown, to the whole day.
-    assert march["Median days to first attendance"] == "10"
+    assert february["Median days to first attendance"] == "10"
 
 
 def test_months_with_11_to_14_referrals_are_shown_rounded_and_the_chart_draws_them(client, personas, spring):
@@ -195,8 +195,10 @@ def test_no_shown_count_is_1_to_7_and_every_one_is_a_multiple_of_5(groups):
             assert text == "*" if 1 <= counts[key] <= 7 else int(text) % 5 == 0
             if text != "*":
                 assert abs(int(text) - counts[key]) <= 2
-        if any(1 <= c <= 7 for c in (counts["n"], counts["yes"], counts["n"] - counts["yes"])):
+        if any(1 <= c <= 7 for c in (counts["n"], counts["yes"])):
             assert row.cells["share"].text == "*"
+        elif counts["n"]:
+            assert row.cells["share"].text == f"{100 * counts['yes'] / counts['n']:.0f}%"
         if 1 <= counts["yes"] <= 7 or counts["yes"] == 0:
             assert row.cells["median"].text == "*"
         elif row.cells["median"].text != "*":
