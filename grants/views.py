@@ -40,6 +40,7 @@ from grants.schemas import (
     read_period,
     read_reversal,
 )
+from referrals.disclosure import EXACT, LEGEND, PROTECTED, Disclosure
 
 Year = Annotated[int | None, QueryParameter(ge=periods.FIRST_YEAR, le=periods.LAST_YEAR)]
 OrganisationParam = Annotated[str | None, QueryParameter(max_length=36)]
@@ -86,6 +87,12 @@ def _drawdown(db: Session, actor: Actor, drawdown_id: int) -> DrawdownRequest:
 # ---- page contexts ---------------------------------------------------------------------------
 
 
+def disclosure_for(actor: Actor) -> Disclosure:
+    """VAR runs the grants and sees exact counts of people; commissioners see them protected.
+    Money, sessions and places are not counts of people and are always exact."""
+    return EXACT if services.is_manager(actor) else PROTECTED
+
+
 def dashboard_context(db: Session, actor: Actor, year: int) -> dict[str, Any]:
     today = clock.today()
     rows, totals = reports.provider_rows(db, year, today)
@@ -107,6 +114,7 @@ def dashboard_context(db: Session, actor: Actor, year: int) -> dict[str, Any]:
         ),
         "queue": services.queue(db, year) if services.is_manager(actor) else [],
         "is_manager": services.is_manager(actor),
+        "disclosure": disclosure_for(actor),
         "pace_points": reports.PACE_POINTS,
         "today": today,
         "status_labels": services.STATUS_LABELS,
@@ -417,6 +425,8 @@ class GrantReportsController(Controller):
     def summary(self, request: Request, db: DbSession, year: Year = None) -> Template:
         rows, total = reports.quarterly_summary(db, _year(year))
         context = {
+            "disclosure": disclosure_for(actor_of(request)),
+            "legend": LEGEND,
             "rows": rows,
             "total": total,
             "year": _year(year),
@@ -427,7 +437,7 @@ class GrantReportsController(Controller):
     @get("/summary.csv", sync_to_thread=True)
     def summary_csv(self, request: Request, db: DbSession, year: Year = None) -> Response:
         rows, total = reports.quarterly_summary(db, _year(year))
-        body = exports.summary_csv(rows, total, _year(year))
+        body = exports.summary_csv(rows, total, _year(year), disclosure_for(actor_of(request)))
         return _csv(body, f"flourish-grants-quarterly-summary-{_year(year)}.csv")
 
 
