@@ -103,3 +103,10 @@ def test_the_password_is_checked_holding_no_write_lock(database, db, monkeypatch
     check_password(database, LIMITS, user.email, PASSWORD, address="192.0.2.1")
 
     assert could_write == [True, True]
+
+
+def test_people_signing_in_from_one_office_do_not_use_up_its_allowance(database, db):
+    users = [make_user(db, "link_worker") for _ in range(LIMITS.per_address + 4)]
+    db.commit()
+    for user in users:
+        assert check_password(database, LIMITS, user.email, PASSWORD, address="203.0.113.50").id == user.id
