@@ -18,7 +18,7 @@ from referrals.models import Booking, Patient, Referral
 from referrals.schemas import BookingStep, PatientInput, ReferralChoice
 
 #: Letters that cannot be mistaken for each other when read aloud or written down.
-_REFERENCE_ALPHABET = "ACDEFGHJKMNPQRTUVWXY3479"
+REFERENCE_ALPHABET = "ACDEFGHJKMNPQRTUVWXY3479"
 #: What a new referral says, as its audit entry records it.
 REFERRAL_FIELDS = ("patient_id", "received_on", "cmht_team", "care_coordinator", "reason", "goals")
 PATIENT_FIELDS = (
@@ -36,7 +36,7 @@ PATIENT_FIELDS = (
 
 def new_reference(db: Session) -> str:
     while True:
-        reference = "FL-" + "".join(secrets.choice(_REFERENCE_ALPHABET) for _ in range(6))
+        reference = "FL-" + "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(6))
         if db.scalar(sa.select(Patient.id).where(Patient.reference == reference)) is None:
             return reference
 

@@ -48,7 +48,7 @@ from matching.profile import MUST, PREFER
 from referrals.models import Booking, OutcomeRecord, Patient, Referral
 from referrals.outcomes import MHC_ITEMS, score_mhc
 from referrals.pathway import SIX_MONTHS, TEN_WEEKS, StepInput, extend_review, record_step
-from referrals.services import _REFERENCE_ALPHABET, PATIENT_FIELDS
+from referrals.services import PATIENT_FIELDS, REFERENCE_ALPHABET
 
 ACTOR = Actor.system("demo-history")
 #: Referrals are spread over the year up to yesterday, inside the reports' default range.
@@ -565,7 +565,7 @@ class _Planner:
 
     def reference(self) -> str:
         while True:
-            code = "FL-" + "".join(self.rng.choice(_REFERENCE_ALPHABET) for _ in range(6))
+            code = "FL-" + "".join(self.rng.choice(REFERENCE_ALPHABET) for _ in range(6))
             if code not in self.world.references:
                 self.world.references.add(code)
                 return code
