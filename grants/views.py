@@ -26,7 +26,7 @@ from core.money import pence_to_input
 from core.web import DbSession, FormBody, actor_of, redirect, refuse, render
 from directory.models import Organisation
 from grants import charts, evidence, exports, ledger, periods, reports, services
-from grants.models import DrawdownRequest, GrantAllocation
+from grants.models import DrawdownRequest, DrawdownStatus, GrantAllocation
 from grants.schemas import (
     DECISIONS,
     MAX_INSTALMENTS,
@@ -263,7 +263,9 @@ def save_drawdown_form(
             message=exc.message,
             status_code=exc.status_code,
         )
-    done = "submitted to VAR for a decision" if saved.status == "submitted" else "saved as a draft"
+    done = (
+        "submitted to VAR for a decision" if saved.status == DrawdownStatus.SUBMITTED else "saved as a draft"
+    )
     return redirect(
         request, f"/grants/drawdowns/{saved.id}", message=f"Your drawdown request has been {done}."
     )

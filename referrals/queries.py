@@ -7,7 +7,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from referrals.models import Booking, Patient
+from referrals.models import Booking, BookingStatus, Patient
 
 
 def people_booked(db: Session, session_ids: list[int]) -> list[dict[str, Any]]:
@@ -18,7 +18,7 @@ def people_booked(db: Session, session_ids: list[int]) -> list[dict[str, Any]]:
     rows = db.execute(
         sa.select(Booking, Patient)
         .join(Patient, Patient.id == Booking.patient_id)
-        .where(Booking.session_id.in_(session_ids), Booking.status == "booked")
+        .where(Booking.session_id.in_(session_ids), Booking.status == BookingStatus.BOOKED)
         .order_by(Booking.booked_at)
     ).all()
     people = []

@@ -57,7 +57,7 @@ from referrals.disclosure import (
     publish_cross,
     publish_row,
 )
-from referrals.models import Booking, OutcomeRecord, PathwayEvent, Referral
+from referrals.models import Attendance, Booking, BookingStatus, OutcomeRecord, PathwayEvent, Referral
 from referrals.outcomes import CATEGORY_LABELS, ONS4
 from referrals.pathway import SIX_MONTHS, TEN_WEEKS
 
@@ -209,11 +209,11 @@ def load_facts(db: Session, start: date, end: date) -> list[ReferralFacts]:
         booked_on = clock.to_london(b.booked_at).date()
         if f.first_booked_on is None or booked_on < f.first_booked_on:
             f.first_booked_on = booked_on
-        if b.status != "cancelled":
+        if b.status != BookingStatus.CANCELLED:
             f.has_place = True
-        if b.attendance == "attended":
+        if b.attendance == Attendance.ATTENDED:
             attended[b.referral_id].append(b.date)
-        elif b.attendance == "did_not_attend":
+        elif b.attendance == Attendance.DID_NOT_ATTEND:
             f.missed += 1
     for referral_id, days in attended.items():
         facts[referral_id].attended_on = tuple(sorted(days))

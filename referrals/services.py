@@ -14,7 +14,7 @@ from core.auth.roles import Role
 from core.errors import Forbidden, NotFound
 from directory.models import Activity, ActivitySession
 from referrals.booking import book_place
-from referrals.models import Booking, Patient, Referral
+from referrals.models import Booking, BookingStatus, Patient, Referral
 from referrals.schemas import BookingStep, PatientInput, ReferralChoice
 
 #: Letters that cannot be mistaken for each other when read aloud or written down.
@@ -214,7 +214,7 @@ def bookings_for(
         .order_by(ActivitySession.date, ActivitySession.start_time)
     )
     if upcoming_only:
-        query = query.where(Booking.status == "booked", ActivitySession.date >= clock.today())
+        query = query.where(Booking.status == BookingStatus.BOOKED, ActivitySession.date >= clock.today())
     return [(b, s, a) for b, s, a in db.execute(query).all()]
 
 
