@@ -79,7 +79,8 @@ def test_it_imports_a_full_example_and_says_what_it_changed(database, name):
         100,
     )
     assert venue.postcode is None and venue.latitude is None and venue.name == "MyCity Civic Center"
-    assert (organisation.name, organisation.charity_number) == ("Example Organization Inc.", "1234567")
+    # The example's company number 1234567, as Companies House writes it (8 characters).
+    assert (organisation.name, organisation.org_id) == ("Example Organization Inc.", "GB-COH-01234567")
     assert days == [3, 4]  # TH and FR
 
 
