@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import tempfile
 from dataclasses import dataclass, field
@@ -101,6 +102,8 @@ class Settings:
     request_timeout_seconds: int = 30
     #: Show exception details in responses; never in production.
     debug: bool = False
+    #: The publisher prefix 360Giving issued to VAR: grant ids in the open data are 360G-<prefix>-….
+    grants_360g_prefix: str = "var-flourish"
 
     @property
     def is_sqlite(self) -> bool:
@@ -136,7 +139,20 @@ def load_settings() -> Settings:
         log_json=_env_bool("LOG_JSON", False),
         request_timeout_seconds=_env_int("REQUEST_TIMEOUT_SECONDS", 30, minimum=1),
         debug=_env_bool("DEBUG", False),
+        grants_360g_prefix=_env_360g_prefix(),
     )
+
+
+def _env_360g_prefix() -> str:
+    raw = os.environ.get("GRANTS_360G_PREFIX", "").strip()
+    if not raw:
+        return "var-flourish"
+    prefix = raw.removeprefix("360G-")
+    if not re.fullmatch(r"[A-Za-z0-9]+(-[A-Za-z0-9]+)*", prefix) or len(prefix) > 40:
+        raise SettingsError(
+            f"GRANTS_360G_PREFIX must be letters and digits, joined by single dashes (like var-flourish), not {raw!r}"
+        )
+    return prefix
 
 
 def normalise_database_url(url: str) -> str:

@@ -44,6 +44,10 @@ class OrganisationOut(msgspec.Struct):
     id: str
     name: str
     role: str
+    #: The organisation's identifier in the org-id scheme, like GB-CHC-1048207.
+    org_id: str | None
+    other_org_ids: list[str]
+    #: The charity or company number within org_id (kept for older clients).
     charity_number: str | None
     description: str
     phone: str | None
@@ -157,6 +161,10 @@ class SessionPage(msgspec.Struct):
 class OrganisationIn(msgspec.Struct):
     name: str
     description: str = ""
+    #: The whole identifier, like GB-CHC-1048207 or GB-COH-09876543.
+    org_id: str | None = None
+    other_org_ids: list[str] = msgspec.field(default_factory=list)
+    #: A bare charity or company number, read by its shape (older clients).
     charity_number: str | None = None
     phone: str | None = None
     email: str | None = None
@@ -221,7 +229,7 @@ OrganisationBody = Annotated[
                 value={
                     "name": "Rother Valley Growers",
                     "description": "Community allotments in Clifton Park.",
-                    "charity_number": "1084715",
+                    "org_id": "GB-CHC-1084715",
                     "phone": "01709 496000",
                     "email": "hello@example.org",
                     "website": "https://example.org",
@@ -292,6 +300,8 @@ def organisation_out(o: Organisation) -> OrganisationOut:
         o.id,
         o.name,
         o.role,
+        o.org_id,
+        list(o.other_org_ids or []),
         o.charity_number,
         o.description,
         o.phone,

@@ -23,9 +23,10 @@ from core.database import Database
 from core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from core.forms import first
 from core.money import pence_to_input
+from core.settings import Settings
 from core.web import DbSession, FormBody, actor_of, redirect, refuse, render
 from directory.models import Organisation
-from grants import charts, evidence, exports, ledger, periods, reports, services
+from grants import charts, evidence, exports, ledger, open_data, periods, reports, services
 from grants.models import DrawdownRequest, DrawdownStatus, GrantAllocation
 from grants.schemas import (
     DECISIONS,
@@ -628,3 +629,44 @@ class GrantAllocationController(Controller):
             f"/grants/organisations/{allocation.organisation_id}?year={allocation.financial_year}",
             message="The allocation has been saved.",
         )
+
+
+class OpenGrantsController(Controller):
+    """VAR's grants as 360Giving open data, for anyone: grant-level facts only, never people."""
+
+    path = "/"
+    include_in_schema = False
+
+    @get("/grants/360giving.json", sync_to_thread=True)
+    def package(self, request: Request, db: DbSession, settings: NamedDependency[Settings]) -> Response:
+        body = _open_package(db, request, settings)
+        return Response(content=body, media_type="application/json", headers=OPEN_DATA_HEADERS)
+
+    @get("/grants/360giving.csv", sync_to_thread=True)
+    def spreadsheet(self, request: Request, db: DbSession, settings: NamedDependency[Settings]) -> Response:
+        return _csv(open_data.to_csv(_open_package(db, request, settings)), "360giving.csv")
+
+    @get("/our-grants", sync_to_thread=True)
+    def page(self, request: Request, db: DbSession, settings: NamedDependency[Settings]) -> Template:
+        package = _open_package(db, request, settings)
+        by_year, by_provider = open_data.totals(package)
+        context = {
+            "package": package,
+            "by_year": by_year,
+            "by_provider": by_provider,
+            "licence_name": open_data.LICENCE_NAME,
+            "licence_url": open_data.LICENCE_URL,
+        }
+        return render(request, "grants/our_grants.html", context)
+
+
+#: Open data may be read from any site (a data portal's preview, say).
+OPEN_DATA_HEADERS = {"Access-Control-Allow-Origin": "*"}
+
+
+def _open_package(db: Session, request: Request, settings: Settings) -> dict[str, Any]:
+    publisher = open_data.Publisher(settings.grants_360g_prefix, str(request.base_url).rstrip("/"))
+    try:
+        return open_data.build_package(db, publisher)
+    except open_data.NothingToPublish as exc:
+        raise NotFound(str(exc)) from None
