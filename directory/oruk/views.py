@@ -47,6 +47,10 @@ def allow_any_origin(app: ASGIApp) -> ASGIApp:
                 headers = list(message.get("headers", []))
                 headers.append((b"access-control-allow-origin", b"*"))
                 if scope.get("method") == "OPTIONS":
+                    # Litestar's own answer lists the read_only handler's methods: the feed has
+                    # only these.
+                    headers = [(k, v) for k, v in headers if k.lower() != b"allow"]
+                    headers.append((b"allow", b"GET, HEAD, OPTIONS"))
                     headers.append((b"access-control-allow-methods", b"GET, HEAD, OPTIONS"))
                     headers.append((b"access-control-allow-headers", b"Accept, Content-Type"))
                     headers.append((b"access-control-max-age", b"86400"))
