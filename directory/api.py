@@ -176,7 +176,9 @@ def _lines(max_length: int, *, required: bool = False) -> Any:
     return Annotated[str, msgspec.Meta(max_length=max_length, pattern=pattern)]
 
 
-Version = Annotated[int, msgspec.Meta(ge=1, le=10**9, description="The version you read, to detect a clash")]
+Version = Annotated[
+    int, msgspec.Meta(ge=1, le=999_999_999, description="The version you read, to detect a clash")
+]
 #: An empty value means none.
 Optional = r"^$|"
 POSTCODE_PATTERN = r"^ ?[A-Za-z]{1,2}[0-9][A-Za-z0-9]? ?[0-9][ABD-HJLNP-UW-Zabd-hjlnp-uw-z]{2} ?$"
@@ -502,12 +504,14 @@ class DirectoryApi(Controller):
         q: Annotated[
             str, QueryParameter(max_length=200, description="Search words; typos are tolerated")
         ] = "",
-        category: Annotated[
-            list[str] | None, QueryParameter(description="Category slugs: " + ", ".join(CATEGORIES))
+        category: Annotated[list[Category] | None, QueryParameter(description="Category slugs")] = None,
+        day: Annotated[
+            list[Literal[DAYS]] | None,  # type: ignore[valid-type]
+            QueryParameter(description="Days: monday … sunday"),
         ] = None,
-        day: Annotated[list[str] | None, QueryParameter(description="Days: monday … sunday")] = None,
         time_of_day: Annotated[
-            list[str] | None, QueryParameter(name="time", description="morning, afternoon, evening")
+            list[Literal["morning", "afternoon", "evening"]] | None,
+            QueryParameter(name="time", description="morning, afternoon, evening"),
         ] = None,
         area: Annotated[list[str] | None, QueryParameter(description="Postcode districts, e.g. S65")] = None,
         feature: Annotated[

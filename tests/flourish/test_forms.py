@@ -123,6 +123,6 @@ def test_a_reader_refuses_a_flag_that_is_neither_true_nor_false():
 
 
 def test_an_email_that_could_close_a_quote_is_refused():
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="Enter an email address"):
         forms.email('x@y.z"><script>')
     assert forms.email("Hello@Example.org") == "hello@example.org"
