@@ -115,7 +115,11 @@ def validation_error(request: Request, exc: ValidationException) -> Response:
         if isinstance(item, dict):
             key = str(item.get("key") or item.get("source") or "request")
             errors[key] = item.get("message", "invalid value")
-    return answer(request, 400, _friendly_validation(exc.detail), errors)
+    detail = _friendly_validation(exc.detail)
+    if errors:
+        # Each field to fix, named in the sentence as well as in `errors`.
+        detail = "Check " + "; ".join(f"{key}: {message}" for key, message in errors.items())
+    return answer(request, 400, detail, errors)
 
 
 def _friendly_validation(detail: str) -> str:

@@ -44,6 +44,8 @@ def request_state(scope: Scope) -> dict[str, Any]:
 #: Control characters (a NUL byte, a line break) have no place in an address; some databases
 #: cannot even compare them, so they are refused before any handler runs.
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+#: The same rule as a pattern, which the API's schema gives every path and query parameter.
+ADDRESS_TEXT_PATTERN = r"^[^\x00-\x1f\x7f]*$"
 _CONTROL_BYTES = re.compile(rb"[\x00-\x1f\x7f]")
 ODD_ADDRESS = (
     "This address contains a character that cannot be used (a control character such as a NUL byte "

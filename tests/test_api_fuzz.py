@@ -127,6 +127,18 @@ def _config(*, writes_refused: bool) -> schemathesis.Config:
             "status_code_conformance": {"enabled": True},
             "content_type_conformance": {"enabled": True},
             "response_schema_conformance": {"enabled": True},
+            # Whatever the schema allows is accepted; whatever it forbids is refused with a 4xx.
+            "positive_data_acceptance": {"enabled": True},
+            "negative_data_rejection": {"enabled": True},
+            "unsupported_method": {"enabled": True},
+            "missing_required_header": {"enabled": True},
+            "use_after_free": {"enabled": True},
+            "ensure_resource_availability": {"enabled": True},
+            # Left off: it removes the credentials the schema declares and expects a refusal, but
+            # this harness sends the visitor's real session cookie and CSRF header on every request
+            # (they are not generated parameters it can drop), so the probe still succeeds and a
+            # properly guarded operation would be reported as ignoring its authentication.
+            "ignored_auth": {"enabled": False},
         },
     }
     if writes_refused:

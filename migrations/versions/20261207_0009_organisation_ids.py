@@ -3,7 +3,7 @@ in place of the bare charity or company number
 
 Revision ID: 0009
 Revises: 0008
-Create Date: 2026-12-08 09:00:00
+Create Date: 2026-12-07 09:00:00
 """
 
 import re

@@ -298,3 +298,29 @@ def test_counts_in_the_api_match_the_database(client, personas, database):
             sa.select(sa.func.count()).select_from(Activity).where(Activity.is_active.is_(True))
         )
     assert get(client, "/api/v1/activities").json()["total"] == total
+
+
+@pytest.mark.parametrize("email", ['x@y.z"><script>', "x@y", "two@@example.org", "a b@example.org"])
+def test_an_organisation_email_that_is_not_an_address_is_refused(client, personas, email):
+    client.sign_in_as(personas.coordinator_a)
+    body = {"name": "Rother Valley Growers", "email": email}
+    response = client.json("PUT", f"/api/v1/organisations/{personas.activity_a.organisation_id}", body)
+    assert response.status_code == 400
+    assert "email" in response.json()["errors"]
+
+
+@pytest.mark.parametrize("flag", [0, 1, "true", [True]])
+def test_a_flag_must_be_true_or_false(client, personas, flag):
+    client.sign_in_as(personas.coordinator_a)
+    body = ACTIVITY | {"volunteering": flag}
+    response = client.json("PUT", f"/api/v1/activities/{personas.activity_a.id}", body)
+    assert response.status_code == 400
+    assert response.json()["errors"] == {"volunteering": "Send true or false"}
+
+
+def test_a_flag_sent_as_true_is_kept(client, personas, database):
+    client.sign_in_as(personas.coordinator_a)
+    body = ACTIVITY | {"volunteering": True}
+    response = client.json("PUT", f"/api/v1/activities/{personas.activity_a.id}", body)
+    assert response.status_code == 200
+    assert reload(database, Activity, personas.activity_a.id).volunteering is True
