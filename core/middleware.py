@@ -11,11 +11,11 @@ import time
 import uuid
 from http.cookies import SimpleCookie
 from typing import Any
-from urllib.parse import unquote_to_bytes
+from urllib.parse import parse_qsl, unquote_to_bytes
 
 import anyio.to_thread
 import sqlalchemy as sa
-from litestar.exceptions import ClientException
+from litestar.exceptions import ValidationException
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from core.audit import Actor
@@ -53,6 +53,17 @@ ODD_ADDRESS = (
 )
 
 
+def _odd_parts(scope: Scope) -> list[dict[str, str]]:
+    """Which parts of the address hold a control character: the path, or each query parameter."""
+    message = "Remove the control character (such as a NUL byte or a line break)"
+    parts = [{"key": "path", "message": message}] if _CONTROL.search(scope["path"]) else []
+    query = scope["query_string"].decode("latin-1")
+    for name, value in parse_qsl(query, keep_blank_values=True, encoding="latin-1"):
+        if _CONTROL.search(name) or _CONTROL.search(value):
+            parts.append({"key": _CONTROL.sub("?", name)[:40], "message": message})
+    return parts
+
+
 def sign(secret: str, value: str) -> str:
     return hmac.new(secret.encode(), value.encode(), hashlib.sha256).hexdigest()[:32]
 
@@ -72,7 +83,7 @@ class FlourishMiddleware:
             await self.app(scope, receive, send)
             return
         if _CONTROL.search(scope["path"]) or _CONTROL_BYTES.search(unquote_to_bytes(scope["query_string"])):
-            raise ClientException(ODD_ADDRESS)
+            raise ValidationException(ODD_ADDRESS, extra=_odd_parts(scope))
         litestar_app = scope["app"]
         settings = litestar_app.state.settings
         state = request_state(scope)

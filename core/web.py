@@ -169,6 +169,17 @@ _EXPECTED = {
 }
 
 
+def _whole_numbers(value: Any) -> Any:
+    """JSON's 22.0 is the whole number 22 (as JSON Schema counts it), not a fraction."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, list):
+        return [_whole_numbers(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _whole_numbers(v) for k, v in value.items()}
+    return value
+
+
 async def typed_json(connection: ASGIConnection, route_handler: BaseRouteHandler) -> None:
     """Refuse a JSON body whose values have other types than the handler declares. Litestar
     converts bodies leniently ("8" for 8, 0 for false, "true" for true), which the API's schema
@@ -180,7 +191,11 @@ async def typed_json(connection: ASGIConnection, route_handler: BaseRouteHandler
     if not body:
         return
     try:
-        msgspec.json.decode(body, type=field.annotation, strict=True)
+        msgspec.convert(_whole_numbers(msgspec.json.decode(body)), field.annotation, strict=True)
+    except RecursionError:
+        raise InvalidInput(
+            {"body": "The JSON is nested too deeply to read"}, "The JSON is nested too deeply to read"
+        ) from None
     except msgspec.ValidationError as exc:
         message = str(exc)
         expected, _, where = message.partition(" - at `$")

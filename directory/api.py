@@ -17,7 +17,7 @@ from sqlmodel import Session
 
 from core import clock, forms
 from core.auth.guards import coordinators
-from core.errors import InvalidInput, NotFound
+from core.errors import NotFound
 from core.middleware import ADDRESS_TEXT_PATTERN
 from core.openapi import WRITER, error_responses, request_body
 from core.web import DbSession, actor_of, typed_json
@@ -690,6 +690,6 @@ class DirectoryWriteApi(Controller):
             )
         elif data.cancelled is False:
             session = services.reinstate_session(db, actor, session_id)
-        if session is None:
-            raise InvalidInput({"capacity": "Send a new capacity, or cancelled: true or false"})
+        if session is None:  # nothing to change: the session as it is, to someone who may change it
+            session, _ = services.managed_session(db, actor, session_id)
         return session_out(session)

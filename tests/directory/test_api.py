@@ -116,8 +116,6 @@ def test_sessions_are_listed_for_an_activity(client, personas):
         "/api/v1/sessions/999999",
         "/api/v1/sessions/2147483648",
         "/api/v1/sessions/99999999999999999999",
-        "/api/v1/organisations/%00",
-        "/api/v1/venues/nul%00",
         "/api/v1/no-such-thing",
     ],
 )
@@ -126,6 +124,13 @@ def test_unknown_ids_get_a_json_404(client, personas, path):
     assert response.status_code == 404
     assert response.headers["content-type"].startswith("application/json")
     assert response.json()["status_code"] == 404
+
+
+@pytest.mark.parametrize("path", ["/api/v1/organisations/%00", "/api/v1/venues/nul%00"])
+def test_an_id_with_a_control_character_is_a_json_400_that_names_the_address(client, personas, path):
+    response = get(client, path)
+    assert response.status_code == 400
+    assert response.json()["errors"] == {"path": "Remove the control character (such as a NUL byte or a line break)"}
 
 
 def test_unknown_ids_get_a_json_404_even_without_asking_for_json(client, personas):

@@ -31,13 +31,13 @@ def test_a_nul_or_control_character_in_the_address_is_a_400(client, personas, ad
 
 
 def test_json_nested_a_thousand_deep_is_a_400(client):
-    body = "[" * 1000 + "]" * 1000
+    body = '{"interests": ' + "[" * 1000 + "]" * 1000 + "}"
     response = client.client.post(
         "/api/v1/match",
         content=body,
         headers={"content-type": "application/json", "accept": "application/json"},
     )
-    _says_what_is_wrong(response, "json", "nested")
+    _says_what_is_wrong(response, "nested", "send this as text")
 
 
 def test_a_body_that_is_not_utf8_is_a_400(client):
