@@ -107,12 +107,12 @@ def ensure_manager(actor: Actor) -> None:
         raise Forbidden("Only VAR managers can do this.")
 
 
-def is_own_request(actor: Actor, request: DrawdownRequest) -> bool:
-    return actor.user_id is not None and actor.user_id in (request.created_by, request.submitted_by)
+def is_own_request(actor: Actor, drawdown: DrawdownRequest) -> bool:
+    return actor.user_id is not None and actor.user_id in (drawdown.created_by, drawdown.submitted_by)
 
 
-def _refuse_own(db: Session, actor: Actor, request: DrawdownRequest, doing: str) -> None:
-    if not is_own_request(actor, request):
+def _refuse_own(db: Session, actor: Actor, drawdown: DrawdownRequest, doing: str) -> None:
+    if not is_own_request(actor, drawdown):
         return
     raise OwnRequestRefused(
         "You created or submitted this request, so another VAR manager must decide it, pay it or "
@@ -120,7 +120,7 @@ def _refuse_own(db: Session, actor: Actor, request: DrawdownRequest, doing: str)
         {
             "action": "drawdown.own_request_refused",
             "entity": "drawdown_request",
-            "entity_id": request.id,
+            "entity_id": drawdown.id,
             "detail": f"tried to {doing}",
         },
     )
@@ -158,10 +158,10 @@ def allocation_or_404(db: Session, allocation_id: int) -> GrantAllocation:
 
 
 def request_or_404(db: Session, request_id: int) -> DrawdownRequest:
-    request = db.get(DrawdownRequest, request_id)
-    if request is None:
+    drawdown = db.get(DrawdownRequest, request_id)
+    if drawdown is None:
         raise NotFound("We could not find that drawdown request.")
-    return request
+    return drawdown
 
 
 def allocation_for(db: Session, organisation_id: str, year: int) -> GrantAllocation | None:
@@ -350,7 +350,7 @@ def _check_remaining(allocation: GrantAllocation, amount: int) -> None:
 
 def _event(
     db: Session,
-    request: DrawdownRequest,
+    drawdown: DrawdownRequest,
     actor: Actor,
     action: str,
     from_status: str | None,
@@ -360,13 +360,13 @@ def _event(
     amount: int | None = None,
 ) -> DrawdownEvent:
     event = DrawdownEvent(
-        request_id=request.id,
+        request_id=drawdown.id,
         at=at,
         by_user_id=actor.user_id,
         by_name=name_of(db, actor),
         action=action,
         from_status=from_status,
-        to_status=request.status,
+        to_status=drawdown.status,
         amount_pence=amount,
         note=note,
     )
@@ -374,11 +374,11 @@ def _event(
     return event
 
 
-def _request_values(request: DrawdownRequest) -> dict[str, Any]:
-    return audit.snapshot(request, ["status", "approved_pence", "clawed_back_pence", *DrawdownInput.FIELDS])
+def _request_values(drawdown: DrawdownRequest) -> dict[str, Any]:
+    return audit.snapshot(drawdown, ["status", "approved_pence", "clawed_back_pence", *DrawdownInput.FIELDS])
 
 
-def _tell_managers(db: Session, actor: Actor, request: DrawdownRequest, organisation_name: str) -> None:
+def _tell_managers(db: Session, actor: Actor, drawdown: DrawdownRequest, organisation_name: str) -> None:
     managers = db.scalars(
         sa.select(User.id).where(User.role == Role.VAR_MANAGER, User.is_active.is_(True))
     ).all()
@@ -387,14 +387,14 @@ def _tell_managers(db: Session, actor: Actor, request: DrawdownRequest, organisa
             notify(
                 db,
                 user_id,
-                f"{organisation_name} asked for a drawdown of {_pounds(request.amount_pence)}; it needs a decision.",
-                f"/grants/drawdowns/{request.id}",
+                f"{organisation_name} asked for a drawdown of {_pounds(drawdown.amount_pence)}; it needs a decision.",
+                f"/grants/drawdowns/{drawdown.id}",
             )
 
 
-def _tell_requester(db: Session, request: DrawdownRequest, message: str) -> None:
-    for user_id in {request.created_by, request.submitted_by} - {None}:
-        notify(db, user_id, message, f"/grants/drawdowns/{request.id}")
+def _tell_requester(db: Session, drawdown: DrawdownRequest, message: str) -> None:
+    for user_id in {drawdown.created_by, drawdown.submitted_by} - {None}:
+        notify(db, user_id, message, f"/grants/drawdowns/{drawdown.id}")
 
 
 def save_drawdown(
@@ -414,7 +414,7 @@ def save_drawdown(
         allocation = allocation_or_404(db, allocation_id)
         ensure_can_see(actor, allocation.organisation_id)
         if request_id is None:
-            request = DrawdownRequest(
+            drawdown = DrawdownRequest(
                 allocation_id=allocation.id,
                 organisation_id=allocation.organisation_id,
                 status=DrawdownStatus.DRAFT,
@@ -426,17 +426,17 @@ def save_drawdown(
             )
             from_status, before = None, None
         else:
-            request = _lock(db, DrawdownRequest, request_id, "drawdown request")
-            if request.allocation_id != allocation.id:
+            drawdown = _lock(db, DrawdownRequest, request_id, "drawdown request")
+            if drawdown.allocation_id != allocation.id:
                 raise NotFound("We could not find that drawdown request.")
-            if data.version is not None and data.version != request.version:
+            if data.version is not None and data.version != drawdown.version:
                 raise StaleEdit("this request")
-            if request.status not in EDITABLE:
+            if drawdown.status not in EDITABLE:
                 raise Conflict(
-                    f"This request is now “{STATUS_LABELS[request.status]}”, so it can no longer be changed."
+                    f"This request is now “{STATUS_LABELS[drawdown.status]}”, so it can no longer be changed."
                 )
-            from_status, before = request.status, _request_values(request)
-            request.version += 1
+            from_status, before = drawdown.status, _request_values(drawdown)
+            drawdown.version += 1
         _check_remaining(allocation, data.amount_pence)
         records = evidence.delivery_in_period(
             db,
@@ -446,28 +446,28 @@ def save_drawdown(
             today=clock.to_london(at).date(),
         )
         for name in DrawdownInput.FIELDS:
-            setattr(request, name, getattr(data, name))
-        request.prefilled_sessions, request.prefilled_places = records.sessions, records.places
-        request.prefilled_booked, request.prefilled_attended = records.booked, records.attended
+            setattr(drawdown, name, getattr(data, name))
+        drawdown.prefilled_sessions, drawdown.prefilled_places = records.sessions, records.places
+        drawdown.prefilled_booked, drawdown.prefilled_attended = records.booked, records.attended
         if submit:
-            request.status = DrawdownStatus.SUBMITTED
-            request.submitted_by, request.submitted_at = actor.user_id, at
+            drawdown.status = DrawdownStatus.SUBMITTED
+            drawdown.submitted_by, drawdown.submitted_at = actor.user_id, at
             action = "submitted" if from_status in (None, DrawdownStatus.DRAFT) else "resubmitted"
         else:
             action = "created" if from_status is None else "saved"
-        db.add(request)
+        db.add(drawdown)
         db.flush()
-        _event(db, request, actor, action, from_status, at=at, amount=request.amount_pence)
-        after = _request_values(request)
+        _event(db, drawdown, actor, action, from_status, at=at, amount=drawdown.amount_pence)
+        after = _request_values(drawdown)
         if before is not None:
             before, after = audit.diff(before, after)
         audit.record(
-            db, actor, f"drawdown.{action}", "drawdown_request", request.id, before=before, after=after
+            db, actor, f"drawdown.{action}", "drawdown_request", drawdown.id, before=before, after=after
         )
         if submit:
             organisation = db.get(Organisation, allocation.organisation_id)
-            _tell_managers(db, actor, request, organisation.name if organisation else "An organisation")
-    return request
+            _tell_managers(db, actor, drawdown, organisation.name if organisation else "An organisation")
+    return drawdown
 
 
 def _last_event(db: Session, request_id: int) -> DrawdownEvent | None:
@@ -480,10 +480,10 @@ def _last_event(db: Session, request_id: int) -> DrawdownEvent | None:
 
 
 def _ensure_fresh(
-    db: Session, request: DrawdownRequest, version: int | None, allowed: set[str], doing: str
+    db: Session, drawdown: DrawdownRequest, version: int | None, allowed: set[str], doing: str
 ) -> None:
-    if version is not None and version != request.version:
-        last = _last_event(db, request.id)
+    if version is not None and version != drawdown.version:
+        last = _last_event(db, drawdown.id)
         what = (
             f"{last.by_name} ({EVENT_LABELS.get(last.action, last.action).lower()}, "
             f"{clock.to_london(last.at):%d %B %Y at %H:%M})"
@@ -492,12 +492,12 @@ def _ensure_fresh(
         )
         raise StaleDecision(
             f"Someone else dealt with this request after you opened it: {what}. "
-            f"It is now “{STATUS_LABELS[request.status]}”. Nothing has been changed; "
+            f"It is now “{STATUS_LABELS[drawdown.status]}”. Nothing has been changed; "
             "the request as it is now is shown, and what you typed is kept."
         )
-    if request.status not in allowed:
+    if drawdown.status not in allowed:
         raise StaleDecision(
-            f"This request is “{STATUS_LABELS[request.status]}”, so it cannot be {doing} now. "
+            f"This request is “{STATUS_LABELS[drawdown.status]}”, so it cannot be {doing} now. "
             "Nothing has been changed."
         )
 
@@ -508,52 +508,52 @@ def decide(
     ensure_manager(actor)
     at = at or clock.now()
     with _changes(db):
-        request = _lock(db, DrawdownRequest, request_id, "drawdown request")
-        _ensure_fresh(db, request, data.version, {"submitted"}, "decided")
-        _refuse_own(db, actor, request, "decide it")
-        from_status = request.status
+        drawdown = _lock(db, DrawdownRequest, request_id, "drawdown request")
+        _ensure_fresh(db, drawdown, data.version, {"submitted"}, "decided")
+        _refuse_own(db, actor, drawdown, "decide it")
+        from_status = drawdown.status
         amount = None
         if data.decision == "approve":
             amount = data.approved_pence
-            _approve(db, actor, request, amount, data.note, at)
-            request.status, request.approved_pence = "approved", amount
+            _approve(db, actor, drawdown, amount, data.note, at)
+            drawdown.status, drawdown.approved_pence = "approved", amount
             action = "approved"
         elif data.decision == "reject":
-            request.status = action = DrawdownStatus.REJECTED
+            drawdown.status = action = DrawdownStatus.REJECTED
         else:
-            request.status = action = DrawdownStatus.MORE_INFORMATION_REQUESTED
-        request.decision_note = data.note
-        request.decided_by, request.decided_at = actor.user_id, at
-        request.version += 1
-        _event(db, request, actor, action, from_status, at=at, note=data.note, amount=amount)
+            drawdown.status = action = DrawdownStatus.MORE_INFORMATION_REQUESTED
+        drawdown.decision_note = data.note
+        drawdown.decided_by, drawdown.decided_at = actor.user_id, at
+        drawdown.version += 1
+        _event(db, drawdown, actor, action, from_status, at=at, note=data.note, amount=amount)
         audit.record(
             db,
             actor,
             f"drawdown.{action}",
             "drawdown_request",
-            request.id,
+            drawdown.id,
             before={"status": from_status},
-            after={"status": request.status, "approved_pence": amount, "note": data.note},
+            after={"status": drawdown.status, "approved_pence": amount, "note": data.note},
         )
         _tell_requester(
             db,
-            request,
-            f"Your drawdown request for {_pounds(request.amount_pence)}: {EVENT_LABELS[action].lower()}.",
+            drawdown,
+            f"Your drawdown request for {_pounds(drawdown.amount_pence)}: {EVENT_LABELS[action].lower()}.",
         )
-    return request
+    return drawdown
 
 
 def _approve(
-    db: Session, actor: Actor, request: DrawdownRequest, amount: int, note: str, at: datetime
+    db: Session, actor: Actor, drawdown: DrawdownRequest, amount: int, note: str, at: datetime
 ) -> None:
-    if amount > request.amount_pence:
+    if amount > drawdown.amount_pence:
         raise InvalidInput(
             {
-                "approved_amount": f"You cannot approve more than the {_pounds(request.amount_pence)} "
-                f"asked for. Enter {_pounds(request.amount_pence)} or less."
+                "approved_amount": f"You cannot approve more than the {_pounds(drawdown.amount_pence)} "
+                f"asked for. Enter {_pounds(drawdown.amount_pence)} or less."
             }
         )
-    if amount < request.amount_pence and not note:
+    if amount < drawdown.amount_pence and not note:
         raise InvalidInput(
             {
                 "decision_note": "Say why you are approving less than was asked for; the organisation will see this"
@@ -561,18 +561,18 @@ def _approve(
         )
     part = (
         ""
-        if amount == request.amount_pence
-        else f" (part: {_pounds(amount)} of {_pounds(request.amount_pence)})"
+        if amount == drawdown.amount_pence
+        else f" (part: {_pounds(amount)} of {_pounds(drawdown.amount_pence)})"
     )
     try:
         ledger.post(
             db,
-            request.allocation_id,
+            drawdown.allocation_id,
             kind="approval",
             amount=amount,
             committed=amount,
-            request_id=request.id,
-            description=f"Drawdown request {request.id} approved{part}",
+            request_id=drawdown.id,
+            description=f"Drawdown request {drawdown.id} approved{part}",
             by_user_id=actor.user_id,
             by_name=name_of(db, actor),
             at=at,
@@ -598,40 +598,40 @@ def mark_paid(
     ensure_manager(actor)
     at = at or clock.now()
     with _changes(db):
-        request = _lock(db, DrawdownRequest, request_id, "drawdown request")
-        _ensure_fresh(db, request, data.version, {"approved"}, "marked as paid")
-        _refuse_own(db, actor, request, "mark it paid")
-        approved_on = clock.to_london(request.decided_at).date() if request.decided_at else None
+        drawdown = _lock(db, DrawdownRequest, request_id, "drawdown request")
+        _ensure_fresh(db, drawdown, data.version, {"approved"}, "marked as paid")
+        _refuse_own(db, actor, drawdown, "mark it paid")
+        approved_on = clock.to_london(drawdown.decided_at).date() if drawdown.decided_at else None
         if approved_on and data.paid_on < approved_on:
             raise InvalidInput(
                 {"paid_on": f"The payment date cannot be before the approval on {approved_on:%d %B %Y}"}
             )
-        amount = request.approved_pence or 0
+        amount = drawdown.approved_pence or 0
         ledger.post(
             db,
-            request.allocation_id,
+            drawdown.allocation_id,
             kind="payment",
             amount=amount,
             paid=amount,
-            request_id=request.id,
-            description=f"Drawdown request {request.id} paid on {data.paid_on:%d %B %Y}, reference {data.reference}",
+            request_id=drawdown.id,
+            description=f"Drawdown request {drawdown.id} paid on {data.paid_on:%d %B %Y}, reference {data.reference}",
             by_user_id=actor.user_id,
             by_name=name_of(db, actor),
             at=at,
         )
-        request.status = DrawdownStatus.PAID
-        request.payment_reference, request.paid_on = data.reference, data.paid_on
-        request.paid_by, request.paid_at = actor.user_id, at
-        request.version += 1
+        drawdown.status = DrawdownStatus.PAID
+        drawdown.payment_reference, drawdown.paid_on = data.reference, data.paid_on
+        drawdown.paid_by, drawdown.paid_at = actor.user_id, at
+        drawdown.version += 1
         _event(
-            db, request, actor, "paid", "approved", at=at, note=f"Reference {data.reference}", amount=amount
+            db, drawdown, actor, "paid", "approved", at=at, note=f"Reference {data.reference}", amount=amount
         )
         audit.record(
             db,
             actor,
             "drawdown.paid",
             "drawdown_request",
-            request.id,
+            drawdown.id,
             before={"status": "approved"},
             after={
                 "status": "paid",
@@ -641,18 +641,18 @@ def mark_paid(
             },
         )
         _tell_requester(
-            db, request, f"Your drawdown of {_pounds(amount)} has been paid (reference {data.reference})."
+            db, drawdown, f"Your drawdown of {_pounds(amount)} has been paid (reference {data.reference})."
         )
-    return request
+    return drawdown
 
 
-def reversible_entries(db: Session, request: DrawdownRequest) -> list[LedgerEntry]:
+def reversible_entries(db: Session, drawdown: DrawdownRequest) -> list[LedgerEntry]:
     """Entries of this request that can be undone now, newest first."""
-    entries = ledger.entries(db, request_id=request.id)
+    entries = ledger.entries(db, request_id=drawdown.id)
     undone = ledger.reversed_ids(db, [e.id for e in entries])
-    allowed = {"approved": {"approval"}, "paid": {"payment", "clawback"}}.get(request.status, set())
+    allowed = {"approved": {"approval"}, "paid": {"payment", "clawback"}}.get(drawdown.status, set())
     candidates = [e for e in entries if e.kind in allowed and e.id not in undone]
-    if request.status == DrawdownStatus.PAID and request.clawed_back_pence:
+    if drawdown.status == DrawdownStatus.PAID and drawdown.clawed_back_pence:
         candidates = [e for e in candidates if e.kind == "clawback"]
     return sorted(candidates, key=lambda e: e.id, reverse=True)
 
@@ -664,10 +664,10 @@ def reverse(
     ensure_manager(actor)
     at = at or clock.now()
     with _changes(db):
-        request = _lock(db, DrawdownRequest, request_id, "drawdown request")
-        _ensure_fresh(db, request, data.version, {"approved", "paid"}, "corrected")
-        _refuse_own(db, actor, request, "reverse an entry")
-        original = next((e for e in reversible_entries(db, request) if e.id == data.entry_id), None)
+        drawdown = _lock(db, DrawdownRequest, request_id, "drawdown request")
+        _ensure_fresh(db, drawdown, data.version, {"approved", "paid"}, "corrected")
+        _refuse_own(db, actor, drawdown, "reverse an entry")
+        original = next((e for e in reversible_entries(db, drawdown) if e.id == data.entry_id), None)
         if original is None:
             raise InvalidInput(
                 {
@@ -677,12 +677,12 @@ def reverse(
         try:
             entry = ledger.post(
                 db,
-                request.allocation_id,
+                drawdown.allocation_id,
                 kind="reversal",
                 **ledger.reversal_of(original),
-                request_id=request.id,
+                request_id=drawdown.id,
                 reverses=original,
-                description=f"Reversal of entry {original.id} ({original.kind} for request {request.id}): {data.reason}",
+                description=f"Reversal of entry {original.id} ({original.kind} for request {drawdown.id}): {data.reason}",
                 by_user_id=actor.user_id,
                 by_name=name_of(db, actor),
                 at=at,
@@ -695,27 +695,27 @@ def reverse(
                     "undone unless the allocation is increased first."
                 }
             ) from None
-        from_status = request.status
+        from_status = drawdown.status
         if original.kind == "approval":
-            request.status, request.approved_pence = "submitted", None
+            drawdown.status, drawdown.approved_pence = "submitted", None
             action = "approval_reversed"
         elif original.kind == "payment":
-            request.status = DrawdownStatus.APPROVED
-            request.payment_reference = request.paid_on = request.paid_by = request.paid_at = None
+            drawdown.status = DrawdownStatus.APPROVED
+            drawdown.payment_reference = drawdown.paid_on = drawdown.paid_by = drawdown.paid_at = None
             action = "payment_reversed"
         else:
-            request.clawed_back_pence += original.amount_pence
+            drawdown.clawed_back_pence += original.amount_pence
             action = "clawback_reversed"
-        request.version += 1
-        _event(db, request, actor, action, from_status, at=at, note=data.reason, amount=entry.amount_pence)
+        drawdown.version += 1
+        _event(db, drawdown, actor, action, from_status, at=at, note=data.reason, amount=entry.amount_pence)
         audit.record(
             db,
             actor,
             f"drawdown.{action}",
             "drawdown_request",
-            request.id,
+            drawdown.id,
             before={"status": from_status, "entry": original.id},
-            after={"status": request.status, "reversal_entry": entry.id, "reason": data.reason},
+            after={"status": drawdown.status, "reversal_entry": entry.id, "reason": data.reason},
         )
     return entry
 
@@ -726,10 +726,10 @@ def claw_back(
     ensure_manager(actor)
     at = at or clock.now()
     with _changes(db):
-        request = _lock(db, DrawdownRequest, request_id, "drawdown request")
-        _ensure_fresh(db, request, data.version, {"paid"}, "clawed back")
-        _refuse_own(db, actor, request, "claw money back")
-        most = (request.approved_pence or 0) - request.clawed_back_pence
+        drawdown = _lock(db, DrawdownRequest, request_id, "drawdown request")
+        _ensure_fresh(db, drawdown, data.version, {"paid"}, "clawed back")
+        _refuse_own(db, actor, drawdown, "claw money back")
+        most = (drawdown.approved_pence or 0) - drawdown.clawed_back_pence
         if data.amount_pence > most:
             raise InvalidInput(
                 {
@@ -739,26 +739,26 @@ def claw_back(
             )
         entry = ledger.post(
             db,
-            request.allocation_id,
+            drawdown.allocation_id,
             kind="clawback",
             amount=-data.amount_pence,
             committed=-data.amount_pence,
             paid=-data.amount_pence,
-            request_id=request.id,
-            description=f"Clawback from request {request.id}: {data.reason}",
+            request_id=drawdown.id,
+            description=f"Clawback from request {drawdown.id}: {data.reason}",
             by_user_id=actor.user_id,
             by_name=name_of(db, actor),
             at=at,
         )
-        request.clawed_back_pence += data.amount_pence
-        request.version += 1
-        _event(db, request, actor, "clawed_back", "paid", at=at, note=data.reason, amount=-data.amount_pence)
+        drawdown.clawed_back_pence += data.amount_pence
+        drawdown.version += 1
+        _event(db, drawdown, actor, "clawed_back", "paid", at=at, note=data.reason, amount=-data.amount_pence)
         audit.record(
             db,
             actor,
             "drawdown.clawed_back",
             "drawdown_request",
-            request.id,
+            drawdown.id,
             after={"amount_pence": data.amount_pence, "reason": data.reason, "entry": entry.id},
         )
     return entry
