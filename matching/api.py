@@ -29,6 +29,11 @@ class MatchRequest(msgspec.Struct):
     max_miles: float | None = None
     days: list[str] = msgspec.field(default_factory=list)
     times: list[str] = msgspec.field(default_factory=list)
+    #: When they can come: [{"day": "monday", "from": "18:00", "to": "21:00"}, ...]. A session
+    #: fits only if it lies wholly inside one; days and times above are a shorthand.
+    windows: list[dict[str, str]] = msgspec.field(default_factory=list)
+    #: Show activities at other times too, after those that fit, each marked.
+    show_all_times: bool = False
     needs: dict[str, str] = msgspec.field(default_factory=dict)
     goals: str = ""
     gender: str = ""
@@ -58,6 +63,9 @@ class MatchItem(msgspec.Struct):
     next_session: SessionSummary | None
     explanation: str
     reasons: list[str]
+    #: The person's limits this suggestion does not meet; empty when it fits. Suggestions that
+    #: break a limit always come after every one that fits.
+    breaks: list[str] = msgspec.field(default_factory=list)
 
 
 class MatchResponse(msgspec.Struct):
@@ -66,6 +74,7 @@ class MatchResponse(msgspec.Struct):
     relaxed_needs: list[str]
     relaxed_distance: bool
     problems: dict[str, str]
+    relaxed_times: bool = False
 
 
 EXAMPLE = {
@@ -90,7 +99,10 @@ class MatchApi(Controller):
         responses=error_responses(400),
         summary="Rank activities for a profile, with reasons",
         description="Needs are features (" + ", ".join(FEATURES) + ") mapped to 'must' or 'prefer'. "
-        "Days are monday … sunday; times are morning, afternoon, evening. An unknown postcode is reported "
+        "Days are monday … sunday; times are morning, afternoon, evening; windows are "
+        '[{"day": "monday", "from": "18:00", "to": "21:00"}], and a session fits only inside one. '
+        "Days, times and distance are limits: when nothing meets them they are eased, said so in "
+        "`notes`, and each suggestion that does not fit lists why in `breaks`. An unknown postcode is reported "
         "in `problems` and the match runs without distance.",
     )
     async def match(
@@ -121,6 +133,7 @@ class MatchApi(Controller):
             notes=list(outcome.notes),
             relaxed_needs=list(outcome.relaxed_needs),
             relaxed_distance=outcome.relaxed_distance,
+            relaxed_times=outcome.relaxed_times,
             problems={k: v for k, v in form.errors.items() if k == "postcode"},
         )
 
@@ -146,4 +159,5 @@ def _item(result) -> MatchItem:
         next_session=SessionSummary(s.id, s.date, s.start_time, s.end_time, s.places_left) if s else None,
         explanation=result.explanation.text,
         reasons=list(result.explanation.clauses),
+        breaks=list(result.breaks),
     )
