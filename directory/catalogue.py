@@ -157,6 +157,7 @@ def load_records(
                 confirmed_at=activity.confirmed_at,
                 weekly=tuple(weekly.get(activity.id, ())),
                 sessions=tuple(sessions.get(activity.id, ())),
+                feature_sources=tuple(sorted((activity.feature_sources or {}).items())),
             )
         )
     return records

@@ -14,7 +14,10 @@ Decisions about messy feeds, each reported against the service it affects:
 - a service with no organisation is skipped, since every listing belongs to the group that runs it;
 - an invalid postcode is cleared and the venue kept (with the feed's map position if it has one);
 - HTML is reduced to its words; text longer than Flourish keeps is shortened;
-- taxonomy terms that are not Flourish's are ignored; schedules that are not weekly are skipped;
+- terms from other taxonomies are read through shipped and administrators' mappings (see
+  directory.oruk.terms), features stated only in words through directory.oruk.prose; terms
+  nothing understands are reported, kept as tags and remembered for an administrator to map;
+- schedules that are not weekly are skipped;
 - a service whose Flourish copy was edited after the feed's last_modified is left alone.
 """
 
@@ -42,9 +45,10 @@ from directory.models import (
     DirectoryChange,
     Organisation,
     Schedule,
+    TermMapping,
     Venue,
 )
-from directory.oruk import mapping
+from directory.oruk import mapping, terms
 from directory.oruk.reading import (
     LocationCache,
     LocationIn,
@@ -141,7 +145,12 @@ class ImportReport:
     sessions_added: int = 0
     sessions_cancelled: int = 0
     notes: list[str] = field(default_factory=list)
-    ignored_terms: Counter[str] = field(default_factory=Counter)
+    #: Terms from other taxonomies no mapping understood, "taxonomy: term" -> services using it.
+    unmapped_terms: Counter[str] = field(default_factory=Counter)
+    #: Terms from other taxonomies that were read as Flourish categories or features.
+    mapped_terms: Counter[str] = field(default_factory=Counter)
+    #: Features read from listings' own words, feature -> services.
+    features_from_words: Counter[str] = field(default_factory=Counter)
     failure: str | None = None
     saved: bool = False
 
@@ -263,6 +272,10 @@ class _Import:
         self.locations: LocationCache = {}
         self._load_organisations()
         self._pending: dict[type, list[dict[str, Any]]] = {}
+        self.terms = terms.TermReader(
+            {(m.taxonomy, m.term): m.targets for m in db.exec(sa.select(TermMapping)).scalars() if m.targets}
+        )
+        self.unmapped: Counter[tuple[str, str]] = Counter()
 
     # ---- organisations ------------------------------------------------------------------------
 
@@ -443,7 +456,7 @@ class _Import:
         for raw in raws:
             self.read += 1
             try:
-                service = read_service(raw, self.read, self.locations)
+                service = read_service(raw, self.read, self.locations, self.terms)
             except Unreadable as exc:
                 name = raw.get("name") if isinstance(raw, dict) and isinstance(raw.get("name"), str) else ""
                 self._skip(self.read, None, name or "(no name)", str(exc), [])
@@ -477,8 +490,14 @@ class _Import:
                 )
                 continue
             self.seen_services.add(service.id)
-            for term in service.ignored_terms:
-                self.report.ignored_terms[term] += 1
+            for taxonomy_name, term in service.unmapped_terms:
+                self.report.unmapped_terms[term_label(taxonomy_name, term)] += 1
+                self.unmapped[(terms.normalise(taxonomy_name), terms.normalise(term))] += 1
+            for taxonomy_name, term in service.mapped_terms:
+                self.report.mapped_terms[term_label(taxonomy_name, term)] += 1
+            for feature, source in service.feature_sources.items():
+                if source.startswith("\u201c"):
+                    self.report.features_from_words[feature] += 1
             ready.append((service, organisation))
         if not ready:
             return
@@ -568,14 +587,16 @@ class _Import:
             "age_max": service.age_max,
             "is_active": service.active,
         }
-        if not service.uses_flourish_terms and existing is not None:
-            # The feed does not use Flourish's taxonomy, so it says nothing about these.
+        if service.tags:
+            values["tags"] = service.tags
+        if not service.states_features and existing is not None:
+            # The feed says nothing Flourish can read about these, so they are kept.
             service.notes.add(
-                "The feed does not use Flourish's taxonomy, so features and kinds of activity were kept"
+                "The feed says nothing Flourish can read about features and kinds of activity, so they were kept"
             )
             return values
         small = "small_group" in service.features
-        size = existing.typical_group_size if existing else None
+        size = service.group_size or (existing.typical_group_size if existing else None)
         if size is None or small != (size <= 8):
             size = 8 if small else 10
         gender = (
@@ -597,6 +618,7 @@ class _Import:
             one_to_one_start="one_to_one_start" in service.features,
             continuation="continuation" in service.about,
             volunteering="volunteering" in service.about,
+            feature_sources=dict(sorted(service.feature_sources.items())),
         )
         return values
 
@@ -613,6 +635,7 @@ class _Import:
         row = {
             "id": service.id,
             "tags": [],
+            "feature_sources": {},
             "led_by": "staff",
             "typical_group_size": 10,
             "gender": "any",
@@ -706,7 +729,7 @@ class _Import:
         old_schedules: list[Schedule],
         taken: dict[str, str],
     ) -> bool:
-        new_categories = service.categories if service.uses_flourish_terms else old_categories
+        new_categories = service.categories if service.states_features else old_categories
         before, after = audit.diff(audit.snapshot(activity, list(values)), audit.plain(values))
         if new_categories != old_categories:
             before["categories"], after["categories"] = old_categories, new_categories
@@ -976,16 +999,51 @@ class _Import:
         for chunk in _chunks(rows, INSERT_CHUNK):
             self.db.execute(sa.insert(table), list(chunk))
 
+    def _remember_unmapped(self) -> None:
+        """Keep each unmapped term, with how often it was seen, for an administrator to map."""
+        if not self.unmapped:
+            return
+        known = {
+            (m.taxonomy, m.term): m
+            for m in self.db.exec(sa.select(TermMapping)).scalars()
+            if (m.taxonomy, m.term) in self.unmapped
+        }
+        for (taxonomy_name, term), count in self.unmapped.items():
+            row = known.get((taxonomy_name[:200], term[:200]))
+            if row is None:
+                row = TermMapping(
+                    taxonomy=taxonomy_name[:200], term=term[:200], targets=[], updated_at=self.now
+                )
+            row.times_seen += count
+            self.db.add(row)
+        self.db.flush()
+
     def finish(self) -> None:
         for model in (Venue, Activity, ActivityCategory, Schedule, ActivitySession, AuditEntry):
             self._flush(model)
         counts = self.report.counts
-        self.report.ignored_terms = Counter(dict(self.report.ignored_terms.most_common()))
-        if self.report.ignored_terms:
+        self.report.unmapped_terms = Counter(dict(self.report.unmapped_terms.most_common()))
+        self.report.mapped_terms = Counter(dict(self.report.mapped_terms.most_common()))
+        if self.report.mapped_terms:
             self.report.notes.append(
-                "Taxonomy terms Flourish does not use were ignored: "
-                + ", ".join(f"{term} ({n})" for term, n in list(self.report.ignored_terms.items())[:12])
+                f"{len(self.report.mapped_terms)} terms from other taxonomies were read as Flourish's "
+                "kinds of activity and features: "
+                + ", ".join(f"{term} ({n})" for term, n in list(self.report.mapped_terms.items())[:12])
             )
+        if self.report.features_from_words:
+            self.report.notes.append(
+                "Features read from the listings' own words: "
+                + ", ".join(
+                    f"{feature} ({n})" for feature, n in self.report.features_from_words.most_common()
+                )
+            )
+        if self.report.unmapped_terms:
+            self.report.notes.append(
+                f"{len(self.report.unmapped_terms)} terms could not be read yet and are kept as tags; "
+                "an administrator can map them (flourish oruk terms, then flourish oruk map-term): "
+                + ", ".join(f"{term} ({n})" for term, n in list(self.report.unmapped_terms.items())[:12])
+            )
+        self._remember_unmapped()
         audit.record(
             self.db,
             self.actor,
@@ -1003,6 +1061,10 @@ class _Import:
             detail=SOURCE,
         )
         self.db.flush()
+
+
+def term_label(taxonomy_name: str, term: str) -> str:
+    return f"{taxonomy_name}: {term}" if taxonomy_name else term
 
 
 @dataclass

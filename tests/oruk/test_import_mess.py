@@ -193,18 +193,18 @@ def test_html_is_reduced_to_its_words(database, imported):
     assert "HTML was removed" in " ".join(wool.notes)
 
 
-def test_unknown_taxonomy_terms_are_ignored_and_reported(database, imported):
+def test_terms_from_another_taxonomy_are_read_and_reported(database, imported):
     tagged = outcome_of(imported, "Tagged Group")
 
-    assert imported.ignored_terms == {"Mental Health Support": 1}
-    assert "Mental Health Support" in " ".join(tagged.notes)
+    assert imported.mapped_terms == {"Mental Health Support": 1}
+    assert "read as Flourish's: Mental Health Support" in " ".join(tagged.notes)
     assert any("Mental Health Support (1)" in note for note in imported.notes)
     with database.reader() as db:
         activity = db.get(Activity, tagged.id)
         kinds = db.scalars(
             sa.select(ActivityCategory.category).where(ActivityCategory.activity_id == tagged.id)
         ).all()
-    assert activity.quiet_space and kinds == ["arts-crafts"]
+    assert activity.quiet_space and sorted(kinds) == ["arts-crafts", "peer-support"]
 
 
 def test_a_service_without_an_organisation_is_skipped_with_the_reason(imported):
