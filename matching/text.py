@@ -176,6 +176,8 @@ def sense_spans(stems: list[str]) -> list[tuple[int, int, str]]:
     i = 0
     while i < len(stems):
         for n in (3, 2):
+            if i + n > len(stems):
+                continue
             term = keys.get(tuple(stems[i : i + n]))
             if term is not None:
                 found.append((i, i + n, term))

@@ -55,6 +55,7 @@ _PATTERNS: dict[str, tuple[str, ...]] = {
         r"\b(?:will|can|to) (?:meet|greet) you\b[^.]{0,40}",
         r"\bmet (?:at|on) (?:the )?(?:door|arrival|entrance|gate|reception)\b",
         r"\bmeet and greet\b",
+        r"\bmeets? (?:newcomers|new people|new members|new starters)\b",
         r"\bsomeone (?:will be )?(?:at|on) the door\b",
     ),
     "buddy_welcome": (
