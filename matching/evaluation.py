@@ -79,12 +79,15 @@ def eligible(record: ActivityRecord, profile: Profile) -> bool:
     ):
         return False
     windows = read_windows(profile.windows, profile.days, profile.times)
-    if windows and record.weekly:
-        if not any(
+    if (
+        windows
+        and record.weekly
+        and not any(
             fits_windows(windows, w.weekday, _minute(w.start_time), _minute(w.end_time))
             for w in record.weekly
-        ):
-            return False
+        )
+    ):
+        return False
     far = (
         profile.max_miles is not None
         and profile.latitude is not None
