@@ -181,8 +181,20 @@ def _welcome(record: ActivityRecord) -> str:
 
 
 def _needs_met(record: ActivityRecord, request: Request) -> list[str]:
+    """Needs met, each in the listing's own words when an import read it from them."""
     asked = (*request.musts, *request.prefers)
-    return [NEED_MET[f] for f in asked if f in NEED_MET and record.has_feature(f)]
+    clauses = []
+    for f in asked:
+        if not record.has_feature(f):
+            continue
+        source = record.source_of(f)
+        if source.startswith(Q_OPEN):
+            clauses.append(f"{NEED_NAMES[f].capitalize()}: the listing says {source}")
+        elif source:
+            clauses.append(f"{NEED_NAMES[f].capitalize()}: the listing is marked {quote(source)}")
+        elif f in NEED_MET:
+            clauses.append(NEED_MET[f])
+    return clauses
 
 
 def _cost(record: ActivityRecord) -> str:
