@@ -20,19 +20,20 @@ _COUNT = r"(\d{1,3}|" + "|".join(_NUMBERS) + r")"
 _PATTERNS: dict[str, tuple[str, ...]] = {
     "women_only": (
         r"\b(?:women|ladies|females?)[- ]only\b",
-        r"\bfor (?:women|ladies)\b(?! and)",
+        r"\bfor (?:young |older |local |all )?(?:women|ladies)\b(?! and)",
         r"\b(?:women|ladies)'?s? (?:only )?(?:group|session|club|circle)\b",
         r"\bopen to women\b(?! and)",
     ),
     "men_only": (
         r"\b(?:men|males?|gents)[- ]only\b",
-        r"\bfor men\b(?! and)",
+        r"\bfor (?:young |older |local |all )?men\b(?! and)",
         r"\bmen'?s (?:only )?(?:group|session|club|shed|circle)\b",
         r"\bopen to men\b(?! and)",
     ),
     "drop_in": (
         r"\bno need to book\b",
         r"\bjust (?:turn|come|pop|drop) (?:up|along|in)\b",
+        r"\bjust come and\b",
         r"\bdrop[- ]in\b",
         r"\bno booking\b",
         r"\bwithout booking\b",
@@ -61,7 +62,9 @@ _PATTERNS: dict[str, tuple[str, ...]] = {
     "buddy_welcome": (
         r"\bbring (?:a|your) (?:friend|carer|partner|relative|family member|support worker|buddy)\b",
         r"\b(?:friends|carers|supporters) (?:are )?welcome (?:too|to come)\b",
-        r"\bcome (?:along )?with (?:a|your) (?:friend|carer|support worker)\b",
+        r"\bcome (?:along |first )?with (?:a|your) (?:friend|carer|support worker|supporter)\b",
+        r"\bbring (?:a|your) supporter\b",
+        r"\bbring the person you care for\b",
         r"\bbuddy\b",
     ),
     "one_to_one_start": (
@@ -79,6 +82,8 @@ _SMALL_GROUP = (
     rf"\bgroups? of (?:up to |no more than |about |around )?{_COUNT}\b",
     rf"\b(?:up to|no more than|maximum of|max\.?|a maximum of|just|only) {_COUNT} (?:people|participants|places|members|at a time)\b",
     rf"\b{_COUNT} (?:people|participants|places) (?:at most|maximum)\b",
+    rf"\b{_COUNT} (?:places|spaces)\b",
+    rf"\b(?:around|about) {_COUNT} (?:people|members|participants)\b",
     r"\bsmall (?:and friendly )?groups?\b",
 )
 #: Words in the same sentence that mean a single-sex reading is wrong.
@@ -91,6 +96,22 @@ class Stated:
     feature: str
     #: The listing's words, as written.
     words: str
+
+
+#: In a title, "Women's ..." or "Men's ..." names who the group is for.
+_TITLE_SEX = {
+    "women_only": re.compile(r"\b(?:women|ladies)['\u2019]?s?\b(?!.*\b(?:and|&) (?:men|gents)\b)", re.I),
+    "men_only": re.compile(r"(?<!wo)\b(?:men|gents)['\u2019]s\b(?!.*\b(?:and|&) (?:women|ladies)\b)", re.I),
+}
+
+
+def read_title(title: str) -> list[Stated]:
+    """A single-sex group named as one in its title ("Young Men's Football Night")."""
+    found = [Stated(f, title) for f, pattern in _TITLE_SEX.items() if pattern.search(title or "")]
+    both = re.search(r"\b(?:women|ladies)", title or "", re.I) and re.search(
+        r"(?<![a-z])(?:men|gents)\b", title or "", re.I
+    )
+    return found if len(found) == 1 and not both and not _MIXED.search(title or "") else []
 
 
 def read_features(*texts: str) -> tuple[list[Stated], int | None]:

@@ -539,13 +539,14 @@ def _read_prose(raw: dict[str, Any], service: ServiceIn) -> None:
         for a in _list(_dict(_dict(link).get("location")).get("accessibility"))
     )
     stated, size = prose.read_features(
+        service.name,
         service.description,
         service.newcomer_notes,
         _plain(raw.get("eligibility_description")),
         _plain(raw.get("fees")) + ". " + service.cost_note,
         accessibility,
     )
-    for found in stated:
+    for found in [*prose.read_title(service.name), *stated]:
         if found.feature == "no_cost" and service.cost_pence:
             continue
         if found.feature == "step_free":
