@@ -30,7 +30,8 @@ def minutes(h, m=0):
     return h * 60 + m
 
 
-EVENINGS_AND_SATURDAY_DAYTIME = tuple((d, minutes(17), minutes(22)) for d in range(5)) + (
+EVENINGS_AND_SATURDAY_DAYTIME = (
+    *((d, minutes(17), minutes(22)) for d in range(5)),
     (SAT, minutes(9), minutes(17)),
 )
 
