@@ -49,7 +49,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "fruit": ("gardening", "orchard", "growing"),
     "trees": ("nature", "conservation", "woodland", "orchard"),
     "birds": ("nature", "wildlife", "birdwatching"),
-    "bird watching": ("nature", "wildlife", "birdwatching"),
+    "bird watching": ("nature", "wildlife", "birdwatching", "birds"),
     "wildlife": _NATURE,
     "nature": _NATURE,
     "animals": ("nature", "wildlife", "farm"),
@@ -127,6 +127,17 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "same boat": _PEER,
     "support": ("support", "peer support", "support group"),
     "grief": ("bereavement", "peer support", "support group"),
+    "grieving": ("bereavement", "grief", "peer support"),
+    "lost my mum": ("bereavement", "grief", "peer support"),
+    "lost my dad": ("bereavement", "grief", "peer support"),
+    "lost my husband": ("bereavement", "grief", "peer support"),
+    "lost my wife": ("bereavement", "grief", "peer support"),
+    "lost my partner": ("bereavement", "grief", "peer support"),
+    "lost someone": ("bereavement", "grief", "peer support"),
+    "passed away": ("bereavement", "grief", "peer support"),
+    "died": ("bereavement", "grief", "peer support"),
+    "with my hands": ("craft", "crafts", "making", "woodwork", "pottery", "knitting", "sewing", "repair"),
+    "hands on": ("craft", "making", "woodwork", "repair"),
     "bereavement": ("bereavement", "peer support", "support group"),
     "carer": _CARERS,
     "caring": _CARERS,
@@ -669,10 +680,16 @@ def expand(text: str, corrector: SpellingCorrector | None = None) -> Expansion:
         first, last = plain_positions[start], plain_positions[end - 1]
         in_sense.update(plain_positions[start:end])
         add(term, 1.0, span(first, last + 1))
+    # A multi-word synonym ("green fingers", "with my hands") is read for what it means, not for
+    # its words: "hands" is not a hand massage.
+    phrases = list(_phrases(stems))
+    for start, end, _ in phrases:
+        if end - start > 1:
+            in_sense.update(range(start, end))
     for i in plain_positions:
         if i not in in_sense:
             add(stems[i], 1.0, text[found[i].start : found[i].end])
-    for start, end, terms in _phrases(stems):
+    for start, end, terms in phrases:
         source = span(start, end)
         for term in terms:
             add(term, SYNONYM_WEIGHT, source)
@@ -732,7 +749,12 @@ def _avoided(
         j = i
         while j < len(found) and disliked[j]:
             j += 1
-        said.append(span(i, j))
+        last = j
+        while last > i + 1 and (
+            found[last - 1].plain in STOP_WORDS or found[last - 1].plain in ("or", "nor")
+        ):
+            last -= 1
+        said.append(span(i, last))
         for k in range(i, j):
             w, s = found[k], stems[k]
             if w.plain in STOP_WORDS or len(w.plain) < 2 or s in generic or (s,) in negators:

@@ -55,6 +55,8 @@ _KEEP_ER = _word_set(
     """
 )
 _NO_UNDOUBLE = frozenset("lsz")
+#: Words the light stemmer would merge with a different word ("car" and "caring" both "car").
+_OWN_STEMS = {"car": "motorcar", "cars": "motorcar"}
 _VOWELS = frozenset("aeiouy")
 
 
@@ -84,6 +86,8 @@ def stem(word: str) -> str:
     "-ing"/"-ed" come off before "-er" so that "nattering" and "natter" both become "nat".
     """
     w = word
+    if w in _OWN_STEMS:
+        return _OWN_STEMS[w]
     if len(w) <= 3 or not w.isalpha():
         return w
     if w.endswith("ies") and len(w) > 4:

@@ -48,7 +48,7 @@ def test_it_puts_what_they_said_no_to_last():
     records = [activity(**TALKING), activity(**KNITTING), activity(**ART)]
     titles, outcome = top(records, "something with my hands, no talking groups")
     assert titles[-1] == TALKING["title"]
-    assert any("no talking groups" in note for note in outcome.notes)
+    assert any("talking groups" in note for note in outcome.notes)
 
 
 def test_nothing_sporty_or_loud_on_its_own_does_not_rank_sport_first():
@@ -62,7 +62,7 @@ def test_the_dislike_reaches_through_or_but_stops_at_but():
     expansion = expand("nothing sporty or loud but I like reading")
     assert "read" in expansion.weights
     assert "sporty" not in " ".join(expansion.weights)
-    assert expansion.avoid_said == ("sporty or",)
+    assert expansion.avoid_said == ("sporty",)
     assert expansion.needs == {"quiet_space": "loud"}
 
 
@@ -100,7 +100,7 @@ def test_nervous_in_big_groups_asks_for_a_small_group_not_for_groups():
 
 def test_making_friends_does_not_match_a_listing_for_being_friendly():
     expansion = expand("making friends")
-    assert "friendly" not in expansion.weights and "friend" in expansion.weights
+    assert "friendly" not in expansion.weights and "friendship" in expansion.weights
 
 
 def test_misspellings_are_still_read():
