@@ -338,6 +338,20 @@ CONTEXT_PHRASES: tuple[str, ...] = (
     "before i got ill",
     "dont mind",
     "never mind",
+    # When they can come is asked for separately: "mornings only" is not a coffee morning.
+    "mornings only",
+    "morning only",
+    "afternoons only",
+    "evenings only",
+    "weekends only",
+    "in the mornings",
+    "in the afternoons",
+    "in the evenings",
+    "at weekends",
+    "on weekdays",
+    "work lates",
+    "work earlies",
+    "work nights",
 )
 
 #: Words that turn what follows into a dislike ("I hate gyms"): the disliked words are not
