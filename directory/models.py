@@ -113,7 +113,8 @@ class ActivityCategory(SQLModel, table=True):
 
 
 class Schedule(SQLModel, table=True):
-    """A weekly recurrence: the same day and time each week, until an optional end date."""
+    """A recurrence: the same day and time every week (or every `every_weeks` weeks), or once a
+    month (`monthly`), until an optional end date."""
 
     __tablename__ = "schedule"
     __table_args__ = (
@@ -131,6 +132,11 @@ class Schedule(SQLModel, table=True):
     starts_on: date
     ends_on: date | None = None
     generated_until: date | None = None
+    #: 2 for fortnightly; counted from the first meeting on or after starts_on.
+    every_weeks: int = 1
+    #: "" for weekly; "day:15" on that day of each month; "week:2" on the second `weekday` of
+    #: each month ("week:-1" the last).
+    monthly: str = Field(default="", max_length=10)
     version: int = 1
 
 

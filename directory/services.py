@@ -262,15 +262,73 @@ def set_activity_active(db: Session, actor: Actor, activity_id: str, active: boo
 
 
 def weekly_dates(schedule: Schedule, start: date, end: date) -> list[date]:
-    first = max(start, schedule.starts_on)
-    last = min(end, schedule.ends_on) if schedule.ends_on else end
-    offset = (schedule.weekday - first.weekday()) % 7
-    day = first + timedelta(days=offset)
+    """The dates a schedule meets from start to end (both included)."""
+    return schedule_dates(
+        schedule.weekday,
+        schedule.starts_on,
+        schedule.ends_on,
+        start,
+        end,
+        every_weeks=getattr(schedule, "every_weeks", 1) or 1,
+        monthly=getattr(schedule, "monthly", "") or "",
+    )
+
+
+def schedule_dates(
+    weekday: int,
+    starts_on: date,
+    ends_on: date | None,
+    start: date,
+    end: date,
+    *,
+    every_weeks: int = 1,
+    monthly: str = "",
+) -> list[date]:
+    """Dates from start to end for a weekly, every-n-weeks or monthly rule.
+
+    Every n weeks counts from the first `weekday` on or after starts_on, so a fortnightly group
+    keeps its fortnight whatever day the dates are asked from. "day:15" is the 15th of each month
+    (months without it are skipped); "week:2" the second `weekday`, "week:-1" the last.
+    """
+    first = max(start, starts_on)
+    last = min(end, ends_on) if ends_on else end
+    if first > last:
+        return []
+    if monthly:
+        return [d for d in _monthly_dates(weekday, monthly, first, last) if first <= d <= last]
+    step = 7 * max(int(every_weeks), 1)
+    anchor = starts_on + timedelta(days=(weekday - starts_on.weekday()) % 7)
+    skip = max(-(-(first - anchor).days // step), 0)
+    day = anchor + timedelta(days=skip * step)
     days = []
     while day <= last:
         days.append(day)
-        day += timedelta(days=7)
+        day += timedelta(days=step)
     return days
+
+
+def _monthly_dates(weekday: int, rule: str, first: date, last: date) -> list[date]:
+    import calendar
+
+    kind, _, number_text = rule.partition(":")
+    try:
+        number = int(number_text)
+    except ValueError:
+        return []
+    out = []
+    year, month = first.year, first.month
+    while (year, month) <= (last.year, last.month):
+        days_in_month = calendar.monthrange(year, month)[1]
+        if kind == "day" and 1 <= number <= days_in_month:
+            out.append(date(year, month, number))
+        elif kind == "week" and number in (1, 2, 3, 4, 5, -1):
+            matching = [d for d in range(1, days_in_month + 1) if date(year, month, d).weekday() == weekday]
+            if number == -1:
+                out.append(date(year, month, matching[-1]))
+            elif number <= len(matching):
+                out.append(date(year, month, matching[number - 1]))
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return out
 
 
 def generate_sessions(db: Session, schedule: Schedule, *, until: date | None = None) -> int:

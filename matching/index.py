@@ -81,22 +81,21 @@ def _slots_of(record: ActivityRecord) -> int:
 
 
 def meeting_times(record: ActivityRecord) -> list[tuple[int, int, int]]:
-    """(weekday, start minute, end minute) of its weekly times, or of its dated sessions when it
-    lists no weekly times."""
+    """(weekday, start minute, end minute) of its weekly times and of its dated sessions (a
+    monthly group on the 15th meets on different weekdays)."""
     found = {
         (w.weekday, w.start_time.hour * 60 + w.start_time.minute, w.end_time.hour * 60 + w.end_time.minute)
         for w in record.weekly
         if 0 <= w.weekday <= 6
     }
-    if not found:
-        found = {
-            (
-                s.date.weekday(),
-                s.start_time.hour * 60 + s.start_time.minute,
-                s.end_time.hour * 60 + s.end_time.minute,
-            )
-            for s in record.sessions
-        }
+    found |= {
+        (
+            s.date.weekday(),
+            s.start_time.hour * 60 + s.start_time.minute,
+            s.end_time.hour * 60 + s.end_time.minute,
+        )
+        for s in record.sessions
+    }
     return sorted((d, start, max(end, start)) for d, start, end in found)
 
 

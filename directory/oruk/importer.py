@@ -17,7 +17,8 @@ Decisions about messy feeds, each reported against the service it affects:
 - terms from other taxonomies are read through shipped and administrators' mappings (see
   directory.oruk.terms), features stated only in words through directory.oruk.prose; terms
   nothing understands are reported, kept as tags and remembered for an administrator to map;
-- schedules that are not weekly are skipped;
+- weekly schedules with an interval, monthly ones by day of the month or by ordinal weekday, and
+  schedules on several days are read rule for rule; other repeats are skipped with the reason;
 - a service whose Flourish copy was edited after the feed's last_modified is left alone.
 """
 
@@ -27,7 +28,7 @@ import logging
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time
 from itertools import islice
 from typing import Any
 
@@ -61,7 +62,7 @@ from directory.oruk.reading import (
 from directory.oruk.sources import Feed, SourceError
 from directory.oruk.taxonomy import derived_id
 from directory.postcodes import PostcodeError, locate
-from directory.services import PLANNING_HORIZON, session_values
+from directory.services import PLANNING_HORIZON, schedule_dates, session_values
 
 log = logging.getLogger("flourish")
 
@@ -243,18 +244,18 @@ def _chunks(items: Sequence[Any], size: int = 900) -> Iterator[Sequence[Any]]:
         yield items[start : start + size]
 
 
-def session_dates(weekday: int, starts_on: date, ends_on: date | None, today: date) -> list[date]:
-    """The dates a weekly schedule meets from today to the planning horizon."""
-    first = max(today, starts_on)
-    last = today + PLANNING_HORIZON
-    if ends_on is not None:
-        last = min(last, ends_on)
-    day = first + timedelta(days=(weekday - first.weekday()) % 7)
-    days = []
-    while day <= last:
-        days.append(day)
-        day += timedelta(days=7)
-    return days
+def session_dates(
+    weekday: int,
+    starts_on: date,
+    ends_on: date | None,
+    today: date,
+    every_weeks: int = 1,
+    monthly: str = "",
+) -> list[date]:
+    """The dates a schedule meets from today to the planning horizon."""
+    return schedule_dates(
+        weekday, starts_on, ends_on, today, today + PLANNING_HORIZON, every_weeks=every_weeks, monthly=monthly
+    )
 
 
 class _Import:
@@ -699,10 +700,14 @@ class _Import:
                 "starts_on": starts_on,
                 "ends_on": given.ends_on,
                 "generated_until": generated,
+                "every_weeks": given.every_weeks,
+                "monthly": given.monthly,
                 "version": 1,
             },
         )
-        for day in session_dates(given.weekday, starts_on, given.ends_on, self.today):
+        for day in session_dates(
+            given.weekday, starts_on, given.ends_on, self.today, given.every_weeks, given.monthly
+        ):
             self._queue(
                 ActivitySession,
                 {
@@ -807,7 +812,16 @@ class _Import:
             if capacity is None:
                 capacity = current.capacity if current else activity.typical_group_size
             starts_on = given.starts_on or (current.starts_on if current else self.today)
-            wanted = (given.weekday, given.start_time, given.end_time, capacity, starts_on, given.ends_on)
+            wanted = (
+                given.weekday,
+                given.start_time,
+                given.end_time,
+                capacity,
+                starts_on,
+                given.ends_on,
+                given.every_weeks,
+                given.monthly,
+            )
             if current is None:
                 plan.added.append((schedule_id, wanted))
                 plan.changes.append(f"added {schedule_id}")
@@ -818,6 +832,8 @@ class _Import:
                 current.capacity,
                 current.starts_on,
                 current.ends_on,
+                current.every_weeks,
+                current.monthly,
             ):
                 plan.updated.append((current, wanted))
                 plan.changes.append(f"changed {schedule_id}")
@@ -829,7 +845,7 @@ class _Import:
         return plan
 
     def _apply_schedules(self, service: ServiceIn, activity: Activity, plan: _SchedulePlan) -> None:
-        for schedule_id, (weekday, start, end, capacity, starts_on, ends_on) in plan.added:
+        for schedule_id, (weekday, start, end, capacity, starts_on, ends_on, every, monthly) in plan.added:
             self._queue(
                 Schedule,
                 {
@@ -842,10 +858,12 @@ class _Import:
                     "starts_on": starts_on,
                     "ends_on": ends_on,
                     "generated_until": self.today + PLANNING_HORIZON,
+                    "every_weeks": every,
+                    "monthly": monthly,
                     "version": 1,
                 },
             )
-            for day in session_dates(weekday, starts_on, ends_on, self.today):
+            for day in session_dates(weekday, starts_on, ends_on, self.today, every, monthly):
                 self._queue(
                     ActivitySession,
                     {
@@ -865,6 +883,7 @@ class _Import:
         for schedule, wanted in plan.updated:
             schedule.weekday, schedule.start_time, schedule.end_time = wanted[0], wanted[1], wanted[2]
             schedule.capacity, schedule.starts_on, schedule.ends_on = wanted[3], wanted[4], wanted[5]
+            schedule.every_weeks, schedule.monthly = wanted[6], wanted[7]
             schedule.version += 1
             schedule.generated_until = self.today + PLANNING_HORIZON
             self._follow_schedule(service, activity, schedule)
@@ -919,7 +938,16 @@ class _Import:
         return kept
 
     def _follow_schedule(self, service: ServiceIn, activity: Activity, schedule: Schedule) -> None:
-        dates = set(session_dates(schedule.weekday, schedule.starts_on, schedule.ends_on, self.today))
+        dates = set(
+            session_dates(
+                schedule.weekday,
+                schedule.starts_on,
+                schedule.ends_on,
+                self.today,
+                schedule.every_weeks,
+                schedule.monthly,
+            )
+        )
         kept = self._retire_sessions(service, schedule, dates)
         for session in self._future_sessions(schedule.id):
             if session.date in dates and not session.cancelled:

@@ -211,6 +211,8 @@ class ScheduleIn:
     starts_on: date | None
     ends_on: date | None
     capacity: int | None
+    every_weeks: int = 1
+    monthly: str = ""
 
 
 @dataclass
@@ -679,7 +681,7 @@ def _read_schedules(raw: dict[str, Any], service: ServiceIn) -> list[ScheduleIn]
     for index, item in enumerate(_list(raw.get("schedules"))):
         item = _dict(item)
         label = f"Schedule {index + 1}"
-        problem, days = _schedule_shape(item)
+        problem, rules = _schedule_shape(item)
         if problem:
             service.notes.add(f"{label} was skipped: {problem}")
             continue
@@ -703,10 +705,10 @@ def _read_schedules(raw: dict[str, Any], service: ServiceIn) -> list[ScheduleIn]
         choice = choose_id(item.get("id"), "schedule")
         if choice.note:
             service.notes.add(choice.note)
-        for day in days:
+        for day, every_weeks, monthly in rules:
             schedule_id = choice.id
-            if schedule_id and len(days) > 1:
-                schedule_id = derived_id(schedule_id, "day", mapping.DAY_CODES[day])
+            if schedule_id and len(rules) > 1:
+                schedule_id = derived_id(schedule_id, "day", mapping.DAY_CODES[day], monthly)
             schedules.append(
                 ScheduleIn(
                     schedule_id,
@@ -716,30 +718,60 @@ def _read_schedules(raw: dict[str, Any], service: ServiceIn) -> list[ScheduleIn]
                     starts_on,
                     ends_on,
                     None if capacity is None else round(capacity),
+                    every_weeks,
+                    monthly,
                 )
             )
-        if len(days) > 1:
-            service.notes.add(f"{label} runs on {len(days)} days; Flourish keeps one weekly time per day")
     return schedules
 
 
-def _schedule_shape(item: dict[str, Any]) -> tuple[str | None, list[int]]:
-    """Why a schedule cannot be a weekly time (or None), and its days."""
-    freq = _plain(item.get("freq")).strip().upper()
-    if freq and freq != "WEEKLY":
-        return f"it repeats {freq.lower()}, and Flourish lists weekly sessions only", []
+_ORDINAL_DAY = re.compile(r"([+-]?\d)?([A-Z]{2})")
+
+
+def _schedule_shape(item: dict[str, Any]) -> tuple[str | None, list[tuple[int, int, str]]]:
+    """Why a schedule cannot be read (or None), and its rules: (weekday, every n weeks, monthly).
+
+    WEEKLY with an interval and one or more days; MONTHLY by month day ("bymonthday": 15) or by
+    ordinal weekday ("byday": "2TU", "-1FR", or "TU" with "bysetpos": 2).
+    """
+    freq = _plain(item.get("freq")).strip().upper() or "WEEKLY"
     interval = _number(item.get("interval"))
-    if interval not in (None, 1.0):
-        return f"it runs every {interval:g} weeks, and Flourish lists every-week sessions only", []
-    byday = _plain(item.get("byday")).strip()
+    if interval is not None and (interval != int(interval) or not 1 <= interval <= 8):
+        return f"it repeats every {interval:g}, and Flourish lists every 1 to 8 weeks or monthly", []
+    every = int(interval or 1)
+    byday = _plain(item.get("byday")).strip().upper()
+    if freq == "MONTHLY":
+        if every != 1:
+            return "it repeats every few months, and Flourish lists monthly sessions at most", []
+        month_day = _number(item.get("bymonthday"))
+        if month_day is not None:
+            if month_day != int(month_day) or not 1 <= month_day <= 31:
+                return f"the day of the month {item.get('bymonthday')!r} is not 1 to 31", []
+            starts = _date(item.get("dtstart")) or clock.today()
+            return None, [(starts.weekday(), 1, f"day:{int(month_day)}")]
+        position = _number(item.get("bysetpos"))
+        rules = []
+        for code in (c.strip() for c in byday.split(",") if c.strip()):
+            match = _ORDINAL_DAY.fullmatch(code)
+            if not match or match.group(2) not in mapping.DAY_CODES:
+                return f"the day {code!r} is not like 2TU or -1FR", []
+            ordinal = int(match.group(1)) if match.group(1) else (int(position) if position else None)
+            if ordinal not in (1, 2, 3, 4, 5, -1):
+                return f"{code!r} does not say which week of the month (1 to 5, or -1 for the last)", []
+            rules.append((mapping.DAY_CODES.index(match.group(2)), 1, f"week:{ordinal}"))
+        if not rules:
+            return "it repeats monthly but says neither the day of the month nor which weekday", []
+        return None, rules
+    if freq != "WEEKLY":
+        return f"it repeats {freq.lower()}, and Flourish lists weekly, fortnightly and monthly sessions", []
     if not byday:
         return "it does not say which day of the week", []
-    days = []
+    days: list[tuple[int, int, str]] = []
     for code in byday.split(","):
-        code = code.strip().upper()
+        code = code.strip()
         if code not in mapping.DAY_CODES:
             return f"the day {code!r} is not one of MO, TU, WE, TH, FR, SA, SU", []
         day = mapping.DAY_CODES.index(code)
-        if day not in days:
-            days.append(day)
+        if all(d != day for d, _, _ in days):
+            days.append((day, every, ""))
     return None, days

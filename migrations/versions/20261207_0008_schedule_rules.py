@@ -1,4 +1,5 @@
-"""foreign taxonomies: where imported features came from, and terms mapped by an administrator
+"""schedule rules and foreign taxonomies: fortnightly and monthly schedules, where imported
+features came from, and terms mapped by an administrator
 
 Revision ID: 0008_schedule_rules
 Revises: 0007
@@ -20,6 +21,9 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    with op.batch_alter_table('schedule') as batch:
+        batch.add_column(sa.Column('every_weeks', sa.Integer(), nullable=False, server_default='1'))
+        batch.add_column(sa.Column('monthly', sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False, server_default=''))
     with op.batch_alter_table('activity') as batch:
         batch.add_column(sa.Column('feature_sources', sa.JSON(), nullable=False, server_default='{}'))
     op.create_table('term_mapping',
@@ -39,3 +43,6 @@ def downgrade() -> None:
     op.drop_table('term_mapping')
     with op.batch_alter_table('activity') as batch:
         batch.drop_column('feature_sources')
+    with op.batch_alter_table('schedule') as batch:
+        batch.drop_column('monthly')
+        batch.drop_column('every_weeks')

@@ -153,3 +153,48 @@ def test_terms_are_read_by_name_close_spelling_and_phrase():
     )
     assert reader.read("esd needs", "", "Ladies Only").targets == ("feature:women_only",)
     assert reader.read("esd needs", "", "Baby massage") is None
+
+
+def _one_schedule(rule: dict) -> dict:
+    return {
+        "id": "8d6b2f0e-5a43-4c57-9b0e-2f4c1d3a7e11",
+        "name": "Rule Group",
+        "status": "active",
+        "organization": {"id": "0b8e6a36-6a57-4f6e-8d7e-1f2b3c4d5e6f", "name": "Rule Org"},
+        "schedules": [{"opens_at": "10:00", "closes_at": "12:00", "dtstart": "2026-12-01", **rule}],
+    }
+
+
+@pytest.mark.parametrize(
+    ("rule", "dates"),
+    [
+        # Tuesdays from 1 December 2026 (a Tuesday), fortnightly: 1, 15, 29 December.
+        ({"freq": "WEEKLY", "interval": 2, "byday": "TU"}, ["2026-12-01", "2026-12-15", "2026-12-29"]),
+        ({"freq": "MONTHLY", "bymonthday": 15}, ["2026-12-15", "2027-01-15"]),
+        ({"freq": "MONTHLY", "byday": "2TU"}, ["2026-12-08", "2027-01-12"]),
+        ({"freq": "MONTHLY", "byday": "-1FR"}, ["2026-12-25"]),  # 29 January is past the horizon
+        ({"freq": "WEEKLY", "byday": "MO,TH"}, ["2026-12-03", "2026-12-07", "2026-12-10"]),
+    ],
+)
+def test_fortnightly_monthly_and_several_day_schedules_make_exactly_their_sessions(database, rule, dates):
+    from datetime import date, time
+
+    from core import clock
+    from directory.models import ActivitySession
+
+    clock.fix(clock.local_datetime(date(2026, 12, 1), time(8)))
+    try:
+        report = run(database, _one_schedule(rule))
+    finally:
+        clock.fix(None)
+    assert report.saved, report.services[0].notes
+    with database.reader() as db:
+        got = sorted(
+            d.isoformat()
+            for d in db.scalars(
+                sa.select(ActivitySession.date).where(ActivitySession.date < date(2027, 2, 1))
+            )
+        )
+    assert got[: len(dates)] == dates
+    if rule.get("interval") == 2:
+        assert got == ["2026-12-01", "2026-12-15", "2026-12-29", "2027-01-12", "2027-01-26"]

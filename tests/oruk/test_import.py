@@ -63,7 +63,6 @@ def test_it_imports_a_full_example_and_says_what_it_changed(database, name):
     assert "'ABC 1234' is not a UK postcode" in notes
     assert "map position is not in the UK" in notes
     assert "Terms Flourish could not read yet (an administrator can map them): name" in notes
-    assert "runs on 2 days" in notes
     assert report.unmapped_terms == {"taxonomy: name": 1}
     with database.reader() as db:
         activity = db.get(Activity, EXAMPLE_SERVICE)
