@@ -24,11 +24,9 @@ Decisions about messy feeds, each reported against the service it affects:
 
 from __future__ import annotations
 
-import logging
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time
+from collections.abc import Iterable, Iterator
+from datetime import UTC, datetime, time
 from itertools import islice
 from typing import Any
 
@@ -38,7 +36,6 @@ from sqlmodel import Session
 
 from core import audit, clock
 from core.audit import Actor, AuditEntry
-from core.database import held
 from directory.models import (
     Activity,
     ActivityCategory,
@@ -49,11 +46,29 @@ from directory.models import (
     TermMapping,
     Venue,
 )
-from directory.oruk import mapping, terms
+from directory.oruk import terms
+from directory.oruk.import_places import _Places
+from directory.oruk.import_rows import (  # noqa: F401  (the report and constants, as before)
+    ACTIVITY_FIELDS,
+    ADDED,
+    BATCH_SIZE,
+    CHANGED,
+    INSERT_CHUNK,
+    ORGANISATION_FIELDS,
+    OUTCOME_LABELS,
+    SKIPPED,
+    SOURCE,
+    UNCHANGED,
+    VENUE_FIELDS,
+    ImportReport,
+    Progress,
+    ServiceOutcome,
+    _chunks,
+    log,
+)
+from directory.oruk.import_schedules import _Schedules, session_dates  # noqa: F401
 from directory.oruk.reading import (
     LocationCache,
-    LocationIn,
-    OrganisationIn,
     ServiceIn,
     Unreadable,
     normalise_name,
@@ -61,122 +76,6 @@ from directory.oruk.reading import (
 )
 from directory.oruk.sources import Feed, SourceError
 from directory.oruk.taxonomy import derived_id
-from directory.postcodes import PostcodeError, locate
-from directory.services import PLANNING_HORIZON, schedule_dates, session_values
-
-log = logging.getLogger("flourish")
-
-BATCH_SIZE = 1000
-#: Rows per multi-row INSERT; keeps each statement well inside SQLite's and PostgreSQL's limits.
-INSERT_CHUNK = 500
-SOURCE = "ORUK import"
-
-ADDED, CHANGED, UNCHANGED, SKIPPED = "added", "changed", "unchanged", "skipped"
-OUTCOME_LABELS = {
-    ADDED: "Added",
-    CHANGED: "Changed",
-    UNCHANGED: "Already up to date",
-    SKIPPED: "Skipped",
-}
-
-#: The activity columns an import sets and compares.
-ACTIVITY_FIELDS = (
-    "organisation_id",
-    "venue_id",
-    "title",
-    "description",
-    "newcomer_notes",
-    "what_to_bring",
-    "led_by",
-    "typical_group_size",
-    "cost_pence",
-    "cost_note",
-    "age_min",
-    "age_max",
-    "gender",
-    "quiet_space",
-    "buddy_welcome",
-    "welcome_contact",
-    "welcome_note",
-    "booking",
-    "one_to_one_start",
-    "continuation",
-    "volunteering",
-    "is_active",
-)
-VENUE_FIELDS = (
-    "name",
-    "address",
-    "postcode",
-    "latitude",
-    "longitude",
-    "step_free",
-    "accessible_toilet",
-    "parking",
-    "bus_routes",
-    "how_to_get_there",
-)
-ORGANISATION_FIELDS = ("name", "description", "email", "website", "charity_number")
-
-
-# ---- the report ---------------------------------------------------------------------------------
-
-
-@dataclass
-class ServiceOutcome:
-    position: int
-    id: str | None
-    name: str
-    outcome: str
-    reason: str = ""
-    notes: list[str] = field(default_factory=list)
-
-    @property
-    def label(self) -> str:
-        return OUTCOME_LABELS[self.outcome]
-
-
-@dataclass
-class ImportReport:
-    source: str
-    dry_run: bool
-    services: list[ServiceOutcome] = field(default_factory=list)
-    organisations: Counter[str] = field(default_factory=Counter)
-    venues: Counter[str] = field(default_factory=Counter)
-    sessions_added: int = 0
-    sessions_cancelled: int = 0
-    notes: list[str] = field(default_factory=list)
-    #: Terms from other taxonomies no mapping understood, "taxonomy: term" -> services using it.
-    unmapped_terms: Counter[str] = field(default_factory=Counter)
-    #: Terms from other taxonomies that were read as Flourish categories or features.
-    mapped_terms: Counter[str] = field(default_factory=Counter)
-    #: Features read from listings' own words, feature -> services.
-    features_from_words: Counter[str] = field(default_factory=Counter)
-    failure: str | None = None
-    saved: bool = False
-
-    @property
-    def counts(self) -> Counter[str]:
-        return Counter(s.outcome for s in self.services)
-
-    @property
-    def with_notes(self) -> list[ServiceOutcome]:
-        """The services someone should look at: skipped, or imported with a note."""
-        return [s for s in self.services if s.outcome == SKIPPED or s.notes]
-
-    def summary(self) -> str:
-        counts = self.counts
-        parts = [f"{counts[k]} {OUTCOME_LABELS[k].lower()}" for k in (ADDED, CHANGED, UNCHANGED, SKIPPED)]
-        services = f"Services: {', '.join(parts)}."
-        if self.failure:
-            return f"The import failed and nothing was saved: {self.failure}"
-        if self.dry_run:
-            return f"Check only, nothing was saved. {services}"
-        return f"Imported. {services}"
-
-
-Progress = Callable[[int], None]
-
 
 # ---- the import ---------------------------------------------------------------------------------
 
@@ -239,26 +138,10 @@ def _batches(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
         yield chunk
 
 
-def _chunks(items: Sequence[Any], size: int = 900) -> Iterator[Sequence[Any]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
+class _Import(_Places, _Schedules):
+    """One import: reads services a batch at a time and writes what changed (organisations and
+    venues in import_places, schedules and sessions in import_schedules, rows in import_rows)."""
 
-
-def session_dates(
-    weekday: int,
-    starts_on: date,
-    ends_on: date | None,
-    today: date,
-    every_weeks: int = 1,
-    monthly: str = "",
-) -> list[date]:
-    """The dates a schedule meets from today to the planning horizon."""
-    return schedule_dates(
-        weekday, starts_on, ends_on, today, today + PLANNING_HORIZON, every_weeks=every_weeks, monthly=monthly
-    )
-
-
-class _Import:
     def __init__(self, db: Session, actor: Actor, report: ImportReport) -> None:
         self.db = db
         self.actor = actor
@@ -277,180 +160,6 @@ class _Import:
             {(m.taxonomy, m.term): m.targets for m in db.exec(sa.select(TermMapping)).scalars() if m.targets}
         )
         self.unmapped: Counter[tuple[str, str]] = Counter()
-
-    # ---- organisations ------------------------------------------------------------------------
-
-    def _load_organisations(self) -> None:
-        self.organisations: dict[str, Organisation] = {}
-        self.org_by_charity: dict[str, str] = {}
-        self.org_by_name: dict[str, str] = {}
-        for organisation in self.db.scalars(sa.select(Organisation)):
-            self._remember(organisation)
-
-    def _remember(self, organisation: Organisation) -> None:
-        self.organisations[organisation.id] = organisation
-        if organisation.charity_number:
-            self.org_by_charity.setdefault(organisation.charity_number, organisation.id)
-        self.org_by_name.setdefault(normalise_name(organisation.name), organisation.id)
-
-    def organisation_for(self, service: ServiceIn) -> Organisation | None:
-        given = service.organisation
-        if given is None or not given.name:
-            known = given.id if given else service.organisation_id
-            return self.organisations.get(known) if known else None
-        if given.id_note:
-            service.notes.add(given.id_note)
-        match = None
-        if given.id and given.id in self.organisations:
-            match = given.id
-        elif given.charity_number and given.charity_number in self.org_by_charity:
-            match = self.org_by_charity[given.charity_number]
-            service.notes.add(
-                f"The organisation {given.name!r} has the same charity number as "
-                f"{self.organisations[match].name!r} (already in Flourish or earlier in the feed), "
-                "so they are treated as one organisation"
-            )
-        elif normalise_name(given.name) in self.org_by_name:
-            match = self.org_by_name[normalise_name(given.name)]
-            if given.id and given.id != match:
-                service.notes.add(
-                    f"The organisation {given.name!r} has the same name as {self.organisations[match].name!r} "
-                    "(already in Flourish or earlier in the feed), so they are treated as one organisation"
-                )
-        if match is None:
-            return self._add_organisation(given, service)
-        self._update_organisation(self.organisations[match], given)
-        return self.organisations[match]
-
-    def _add_organisation(self, given: OrganisationIn, service: ServiceIn) -> Organisation:
-        organisation_id = given.id or derived_id("organisation", normalise_name(given.name))
-        if given.id is None:
-            service.notes.add(
-                f"The organisation {given.name!r} had no id; Flourish gave it {organisation_id}, made from its name"
-            )
-        organisation = Organisation(
-            id=organisation_id,
-            name=given.name,
-            role="provider",
-            charity_number=given.charity_number,
-            description=given.description,
-            email=given.email,
-            website=given.website,
-            created_at=self.now,
-            updated_at=self.now,
-        )
-        self.db.add(organisation)
-        self._remember(organisation)
-        self.handled_organisations.add(organisation.id)
-        self.report.organisations[ADDED] += 1
-        self._audit(
-            "organisation.created",
-            "organisation",
-            organisation.id,
-            after=audit.snapshot(organisation, ORGANISATION_FIELDS),
-        )
-        return organisation
-
-    def _update_organisation(self, organisation: Organisation, given: OrganisationIn) -> None:
-        if organisation.id in self.handled_organisations:
-            return
-        self.handled_organisations.add(organisation.id)
-        # The feed only overwrites what it says: list pages carry fewer organisation fields than
-        # full services, and an absent email is not a request to delete one.
-        values: dict[str, Any] = {}
-        if normalise_name(given.name) != normalise_name(organisation.name):
-            values["name"] = given.name
-        for name in ("description", "email", "website", "charity_number"):
-            if getattr(given, name):
-                values[name] = getattr(given, name)
-        before, after = audit.diff(audit.snapshot(organisation, list(values)), values)
-        if not after:
-            self.report.organisations[UNCHANGED] += 1
-            return
-        for name, value in after.items():
-            setattr(organisation, name, value)
-        organisation.version += 1
-        organisation.updated_at = self.now
-        self.report.organisations[CHANGED] += 1
-        self._audit("organisation.updated", "organisation", organisation.id, before=before, after=after)
-
-    # ---- venues -------------------------------------------------------------------------------
-
-    def _place(self, postcode: str) -> tuple[float, float] | None:
-        if postcode not in self.places:
-            try:
-                found = locate(postcode, self.db)
-                self.places[postcode] = (found.latitude, found.longitude)
-            except PostcodeError:
-                self.places[postcode] = None
-        return self.places[postcode]
-
-    def _venue_values(self, given: LocationIn, service: ServiceIn) -> dict[str, Any]:
-        # The feed's own map position is usually more exact than Flourish's postcode centroids.
-        latitude, longitude = given.latitude, given.longitude
-        if given.postcode and latitude is None:
-            place = self._place(given.postcode)
-            if place:
-                latitude, longitude = place
-            else:
-                service.notes.add(
-                    f"The postcode {given.postcode} is outside the area Flourish can place on a map, "
-                    "so distances to this venue cannot be worked out"
-                )
-        return {
-            "name": given.name,
-            "address": given.address,
-            "postcode": given.postcode,
-            "latitude": latitude,
-            "longitude": longitude,
-            "step_free": given.step_free or "step_free" in service.features,
-            "accessible_toilet": given.accessible_toilet,
-            "parking": given.parking,
-            "bus_routes": given.bus_routes,
-            "how_to_get_there": given.how_to_get_there,
-        }
-
-    def venue_for(self, service: ServiceIn, organisation_id: str, existing: dict[str, Venue]) -> str | None:
-        given = service.location
-        if given is None:
-            return None
-        if given.id_note:
-            service.notes.add(given.id_note)
-        if given.id in self.handled_venues:
-            return given.id
-        values = self._venue_values(given, service)
-        venue = existing.get(given.id)
-        self.handled_venues[given.id] = venue.organisation_id if venue else organisation_id
-        if venue is None:
-            self._queue(
-                Venue,
-                {
-                    "id": given.id,
-                    "organisation_id": organisation_id,
-                    **values,
-                    "version": 1,
-                    "created_at": self.now,
-                    "updated_at": self.now,
-                },
-            )
-            self.report.venues[ADDED] += 1
-            self._audit("venue.created", "venue", given.id, after=audit.plain(values))
-            return given.id
-        if mapping.split_address(venue.address) == mapping.split_address(values["address"]):
-            values["address"] = venue.address
-        before, after = audit.diff(audit.snapshot(venue, VENUE_FIELDS), audit.plain(values))
-        if not after:
-            self.report.venues[UNCHANGED] += 1
-            return venue.id
-        for name in after:
-            setattr(venue, name, values[name])
-        venue.version += 1
-        venue.updated_at = self.now
-        self.report.venues[CHANGED] += 1
-        self._audit("venue.updated", "venue", venue.id, before=before, after=after)
-        return venue.id
-
-    # ---- services -----------------------------------------------------------------------------
 
     def batch(self, raws: list[Any]) -> None:
         ready: list[tuple[ServiceIn, Organisation]] = []
@@ -537,13 +246,6 @@ class _Import:
 
     def _skip(self, position: int, service_id: str | None, name: str, reason: str, notes: list[str]) -> None:
         self.report.services.append(ServiceOutcome(position, service_id, name, SKIPPED, reason, list(notes)))
-
-    def _existing(self, model: type, ids: Sequence[str]) -> dict[str, Any]:
-        found: dict[str, Any] = {}
-        for chunk in _chunks(list(dict.fromkeys(ids))):
-            for row in self.db.scalars(sa.select(model).where(model.id.in_(chunk))):
-                found[row.id] = row
-        return found
 
     def _categories(self, activity_ids: list[str]) -> dict[str, list[str]]:
         found: dict[str, list[str]] = {}
@@ -669,62 +371,6 @@ class _Import:
         after["categories"] = service.categories
         self._audit("activity.created", "activity", service.id, after=after)
 
-    def _schedule_id(self, service: ServiceIn, index: int, given: str | None, taken: dict[str, str]) -> str:
-        schedule_id = given or derived_id(service.id or "", "schedule", str(index))
-        owner = taken.get(schedule_id)
-        if owner is not None and owner != service.id:
-            moved = derived_id(service.id or "", "schedule", schedule_id)
-            service.notes.add(
-                f"Schedule {index + 1}'s id {schedule_id} belongs to another listing; Flourish gave it {moved}"
-            )
-            schedule_id = moved
-        taken[schedule_id] = service.id or ""
-        return schedule_id
-
-    def _add_schedule(
-        self, service: ServiceIn, index: int, given: Any, default_capacity: int, taken: dict[str, str]
-    ) -> None:
-        schedule_id = self._schedule_id(service, index, given.id, taken)
-        starts_on = given.starts_on or self.today
-        capacity = given.capacity if given.capacity is not None else default_capacity
-        generated = self.today + PLANNING_HORIZON
-        self._queue(
-            Schedule,
-            {
-                "id": schedule_id,
-                "activity_id": service.id,
-                "weekday": given.weekday,
-                "start_time": given.start_time,
-                "end_time": given.end_time,
-                "capacity": capacity,
-                "starts_on": starts_on,
-                "ends_on": given.ends_on,
-                "generated_until": generated,
-                "every_weeks": given.every_weeks,
-                "monthly": given.monthly,
-                "version": 1,
-            },
-        )
-        for day in session_dates(
-            given.weekday, starts_on, given.ends_on, self.today, given.every_weeks, given.monthly
-        ):
-            self._queue(
-                ActivitySession,
-                {
-                    "activity_id": service.id,
-                    "schedule_id": schedule_id,
-                    "date": day,
-                    "start_time": given.start_time,
-                    "end_time": given.end_time,
-                    "capacity": capacity,
-                    "places_booked": 0,
-                    "cancelled": False,
-                    "cancelled_reason": "",
-                    "version": 1,
-                },
-            )
-            self.report.sessions_added += 1
-
     def _update_activity(
         self,
         service: ServiceIn,
@@ -798,235 +444,6 @@ class _Import:
         )
         return True
 
-    # ---- schedules of an existing activity ----------------------------------------------------
-
-    def _plan_schedules(
-        self, service: ServiceIn, activity: Activity, old: list[Schedule], taken: dict[str, str]
-    ) -> _SchedulePlan:
-        plan = _SchedulePlan()
-        by_id = {s.id: s for s in old}
-        for index, given in enumerate(service.schedules):
-            schedule_id = self._schedule_id(service, index, given.id, taken)
-            current = by_id.pop(schedule_id, None)
-            capacity = given.capacity
-            if capacity is None:
-                capacity = current.capacity if current else activity.typical_group_size
-            starts_on = given.starts_on or (current.starts_on if current else self.today)
-            wanted = (
-                given.weekday,
-                given.start_time,
-                given.end_time,
-                capacity,
-                starts_on,
-                given.ends_on,
-                given.every_weeks,
-                given.monthly,
-            )
-            if current is None:
-                plan.added.append((schedule_id, wanted))
-                plan.changes.append(f"added {schedule_id}")
-            elif wanted != (
-                current.weekday,
-                current.start_time,
-                current.end_time,
-                current.capacity,
-                current.starts_on,
-                current.ends_on,
-                current.every_weeks,
-                current.monthly,
-            ):
-                plan.updated.append((current, wanted))
-                plan.changes.append(f"changed {schedule_id}")
-        for schedule in by_id.values():
-            if schedule.ends_on is not None and schedule.ends_on < self.today:
-                continue  # already over: the feed leaves out schedules that have ended
-            plan.removed.append(schedule)
-            plan.changes.append(f"removed {schedule.id}")
-        return plan
-
-    def _apply_schedules(self, service: ServiceIn, activity: Activity, plan: _SchedulePlan) -> None:
-        for schedule_id, (weekday, start, end, capacity, starts_on, ends_on, every, monthly) in plan.added:
-            self._queue(
-                Schedule,
-                {
-                    "id": schedule_id,
-                    "activity_id": activity.id,
-                    "weekday": weekday,
-                    "start_time": start,
-                    "end_time": end,
-                    "capacity": capacity,
-                    "starts_on": starts_on,
-                    "ends_on": ends_on,
-                    "generated_until": self.today + PLANNING_HORIZON,
-                    "every_weeks": every,
-                    "monthly": monthly,
-                    "version": 1,
-                },
-            )
-            for day in session_dates(weekday, starts_on, ends_on, self.today, every, monthly):
-                self._queue(
-                    ActivitySession,
-                    {
-                        "activity_id": activity.id,
-                        "schedule_id": schedule_id,
-                        "date": day,
-                        "start_time": start,
-                        "end_time": end,
-                        "capacity": capacity,
-                        "places_booked": 0,
-                        "cancelled": False,
-                        "cancelled_reason": "",
-                        "version": 1,
-                    },
-                )
-                self.report.sessions_added += 1
-        for schedule, wanted in plan.updated:
-            schedule.weekday, schedule.start_time, schedule.end_time = wanted[0], wanted[1], wanted[2]
-            schedule.capacity, schedule.starts_on, schedule.ends_on = wanted[3], wanted[4], wanted[5]
-            schedule.every_weeks, schedule.monthly = wanted[6], wanted[7]
-            schedule.version += 1
-            schedule.generated_until = self.today + PLANNING_HORIZON
-            self._follow_schedule(service, activity, schedule)
-        for schedule in plan.removed:
-            self._retire_sessions(service, schedule, set())
-            self.db.flush()
-            self.db.execute(sa.delete(Schedule).where(Schedule.id == schedule.id))
-
-    def _future_sessions(self, schedule_id: str) -> list[ActivitySession]:
-        return list(
-            self.db.scalars(
-                held(
-                    sa.select(ActivitySession)
-                    .where(ActivitySession.schedule_id == schedule_id, ActivitySession.date >= self.today)
-                    .order_by(ActivitySession.id)
-                )
-            )
-        )
-
-    def _retire_sessions(self, service: ServiceIn, schedule: Schedule, keep: set[date]) -> set[date]:
-        """Remove future sessions not on `keep`; a session with people booked is cancelled instead,
-        and counted, so someone can tell them. Returns the dates kept."""
-        kept: set[date] = set()
-        cancelled = 0
-        for session in self._future_sessions(schedule.id):
-            if session.date in keep:
-                kept.add(session.date)
-                continue
-            if session.places_booked == 0:
-                self._audit(
-                    "session.removed", "activity_session", str(session.id), before=session_values(session)
-                )
-                self.db.delete(session)
-            elif not session.cancelled:
-                session.cancelled = True
-                session.cancelled_reason = "The weekly session changed in an Open Referral import"
-                session.version += 1
-                self._audit(
-                    "session.cancelled",
-                    "activity_session",
-                    str(session.id),
-                    before={"cancelled": False},
-                    after={"cancelled": True, "reason": session.cancelled_reason},
-                )
-                cancelled += 1
-        if cancelled:
-            self.report.sessions_cancelled += cancelled
-            service.notes.add(
-                f"{cancelled} session{'s' if cancelled != 1 else ''} with people booked "
-                "no longer fit the schedule and were cancelled: tell the people booked"
-            )
-        return kept
-
-    def _follow_schedule(self, service: ServiceIn, activity: Activity, schedule: Schedule) -> None:
-        dates = set(
-            session_dates(
-                schedule.weekday,
-                schedule.starts_on,
-                schedule.ends_on,
-                self.today,
-                schedule.every_weeks,
-                schedule.monthly,
-            )
-        )
-        kept = self._retire_sessions(service, schedule, dates)
-        for session in self._future_sessions(schedule.id):
-            if session.date in dates and not session.cancelled:
-                before = session_values(session)
-                session.start_time, session.end_time = schedule.start_time, schedule.end_time
-                session.capacity = max(schedule.capacity, session.places_booked)
-                changed_before, changed_after = audit.diff(before, session_values(session))
-                if changed_after:
-                    session.version += 1
-                    self._audit(
-                        "session.changed",
-                        "activity_session",
-                        str(session.id),
-                        before=changed_before,
-                        after=changed_after,
-                    )
-        for day in sorted(dates - kept):
-            self._queue(
-                ActivitySession,
-                {
-                    "activity_id": activity.id,
-                    "schedule_id": schedule.id,
-                    "date": day,
-                    "start_time": schedule.start_time,
-                    "end_time": schedule.end_time,
-                    "capacity": schedule.capacity,
-                    "places_booked": 0,
-                    "cancelled": False,
-                    "cancelled_reason": "",
-                    "version": 1,
-                },
-            )
-            self.report.sessions_added += 1
-
-    # ---- writing ------------------------------------------------------------------------------
-
-    def _queue(self, model: type, row: dict[str, Any]) -> None:
-        self._pending.setdefault(model, []).append(row)
-
-    def _audit(
-        self,
-        action: str,
-        entity: str,
-        entity_id: str | None,
-        *,
-        before: dict[str, Any] | None = None,
-        after: dict[str, Any] | None = None,
-    ) -> None:
-        """The entry audit.record would write, queued to go in with this batch's multi-row
-        inserts: one ORM object per entry is too slow for a feed of 100,000 services."""
-        self._queue(
-            AuditEntry,
-            {
-                "at": self.now,
-                "user_id": self.actor.user_id,
-                "user_email": self.actor.email,
-                "role": self.actor.role,
-                "action": action,
-                "entity": entity,
-                "entity_id": entity_id,
-                "before": audit.plain(before) if before is not None else None,
-                "after": audit.plain(after) if after is not None else None,
-                "request_id": self.actor.request_id,
-                "detail": SOURCE,
-            },
-        )
-
-    def _flush(self, model: type) -> None:
-        self._insert(model, self._pending.pop(model, []))
-
-    def _insert(self, model: type, rows: list[dict[str, Any]]) -> None:
-        if not rows:
-            return
-        # New organisations and edited rows are ORM objects; the rows inserted here refer to them.
-        self.db.flush()
-        table = model.__table__  # type: ignore[attr-defined]
-        for chunk in _chunks(rows, INSERT_CHUNK):
-            self.db.execute(sa.insert(table), list(chunk))
-
     def _remember_unmapped(self) -> None:
         """Keep each unmapped term, with how often it was seen, for an administrator to map."""
         if not self.unmapped:
@@ -1093,11 +510,3 @@ class _Import:
 
 def term_label(taxonomy_name: str, term: str) -> str:
     return f"{taxonomy_name}: {term}" if taxonomy_name else term
-
-
-@dataclass
-class _SchedulePlan:
-    added: list[tuple[str, tuple[Any, ...]]] = field(default_factory=list)
-    updated: list[tuple[Schedule, tuple[Any, ...]]] = field(default_factory=list)
-    removed: list[Schedule] = field(default_factory=list)
-    changes: list[str] = field(default_factory=list)
