@@ -159,7 +159,9 @@ def distance_signal(
     n = index.n_rows
     miles = miles_from(*request.point, index.unit_x[:n], index.unit_y[:n], index.unit_z[:n])
     if request.max_miles:
-        closeness = np.clip(1.0 - (miles / request.max_miles) ** 2, 0.0, 1.0)
+        # Capped before squaring: a limit of a hair's breadth must not overflow.
+        share = np.minimum(miles / max(request.max_miles, 0.01), 2.0)
+        closeness = np.clip(1.0 - share**2, 0.0, 1.0)
     else:
         closeness = np.exp(miles * (-1.0 / weights.distance_scale_miles))
     closeness[np.isnan(miles)] = weights.unknown_distance
