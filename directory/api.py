@@ -23,6 +23,7 @@ from core.web import DbSession, actor_of
 from directory import services
 from directory.catalogue import Catalogue, load_records
 from directory.categories import CATEGORIES, DAYS
+from directory.dependencies import SessionCancelled
 from directory.models import Activity, ActivitySession, Organisation, Venue
 from directory.records import FEATURES, ActivityRecord
 from directory.schemas import read_activity, read_capacity, read_organisation, read_venue
@@ -607,7 +608,12 @@ class DirectoryWriteApi(Controller):
         summary="Change a session's capacity, or cancel or reinstate it",
     )
     def change_session(
-        self, request: Request, db: DbSession, session_id: FromPath[int], data: SessionChangeBody
+        self,
+        request: Request,
+        db: DbSession,
+        session_cancelled: NamedDependency[SessionCancelled],
+        session_id: FromPath[int],
+        data: SessionChangeBody,
     ) -> SessionOut:
         actor = actor_of(request)
         session = None
@@ -618,6 +624,7 @@ class DirectoryWriteApi(Controller):
             session = services.cancel_session(
                 db, actor, session_id, data.reason, None if session else data.version
             )
+            session_cancelled(db, actor, session)
         elif data.cancelled is False:
             session = services.reinstate_session(db, actor, session_id)
         if session is None:

@@ -487,7 +487,14 @@ def cancel_session(
         raise Conflict("This session is already cancelled.")
     if session.date < clock.today():
         raise Conflict("This session has already taken place, so it cannot be cancelled.")
-    _cancel(db, actor, session, (reason or "").replace("\x00", "").strip()[:300])
+    reason = (reason or "").replace("\x00", "").strip()
+    if not reason:
+        raise InvalidInput(
+            {"reason": "Say why the session is cancelled: the link workers of people booked will see it"}
+        )
+    if len(reason) > 300:
+        raise InvalidInput({"reason": f"Keep the reason to 300 characters or fewer (it is {len(reason)})"})
+    _cancel(db, actor, session, reason)
     note_change(db, [session.activity_id])
     db.flush()
     return session

@@ -61,12 +61,23 @@ def _dependencies() -> dict[str, Provide]:
     from core.web import DEPENDENCIES as CORE
     from directory.dependencies import DEPENDENCIES as DIRECTORY
     from matching.dependencies import DEPENDENCIES as MATCHING
-    from referrals.queries import people_booked
+    from referrals.booking import tell_session_cancelled
+    from referrals.queries import people_booked, registers_to_complete
 
-    async def provide_people_booked() -> Any:
-        return people_booked
+    def given(value: Any) -> Provide:
+        async def provide() -> Any:
+            return value
 
-    return {**CORE, **DIRECTORY, **MATCHING, "people_booked": Provide(provide_people_booked)}
+        return Provide(provide)
+
+    return {
+        **CORE,
+        **DIRECTORY,
+        **MATCHING,
+        "people_booked": given(people_booked),
+        "session_cancelled": given(tell_session_cancelled),
+        "registers_to_complete": given(registers_to_complete),
+    }
 
 
 def app_state(settings: Settings, database: Database) -> dict[str, Any]:

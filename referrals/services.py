@@ -10,10 +10,11 @@ from sqlmodel import Session
 
 from core import audit, clock
 from core.audit import Actor
+from core.auth.models import User
 from core.auth.roles import Role
-from core.errors import Forbidden, NotFound
+from core.errors import Conflict, Forbidden, NotFound
 from directory.models import Activity, ActivitySession
-from referrals.booking import book_place
+from referrals.booking import book_place, next_bookable_session
 from referrals.models import Booking, Patient, Referral
 from referrals.schemas import BookingStep, PatientInput, ReferralChoice
 
@@ -216,6 +217,48 @@ def bookings_for(
     if upcoming_only:
         query = query.where(Booking.status == "booked", ActivitySession.date >= clock.today())
     return [(b, s, a) for b, s, a in db.execute(query).all()]
+
+
+def next_sessions_for_cancelled(
+    db: Session, bookings: list[tuple[Booking, ActivitySession, Activity]]
+) -> dict[int, ActivitySession]:
+    """For each place held on a session the organisation cancelled, still to come, the next
+    session of the same activity with a place, to offer in one step."""
+    offers = {}
+    for booking, session, activity in bookings:
+        if booking.status == "booked" and session.cancelled and session.date >= clock.today():
+            following = next_bookable_session(db, activity.id, session)
+            if following is not None:
+                offers[booking.id] = following
+    return offers
+
+
+def book_next_session(
+    db: Session, actor: Actor, referral: Referral, patient: Patient, booking_id: int
+) -> Booking:
+    """Book the person onto the next session of an activity whose session was cancelled."""
+    booking = db.get(Booking, booking_id)
+    if booking is None or booking.patient_id != patient.id:
+        raise NotFound("We could not find that booking for this person.")
+    cancelled = db.get(ActivitySession, booking.session_id)
+    if not cancelled.cancelled:
+        raise Conflict("That session is still on, so there is nothing to rebook.")
+    following = next_bookable_session(db, cancelled.activity_id, cancelled)
+    if following is None:
+        raise Conflict("There is no later session with a place. Find another activity together.")
+    return book_place(
+        db,
+        actor,
+        patient_id=patient.id,
+        session_id=following.id,
+        referral_id=booking.referral_id or referral.id,
+    )
+
+
+def link_worker_of(db: Session, referral: Referral, patient: Patient) -> User | None:
+    """The link worker a person can contact about their social prescription."""
+    user_id = referral.link_worker_id or patient.link_worker_id
+    return db.get(User, user_id) if user_id else None
 
 
 def resolve_patient(
