@@ -63,6 +63,23 @@ def current_user(request: Any) -> Actor | None:
     return user if isinstance(user, Actor) and user.signed_in else None
 
 
+#: The roles with a notices page (commissioners see aggregates only, never a person).
+NOTICE_ROLES = frozenset({Role.LINK_WORKER, Role.COORDINATOR, Role.VAR_MANAGER, Role.ADMIN})
+
+
+def unread_notices(request: Any) -> int | None:
+    """How many notices the signed-in person has not read, for the header; None where their
+    role has no notices."""
+    from core.notifications import unread_count_statement
+
+    user = current_user(request)
+    database = getattr(request.app.state, "database", None)
+    if user is None or user.user_id is None or user.role not in NOTICE_ROLES or database is None:
+        return None
+    rows = database.read_now(unread_count_statement(user.user_id))
+    return int(rows[0][0]) if rows else 0
+
+
 def demonstration_data(request: Any) -> bool:
     """Whether this site holds demonstration data, so every page says so."""
     flag = getattr(request.app.state, "demonstration", None)
@@ -130,6 +147,7 @@ def make_environment(templates_dir: Path = TEMPLATES_DIR) -> Environment:
         form_token=form_token,
         current_user=current_user,
         demonstration_data=demonstration_data,
+        unread_notices=unread_notices,
         take_flash=take_flash,
         plural=plural,
         htmx_available=HTMX_FILE.exists(),

@@ -14,9 +14,11 @@ from sqlmodel import Session
 
 from core import audit, clock
 from core.audit import Actor
+from core.auth.models import User
 from core.auth.roles import Role
 from core.database import held
 from core.errors import Conflict, Forbidden, InvalidInput, NotFound, StaleEdit
+from core.notifications import notify
 from directory import queries
 from directory.catalogue import note_change
 from directory.models import (
@@ -29,7 +31,14 @@ from directory.models import (
     Venue,
 )
 from directory.postcodes import PostcodeError, locate
-from directory.schemas import ActivityInput, OrganisationInput, ReportInput, ScheduleInput, VenueInput
+from directory.schemas import (
+    REPORT_REASONS,
+    ActivityInput,
+    OrganisationInput,
+    ReportInput,
+    ScheduleInput,
+    VenueInput,
+)
 
 #: Coordinators see and plan this far ahead; sessions are generated to here.
 PLANNING_HORIZON = timedelta(weeks=8)
@@ -562,8 +571,29 @@ def report_problem(db: Session, actor: Actor, activity_id: str, data: ReportInpu
         report.id,
         after={"activity_id": activity.id, "reason": data.reason},
     )
+    _tell_about_report(db, activity, data.reason)
     db.flush()
     return report
+
+
+def _tell_about_report(db: Session, activity: Activity, reason: str) -> None:
+    """The organisation's coordinators and VAR's managers each get a notice of a problem report."""
+    people = db.scalars(
+        sa.select(User.id).where(
+            User.is_active.is_(True),
+            sa.or_(
+                sa.and_(User.role == Role.COORDINATOR, User.organisation_id == activity.organisation_id),
+                User.role == Role.VAR_MANAGER,
+            ),
+        )
+    ).all()
+    for user_id in people:
+        notify(
+            db,
+            user_id,
+            f"Someone reported a problem with “{activity.title}”: {REPORT_REASONS.get(reason, reason).lower()}.",
+            f"/activities/{activity.id}",
+        )
 
 
 def resolve_report(db: Session, actor: Actor, report_id: int) -> ListingReport:

@@ -182,7 +182,9 @@ def test_cancelling_asks_first_naming_only_those_who_agreed(client, db, personas
     assert "Yes, cancel this session" in confirm
     assert "<li>Alex</li>" in confirm and "Bea" not in confirm
     assert "A person referred through Flourish" in confirm
-    assert reload(database, ActivitySession, personas.session_a.id).cancelled is False  # asking changes nothing
+    assert (
+        reload(database, ActivitySession, personas.session_a.id).cancelled is False
+    )  # asking changes nothing
 
     page = client.post(
         f"/coordinator/sessions/{personas.session_a.id}/cancel", {"reason": "The hall is flooded"}
