@@ -43,12 +43,19 @@ class FormReader:
         self.errors: dict[str, str] = {}
 
     def value(
-        self, name: str, parse: Callable[[str], Any], *, required: bool = True, default: Any = None
+        self,
+        name: str,
+        parse: Callable[[str], Any],
+        *,
+        required: bool = True,
+        default: Any = None,
+        missing: str | None = None,
     ) -> Any:
+        """`missing` says what to do when a required field is left empty ("Enter the amount")."""
         text = first(self.raw, name).strip()
         if not text:
             if required:
-                self.errors[name] = "This is required"
+                self.errors[name] = missing or "This is required"
             return default
         try:
             return parse(text)
@@ -71,8 +78,11 @@ class FormReader:
         *,
         required: bool = True,
         default: str | None = None,
+        missing: str | None = None,
     ) -> Any:
-        return self.value(name, lambda t: choice(t, choices), required=required, default=default)
+        return self.value(
+            name, lambda t: choice(t, choices), required=required, default=default, missing=missing
+        )
 
     def choices(self, name: str, choices: Mapping[str, str] | list[str] | tuple[str, ...]) -> list[str]:
         picked = []

@@ -204,10 +204,14 @@ class DecisionInput:
 
 def read_decision(raw: Mapping[str, Any]) -> DecisionInput:
     r = FormReader(raw)
-    decision = r.choice("decision", DECISIONS)
+    decision = r.choice(
+        "decision", DECISIONS, missing="Choose whether to approve, ask for more information or reject"
+    )
     approved = None
     if decision == "approve":
-        approved = r.value("approved_amount", _pounds("approved_amount"))
+        approved = r.value(
+            "approved_amount", _pounds("approved_amount"), missing="Enter the amount to approve, in pounds"
+        )
     note = r.text("decision_note", required=False, max_length=MAX_LONG_TEXT)
     if decision == "reject":
         r.check(

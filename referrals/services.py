@@ -16,6 +16,7 @@ from core.errors import Conflict, Forbidden, NotFound
 from directory.models import Activity, ActivitySession
 from referrals.booking import book_place, next_bookable_session
 from referrals.models import Booking, Patient, Referral
+from referrals.pathway import agreed_by_booking
 from referrals.schemas import BookingStep, PatientInput, ReferralChoice
 
 #: Letters that cannot be mistaken for each other when read aloud or written down.
@@ -146,9 +147,7 @@ def choose_activity(
     before = audit.snapshot(referral, ["chosen_activity_id", "hopes", "status"])
     referral.chosen_activity_id = session.activity_id
     referral.hopes = choice.hopes or referral.hopes
-    referral.options_discussed = conversation.get("discussed", [])
-    referral.options_declined = conversation.get("declined", [])
-    referral.profile = conversation.get("profile", {})
+    keep_conversation(referral, conversation)
     referral.status = "booked"
     referral.version += 1
     # A new referral is written once, already holding its choice.
@@ -165,8 +164,29 @@ def choose_activity(
         after=audit.snapshot(referral, ["chosen_activity_id", "hopes", "status"]),
     )
     booking = book_place(db, actor, patient_id=patient.id, session_id=session.id, referral_id=referral.id)
+    agreed_by_booking(db, actor, referral)
     db.flush()
     return referral, booking
+
+
+def _merged(earlier: list[dict[str, Any]], now: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """What was said before, with what was said now added: an activity talked about again keeps
+    its latest entry (and reason)."""
+
+    def key(option: dict[str, Any]) -> Any:
+        return option.get("activity_id") or option.get("title")
+
+    latest = {key(o): o for o in now}
+    kept = [latest.pop(key(o), o) for o in earlier]
+    return kept + [o for o in now if key(o) in latest]
+
+
+def keep_conversation(referral: Referral, conversation: dict[str, Any]) -> None:
+    """Add this conversation's options to the referral's record, keeping the history of what
+    was offered and turned down (with reasons) in earlier ones."""
+    referral.options_discussed = _merged(referral.options_discussed or [], conversation.get("discussed", []))
+    referral.options_declined = _merged(referral.options_declined or [], conversation.get("declined", []))
+    referral.profile = conversation.get("profile") or referral.profile
 
 
 def _new_referral(actor: Actor, patient: Patient, choice: ReferralChoice) -> Referral:
@@ -323,9 +343,7 @@ def wait_for_place(
         db.flush()
         _record_started(db, actor, referral)
     hoped = referral.hopes
-    referral.options_discussed = conversation.get("discussed", [])
-    referral.options_declined = conversation.get("declined", [])
-    referral.profile = conversation.get("profile", {})
+    keep_conversation(referral, conversation)
     referral.hopes = choice.hopes or referral.hopes
     if referral.hopes != hoped:
         referral.version += 1
