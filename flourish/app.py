@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import logging
+from functools import partial
 from typing import Any
 
 from litestar import Litestar
 from litestar.config.compression import CompressionConfig
 from litestar.datastructures import State
-from litestar.di import Provide
+from litestar.di import NamedDependency, Provide
 from litestar.logging import LoggingConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin
@@ -64,6 +65,9 @@ def _dependencies() -> dict[str, Provide]:
     from referrals.booking import tell_session_cancelled
     from referrals.queries import people_booked, registers_to_complete
 
+    async def provide_session_cancelled(settings: NamedDependency[Settings]) -> Any:
+        return partial(tell_session_cancelled, settings=settings)
+
     def given(value: Any) -> Provide:
         async def provide() -> Any:
             return value
@@ -75,7 +79,7 @@ def _dependencies() -> dict[str, Provide]:
         **DIRECTORY,
         **MATCHING,
         "people_booked": given(people_booked),
-        "session_cancelled": given(tell_session_cancelled),
+        "session_cancelled": Provide(provide_session_cancelled),
         "registers_to_complete": given(registers_to_complete),
     }
 

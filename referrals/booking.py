@@ -15,9 +15,11 @@ from core.audit import Actor
 from core.database import held, locked
 from core.errors import Conflict, NotFound
 from core.notifications import notify
+from core.settings import Settings
 from directory.catalogue import note_change
 from directory.models import Activity, ActivitySession
 from referrals.models import Booking, Patient, Referral, WaitingListEntry
+from referrals.reminders import email_cancellation
 
 
 class SessionFull(Conflict):
@@ -203,10 +205,12 @@ def join_waiting_list(
     return existing
 
 
-def tell_session_cancelled(db: Session, actor: Actor, session: ActivitySession) -> int:
+def tell_session_cancelled(
+    db: Session, actor: Actor, session: ActivitySession, *, settings: Settings | None = None
+) -> int:
     """A provider cancelled a session: tell the link worker of each person booked on it, with
-    the reason, so that nobody travels to a session that is not happening. Returns how many
-    people were booked."""
+    the reason, and email each person who agreed to it (when `settings` are given), so that
+    nobody travels to a session that is not happening. Returns how many people were booked."""
     activity = db.get(Activity, session.activity_id)
     rows = db.execute(
         sa.select(Booking, Patient)
@@ -227,13 +231,14 @@ def tell_session_cancelled(db: Session, actor: Actor, session: ActivitySession) 
                 "offer them the next session or another activity.",
                 f"/referrals/{referral.id}" if referral else f"/activities/{activity.id}",
             )
+    emailed = email_cancellation(db, settings, session) if settings is not None else 0
     audit.record(
         db,
         actor,
         "session.cancellation_told",
         "activity_session",
         session.id,
-        after={"people_booked": len(rows)},
+        after={"people_booked": len(rows), "emailed": emailed},
     )
     return len(rows)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 from typing import Any
 
@@ -12,7 +13,8 @@ from core import audit, clock
 from core.audit import Actor
 from core.auth.models import User
 from core.auth.roles import Role
-from core.errors import Conflict, Forbidden, NotFound
+from core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from core.forms import first
 from directory.models import Activity, ActivitySession
 from referrals.booking import book_place, next_bookable_session
 from referrals.models import Booking, Patient, Referral
@@ -33,6 +35,10 @@ PATIENT_FIELDS = (
     "cmht_team",
     "consent_to_share",
     "support_needs",
+    "phone",
+    "email",
+    "contact_consent",
+    "preferred_contact",
 )
 
 
@@ -211,6 +217,31 @@ def _record_started(db: Session, actor: Actor, referral: Referral) -> None:
         "referral",
         referral.id,
         after=audit.snapshot(referral, REFERRAL_FIELDS),
+    )
+
+
+def chosen_person(db: Session, actor: Actor, raw: dict[str, Any]) -> str:
+    """Who a form is for: "new", or the id of a person on this caseload, from the person search
+    box ("Maureen Example (FL-7K3Q9)", a reference, or a full name), or the id sent directly."""
+    given = first(raw, "patient_id").strip()
+    if given:
+        return given
+    text = first(raw, "person").strip()
+    if not text:
+        return "new"
+    people = caseload(db, actor)
+    reference = re.search(r"\b[A-Z]{2}-[A-Z0-9]{4,10}\b", text.upper())
+    if reference:
+        found = [p for p in people if p.reference == reference.group(0)]
+    else:
+        found = [p for p in people if f"{p.first_name} {p.last_name}".strip().lower() == text.lower()]
+    if len(found) == 1:
+        return str(found[0].id)
+    raise InvalidInput(
+        {
+            "person": f"We could not find one person called “{text[:60]}” on your caseload. Choose them "
+            "from the list as you type, or leave the box empty for someone new"
+        }
     )
 
 

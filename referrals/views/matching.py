@@ -199,6 +199,7 @@ class MatchingController(Controller):
         if not titles[activity_id]:
             raise NotFound("That activity is no longer listed.")
         try:
+            data = data | {"patient_id": referrals.chosen_person(db, actor, data)}
             step = read_booking_step(data)
             referral, waiting = referrals.book_chosen(
                 db, actor, step, conversation.record(titles), (activity_id, titles[activity_id])

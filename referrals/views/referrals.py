@@ -94,7 +94,7 @@ class ReferralController(Controller):
         actor = actor_of(request)
         try:
             received = read_received(data)
-            chosen = first(data, "patient_id")
+            chosen = services.chosen_person(db, actor, data)
             patient, _ = services.resolve_patient(
                 db,
                 actor,
