@@ -101,6 +101,12 @@ def role_label(role: str | None) -> str:
         return role or ""
 
 
+def possessive(name: str) -> str:
+    """“Maureen’s”, and “Rother Valley Growers’” for a name ending in s."""
+    name = str(name)
+    return f"{name}’" if name.endswith(("s", "S")) else f"{name}’s"
+
+
 def plural(count: int, singular: str, plural_form: str | None = None) -> str:
     return f"{count} {singular if count == 1 else (plural_form or singular + 's')}"
 
@@ -140,6 +146,7 @@ def make_environment(templates_dir: Path = TEMPLATES_DIR) -> Environment:
         london_datetime=london_datetime,
         clock_time=clock_time,
         role_label=role_label,
+        possessive=possessive,
         breakdown_rows=breakdown_rows,
     )
     env.globals.update(

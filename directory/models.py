@@ -127,6 +127,8 @@ class Schedule(SQLModel, table=True):
     capacity: int
     starts_on: date
     ends_on: date | None = None
+    #: Meets on Christmas Day and New Year's Day too; otherwise no session is listed on them.
+    runs_on_holidays: bool = False
     generated_until: date | None = None
     version: int = 1
 

@@ -270,6 +270,11 @@ def set_activity_active(db: Session, actor: Actor, activity_id: str, active: boo
 # ---- schedules and sessions ------------------------------------------------------------------
 
 
+def is_holiday(day: date) -> bool:
+    """Christmas Day and New Year's Day, when almost nothing meets."""
+    return (day.month, day.day) in ((12, 25), (1, 1))
+
+
 def weekly_dates(schedule: Schedule, start: date, end: date) -> list[date]:
     first = max(start, schedule.starts_on)
     last = min(end, schedule.ends_on) if schedule.ends_on else end
@@ -277,7 +282,8 @@ def weekly_dates(schedule: Schedule, start: date, end: date) -> list[date]:
     day = first + timedelta(days=offset)
     days = []
     while day <= last:
-        days.append(day)
+        if schedule.runs_on_holidays or not is_holiday(day):
+            days.append(day)
         day += timedelta(days=7)
     return days
 
@@ -340,6 +346,7 @@ def add_schedule(db: Session, actor: Actor, activity_id: str, data: ScheduleInpu
         capacity=data.capacity,
         starts_on=data.starts_on,
         ends_on=data.ends_on,
+        runs_on_holidays=data.runs_on_holidays,
     )
     db.add(schedule)
     db.flush()
@@ -351,7 +358,17 @@ def add_schedule(db: Session, actor: Actor, activity_id: str, data: ScheduleInpu
 
 def _schedule_values(schedule: Schedule) -> dict[str, Any]:
     return audit.snapshot(
-        schedule, ["activity_id", "weekday", "start_time", "end_time", "capacity", "starts_on", "ends_on"]
+        schedule,
+        [
+            "activity_id",
+            "weekday",
+            "start_time",
+            "end_time",
+            "capacity",
+            "starts_on",
+            "ends_on",
+            "runs_on_holidays",
+        ],
     )
 
 
@@ -373,6 +390,7 @@ def update_schedule(
     day_moved = data.weekday != schedule.weekday
     schedule.weekday, schedule.start_time, schedule.end_time = data.weekday, data.start_time, data.end_time
     schedule.capacity, schedule.starts_on, schedule.ends_on = data.capacity, data.starts_on, data.ends_on
+    schedule.runs_on_holidays = data.runs_on_holidays
     schedule.version += 1
     today = clock.today()
     affected: list[ActivitySession] = []
@@ -385,8 +403,10 @@ def update_schedule(
         )
     ).all()
     for session in future:
-        out_of_range = session.date < schedule.starts_on or (
-            schedule.ends_on and session.date > schedule.ends_on
+        out_of_range = (
+            session.date < schedule.starts_on
+            or (schedule.ends_on and session.date > schedule.ends_on)
+            or (is_holiday(session.date) and not schedule.runs_on_holidays)
         )
         if day_moved or out_of_range:
             if session.places_booked == 0:

@@ -367,6 +367,7 @@ class CoordinatorController(Controller):
             "capacity": schedule.capacity,
             "starts_on": schedule.starts_on.isoformat(),
             "ends_on": schedule.ends_on.isoformat() if schedule.ends_on else "",
+            "runs_on_holidays": "on" if schedule.runs_on_holidays else "",
             "version": schedule.version,
         }
         return render(

@@ -1,5 +1,5 @@
-"""journeys: how to contact a person, with their consent and preferred way, and each email sent
-to them about a booking
+"""journeys: how to contact a person, with their consent and preferred way, each email sent to
+them about a booking, and whether a weekly session meets on Christmas Day and New Year's Day
 
 Revision ID: 0008_journeys
 Revises: 0007
@@ -21,6 +21,8 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    with op.batch_alter_table('schedule', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('runs_on_holidays', sa.Boolean(), nullable=False, server_default=sa.false()))
     with op.batch_alter_table('patient', schema=None) as batch_op:
         batch_op.add_column(sa.Column('phone', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False, server_default=''))
         batch_op.add_column(sa.Column('email', sqlmodel.sql.sqltypes.AutoString(length=320), nullable=False, server_default=''))
@@ -55,3 +57,5 @@ def downgrade() -> None:
         batch_op.drop_column('email')
         batch_op.drop_column('contact_consent')
         batch_op.drop_column('phone')
+    with op.batch_alter_table('schedule', schema=None) as batch_op:
+        batch_op.drop_column('runs_on_holidays')
