@@ -40,7 +40,7 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['booking_id'], ['booking.id'], name=op.f('fk_message_sent_booking_id_booking')),
     sa.ForeignKeyConstraint(['patient_id'], ['patient.id'], name=op.f('fk_message_sent_patient_id_patient')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_message_sent')),
-    sa.UniqueConstraint('booking_id', 'kind', name=op.f('uq_message_sent_booking_id'))
+    sa.UniqueConstraint('booking_id', 'kind', name=op.f('uq_message_sent_booking_id_kind'))
     )
     with op.batch_alter_table('message_sent', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_message_sent_booking_id'), ['booking_id'], unique=False)
