@@ -159,8 +159,8 @@ class MatchingController(Controller):
         referral_id = request.query_params.get("referral")
         referral_id = int(referral_id) if referral_id and referral_id.isdigit() else None
         if referral_id:
-            referral, _ = referrals.get_referral(db, actor_of(request), referral_id)
-            raw = _profile_as_form(referral.profile) | {"goals": referral.goals}
+            referral, patient = referrals.get_referral(db, actor_of(request), referral_id)
+            raw = _profile_as_form(referral.profile) | {"goals": referral.goals} | _recorded(patient)
         conversation = read_conversation(raw, db)
         context = _base_context(request, db, catalogue, conversation, referral_id)
         context["outcome"] = run_match(matcher, conversation)
@@ -247,6 +247,16 @@ def _alternatives(matcher: LiveMatcher, conversation: Conversation, activity_id:
     """Other activities for the same profile with a place free, for when a session fills."""
     outcome = run_match(matcher, conversation)
     return [r for r in outcome.results if r.activity_id != activity_id and r.next_session is not None][:3]
+
+
+def _recorded(patient: Any) -> dict[str, Any]:
+    """The person's recorded gender and age, for groups open to some people only."""
+    recorded: dict[str, Any] = {"gender": patient.gender or ""}
+    born = patient.date_of_birth
+    if born is not None and patient.erased_at is None:
+        today = clock.today()
+        recorded["age"] = str(today.year - born.year - ((today.month, today.day) < (born.month, born.day)))
+    return recorded
 
 
 def _profile_as_form(profile: dict[str, Any]) -> dict[str, Any]:
