@@ -174,7 +174,7 @@ def _past_date(value: str) -> date:
 def read_received(raw: Mapping[str, Any]) -> dict[str, Any]:
     r = FormReader(raw)
     result = {
-        "received_on": r.value("received_on", _past_date),
+        "received_on": r.value("received_on", _past_date, missing="Enter the date the referral was received"),
         "care_coordinator": r.text("care_coordinator", required=False, max_length=120),
         "cmht_team": r.text("cmht_team", required=False, max_length=120),
         "reason": r.text("reason", required=False, max_length=2000),
@@ -189,7 +189,7 @@ def read_step(raw: Mapping[str, Any]):
 
     r = FormReader(raw)
     step = r.choice("step", STEPS)
-    occurred_on = r.value("occurred_on", forms.calendar_date)
+    occurred_on = r.value("occurred_on", forms.calendar_date, missing="Enter the date it happened")
     outcome = r.choice("outcome", DISCHARGE_OUTCOMES, required=False) if step == "discharge_review" else None
     detail = r.choices("detail", AFTER_PATHWAY)
     note = r.text("note", required=False, max_length=2000)
@@ -202,6 +202,6 @@ def read_step(raw: Mapping[str, Any]):
 
 def read_extension(raw: Mapping[str, Any]) -> date:
     r = FormReader(raw)
-    new_due = r.value("review_due_on", forms.calendar_date)
+    new_due = r.value("review_due_on", forms.calendar_date, missing="Enter the new date for the review")
     r.raise_if_errors()
     return new_due

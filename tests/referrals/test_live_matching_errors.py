@@ -4,6 +4,7 @@ typed; the matching page for a referral starts from the person's recorded gender
 import datetime as dt
 import re
 
+from core import clock
 from referrals.models import Patient
 
 
@@ -40,7 +41,7 @@ def test_each_bad_answer_is_shown_beside_its_field(client, personas):
 def test_the_page_for_a_referral_uses_their_recorded_gender_and_age(client, db, personas):
     patient = db.get(Patient, personas.patient.id)
     patient.gender = "woman"
-    today = dt.date.today()
+    today = clock.today()
     patient.date_of_birth = dt.date(today.year - 60, 1, 1)
     db.add(patient)
     db.commit()

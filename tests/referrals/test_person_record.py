@@ -100,3 +100,35 @@ def test_the_caseload_is_searched_and_filtered(client, db, personas):
     assert '<option value="Make first contact" selected>' in step
     nobody = client.get("/caseload", params={"q": "zzzz"}).text
     assert "Nobody matches" in nobody
+
+
+def test_dates_are_typed_as_day_month_and_year(client, personas, database):
+    client.sign_in_as(personas.link_worker)
+    form = client.get("/referrals/new").text
+    for part in ("day", "month", "year"):
+        assert f'name="received_on-{part}"' in form
+    today = clock.today()
+    parts = {
+        "received_on-day": str(today.day),
+        "received_on-month": str(today.month),
+        "received_on-year": str(today.year),
+    }
+    page = client.post("/referrals/new", NEW_PERSON | {"received_on": ""} | parts)
+    assert page.status_code == 200
+    with database.reader() as db:
+        referral = db.scalar(sa.select(Referral).where(Referral.reason == NEW_PERSON["reason"]))
+    assert referral.received_on == today
+
+    wrong = client.post(
+        "/referrals/new",
+        NEW_PERSON
+        | {"received_on": "", "received_on-day": "31", "received_on-month": "2", "received_on-year": "2026"},
+    )
+    assert wrong.status_code == 400 and "Enter a real date, for example 27 3 2026" in wrong.text
+    assert 'name="received_on-day" type="text" inputmode="numeric" class="width-2ch" value="31"' in wrong.text
+    partly = client.post(
+        "/referrals/new", NEW_PERSON | {"received_on": "", "received_on-day": "3", "received_on-year": "2026"}
+    )
+    assert "The date must include a month" in partly.text
+    empty = client.post("/referrals/new", NEW_PERSON | {"received_on": "", "received_on-day": ""})
+    assert "Enter the date the referral was received" in empty.text
