@@ -118,10 +118,16 @@ def breakdown_rows(breakdown: dict[str, float]) -> Markup:
     page's rendering. Names are escaped once each; a formatted float needs no escaping."""
     return Markup(  # noqa: S704 - every part is escaped above or is a formatted number
         "".join(
-            f'<tr><th scope="row">{_part_name(name)}</th><td class="num">{float(value):.3f}</td></tr>'
+            f'<tr><th scope="row">{_part_name(name)}</th><td class="num">{_score(value)}</td></tr>'
             for name, value in breakdown.items()
         )
     )
+
+
+def _score(value: float) -> str:
+    """Three places, and never "-0.000" for a part that is nothing."""
+    text = f"{float(value):.3f}"
+    return "0.000" if text == "-0.000" else text
 
 
 @lru_cache(maxsize=64)

@@ -22,3 +22,10 @@ def test_end_labels_stay_inside_the_chart_at_the_bottom():
     heights = sorted(s["label_y"] for s in chart["series"])
     assert heights[-1] <= HEIGHT and heights[0] >= 0
     assert all(b - a >= LABEL_GAP for a, b in itertools.pairwise(heights))
+
+
+def test_a_score_part_of_nothing_never_reads_minus_zero():
+    from core.templating import breakdown_rows
+
+    rows = str(breakdown_rows({"distance": -0.0000001, "interests": 0.5}))
+    assert "-0.000" not in rows and ">0.000<" in rows and ">0.500<" in rows
