@@ -16,7 +16,7 @@ CATEGORIES: dict[str, str] = {
 #: category, not only the listings whose own text happens to use the word.
 CATEGORY_WORDS: dict[str, str] = {
     "arts-crafts": "arts crafts art craft painting drawing making creative",
-    "gardening-nature": "gardening garden nature allotment growing grow plants outdoors wildlife",
+    "gardening-nature": "gardening garden nature allotment plants outdoors wildlife",
     "walking-sport": "walking walk sport exercise fitness active physical",
     "cooking-food": "cooking cook food meals baking eating",
     "music-singing": "music singing sing choir songs",
