@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import tempfile
 from dataclasses import dataclass, field
@@ -111,6 +112,8 @@ class Settings:
     smtp_starttls: bool = True
     #: Who emails come from.
     mail_from: str = "Flourish <no-reply@flourish.invalid>"
+    #: The publisher prefix 360Giving issued to VAR: grant ids in the open data are 360G-<prefix>-….
+    grants_360g_prefix: str = "var-flourish"
 
     @property
     def is_sqlite(self) -> bool:
@@ -152,7 +155,20 @@ def load_settings() -> Settings:
         smtp_password=os.environ.get("SMTP_PASSWORD", ""),
         smtp_starttls=_env_bool("SMTP_STARTTLS", True),
         mail_from=os.environ.get("MAIL_FROM", "").strip() or "Flourish <no-reply@flourish.invalid>",
+        grants_360g_prefix=_env_360g_prefix(),
     )
+
+
+def _env_360g_prefix() -> str:
+    raw = os.environ.get("GRANTS_360G_PREFIX", "").strip()
+    if not raw:
+        return "var-flourish"
+    prefix = raw.removeprefix("360G-")
+    if not re.fullmatch(r"[A-Za-z0-9]+(-[A-Za-z0-9]+)*", prefix) or len(prefix) > 40:
+        raise SettingsError(
+            f"GRANTS_360G_PREFIX must be letters and digits, joined by single dashes (like var-flourish), not {raw!r}"
+        )
+    return prefix
 
 
 def normalise_database_url(url: str) -> str:

@@ -91,12 +91,27 @@ def _geocode(db: Session, postcode: str | None) -> tuple[float | None, float | N
 # ---- organisations ---------------------------------------------------------------------------
 
 
+def _ensure_identifier_free(db: Session, organisation_id: str, org_id: str | None) -> None:
+    if not org_id:
+        return
+    holder = db.scalar(
+        sa.select(Organisation.name).where(Organisation.org_id == org_id, Organisation.id != organisation_id)
+    )
+    if holder is not None:
+        raise InvalidInput(
+            {
+                "registered_number": f"{org_id} is already the identifier of {holder}: check the register and number"
+            }
+        )
+
+
 def update_organisation(
     db: Session, actor: Actor, organisation_id: str, data: OrganisationInput
 ) -> Organisation:
     organisation = get_or_404(db, Organisation, organisation_id, "organisation", for_update=True)
     ensure_can_manage(actor, organisation.id)
     _check_version(organisation, data.version, "this organisation")
+    _ensure_identifier_free(db, organisation.id, data.org_id)
     values = {name: getattr(data, name) for name in OrganisationInput.FIELDS}
     lat, lon = _geocode(db, data.postcode)
     values.update(latitude=lat, longitude=lon)

@@ -12,7 +12,6 @@ from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
 from litestar.logging import LoggingConfig
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.plugins.htmx import HTMXPlugin
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
@@ -23,7 +22,7 @@ from core.database import Database
 from core.handlers import EXCEPTION_HANDLERS, answer
 from core.logs import AccessLog, configure_logging
 from core.middleware import FlourishMiddleware, add_response_headers
-from core.openapi import COMPONENTS, ClockTimes
+from core.openapi import COMPONENTS, ClockTimes, ServedSchema
 from core.settings import Settings, get_settings
 from core.site import DemonstrationFlag
 from core.templating import STATIC_DIR, make_template_engine
@@ -130,7 +129,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             description="The Flourish directory, matching and referral API. Reads of the directory and "
             "POST /api/v1/match need no sign-in; writes need a signed-in role and the CSRF token.",
             path="/api/v1/schema",
-            render_plugins=[JsonRenderPlugin()],
+            render_plugins=[ServedSchema()],
             components=COMPONENTS,
         ),
         logging_config=LoggingConfig(configure_root_logger=False, log_exceptions="never"),

@@ -212,7 +212,7 @@ def read_decision(raw: Mapping[str, Any]) -> DecisionInput:
         approved = r.value(
             "approved_amount", _pounds("approved_amount"), missing="Enter the amount to approve, in pounds"
         )
-    note = r.text("decision_note", required=False, max_length=MAX_LONG_TEXT)
+    note = r.text("decision_note", required=False, max_length=MAX_LONG_TEXT, lines=True)
     if decision == "reject":
         r.check(
             bool(note), "decision_note", "Say why the request is rejected; the organisation will see this"

@@ -18,7 +18,15 @@ from core.notifications import notify
 from core.settings import Settings
 from directory.catalogue import note_change
 from directory.models import Activity, ActivitySession
-from referrals.models import Booking, Patient, Referral, WaitingListEntry
+from referrals.models import (
+    Attendance,
+    Booking,
+    BookingStatus,
+    Patient,
+    Referral,
+    WaitingListEntry,
+    WaitingStatus,
+)
 from referrals.reminders import email_cancellation
 
 
@@ -56,7 +64,7 @@ def book_place(
     existing = db.scalar(
         held(sa.select(Booking).where(Booking.session_id == session.id, Booking.patient_id == patient_id))
     )
-    if existing is not None and existing.status == "booked":
+    if existing is not None and existing.status == BookingStatus.BOOKED:
         raise Conflict("This person already has a place on that session.")
     taken = move_place(
         db,
@@ -91,7 +99,7 @@ def book_place(
     db.execute(
         sa.update(WaitingListEntry)
         .where(WaitingListEntry.session_id == session.id, WaitingListEntry.patient_id == patient_id)
-        .values(status="booked")
+        .values(status=BookingStatus.BOOKED)
     )
     audit.record(
         db,
@@ -129,12 +137,14 @@ def move_place(db: Session, actor: Actor, session_id: int, by: int, *conditions:
     return True
 
 
-def cancel_booking(db: Session, actor: Actor, booking_id: int, *, by: str = "cancelled_by_person") -> Booking:
+def cancel_booking(
+    db: Session, actor: Actor, booking_id: int, *, by: str = Attendance.CANCELLED_BY_PERSON
+) -> Booking:
     # Held, so that of two people cancelling one booking at once only one gives the place back.
     booking = locked(db, Booking, booking_id)
     if booking is None:
         raise NotFound("We could not find that booking.")
-    if booking.status != "booked":
+    if booking.status != BookingStatus.BOOKED:
         raise Conflict("That booking was already cancelled.")
     session = db.get(ActivitySession, booking.session_id)
     move_place(db, actor, session.id, -1, ActivitySession.places_booked > 0)
@@ -160,7 +170,7 @@ def tell_waiting_list(db: Session, session: ActivitySession) -> int:
     activity = db.get(Activity, session.activity_id)
     waiting = db.scalars(
         sa.select(WaitingListEntry).where(
-            WaitingListEntry.session_id == session.id, WaitingListEntry.status == "waiting"
+            WaitingListEntry.session_id == session.id, WaitingListEntry.status == WaitingStatus.WAITING
         )
     ).all()
     for entry in waiting:
@@ -172,7 +182,7 @@ def tell_waiting_list(db: Session, session: ActivitySession) -> int:
                 f"A place has come free on {activity.title} on {session.date:%A} {session.date.day} {session.date:%B} for {patient.reference}.",
                 f"/referrals/{entry.referral_id}" if entry.referral_id else f"/activities/{activity.id}",
             )
-        entry.status, entry.notified_at = "place_free", clock.now()
+        entry.status, entry.notified_at = WaitingStatus.PLACE_FREE, clock.now()
     return len(waiting)
 
 
@@ -187,12 +197,16 @@ def join_waiting_list(
             WaitingListEntry.session_id == session.id, WaitingListEntry.patient_id == patient_id
         )
     )
-    if existing is not None and existing.status == "waiting":
+    if existing is not None and existing.status == WaitingStatus.WAITING:
         raise Conflict("This person is already on the waiting list for that session.")
     if existing is None:
         existing = WaitingListEntry(session_id=session.id, patient_id=patient_id, created_at=clock.now())
         db.add(existing)
-    existing.status, existing.referral_id, existing.link_worker_id = "waiting", referral_id, actor.user_id
+    existing.status, existing.referral_id, existing.link_worker_id = (
+        WaitingStatus.WAITING,
+        referral_id,
+        actor.user_id,
+    )
     db.flush()
     audit.record(
         db,

@@ -14,7 +14,7 @@ from core.audit import Actor
 from core.auth.models import User
 from core.auth.roles import Role
 from directory.models import Activity, ActivitySession
-from referrals.models import Booking, Patient, Referral
+from referrals.models import Booking, BookingStatus, Patient, Referral
 from referrals.pathway import Pathway, load_pathway
 
 
@@ -139,7 +139,7 @@ def this_week(db: Session, rows: list[CaseloadRow]) -> list[tuple[date, str, Cas
         .join(Activity, Activity.id == ActivitySession.activity_id)
         .where(
             Booking.referral_id.in_([r.referral.id for r in rows if not r.pathway.took_up] or [-1]),
-            Booking.status == "booked",
+            Booking.status == BookingStatus.BOOKED,
             ActivitySession.date.between(start, end),
         )
     ).all()

@@ -9,7 +9,7 @@ from sqlmodel import Session
 
 from core import clock
 from directory.models import Activity, ActivitySession
-from referrals.models import Booking, Patient
+from referrals.models import Booking, BookingStatus, Patient
 
 
 def people_booked(db: Session, session_ids: list[int]) -> list[dict[str, Any]]:
@@ -20,7 +20,7 @@ def people_booked(db: Session, session_ids: list[int]) -> list[dict[str, Any]]:
     rows = db.execute(
         sa.select(Booking, Patient)
         .join(Patient, Patient.id == Booking.patient_id)
-        .where(Booking.session_id.in_(session_ids), Booking.status == "booked")
+        .where(Booking.session_id.in_(session_ids), Booking.status == BookingStatus.BOOKED)
         .order_by(Booking.booked_at)
     ).all()
     people = []

@@ -74,7 +74,7 @@ def read_patient(raw: Mapping[str, Any]) -> PatientInput:
         area=r.value("area", _area, required=False, default="") or "",
         cmht_team=r.text("cmht_team", required=False, max_length=120),
         consent_to_share=r.flag("consent_to_share"),
-        support_needs=r.text("support_needs", required=False, max_length=1000),
+        support_needs=r.text("support_needs", required=False, max_length=1000, lines=True),
         phone=r.value("phone", forms.phone, required=False, default=""),
         email=r.value("email", forms.email, required=False, default=""),
         contact_consent=r.flag("contact_consent"),
@@ -152,11 +152,11 @@ def read_referral_choice(raw: Mapping[str, Any]) -> ReferralChoice:
     r = FormReader(raw)
     result = ReferralChoice(
         session_id=r.value("session_id", forms.whole_number(1), default=0),
-        hopes=r.text("hopes", required=False, max_length=2000),
+        hopes=r.text("hopes", required=False, max_length=2000, lines=True),
         care_coordinator=r.text("care_coordinator", required=False, max_length=120),
         cmht_team=r.text("cmht_team", required=False, max_length=120),
-        reason=r.text("reason", required=False, max_length=2000),
-        goals=r.text("goals", required=False, max_length=2000),
+        reason=r.text("reason", required=False, max_length=2000, lines=True),
+        goals=r.text("goals", required=False, max_length=2000, lines=True),
     )
     if result.session_id == 0 and "session_id" not in r.errors:
         r.errors["session_id"] = "Choose a session to book"
@@ -177,8 +177,8 @@ def read_received(raw: Mapping[str, Any]) -> dict[str, Any]:
         "received_on": r.value("received_on", _past_date, missing="Enter the date the referral was received"),
         "care_coordinator": r.text("care_coordinator", required=False, max_length=120),
         "cmht_team": r.text("cmht_team", required=False, max_length=120),
-        "reason": r.text("reason", required=False, max_length=2000),
-        "goals": r.text("goals", required=False, max_length=2000),
+        "reason": r.text("reason", required=False, max_length=2000, lines=True),
+        "goals": r.text("goals", required=False, max_length=2000, lines=True),
     }
     r.raise_if_errors()
     return result
@@ -192,8 +192,8 @@ def read_step(raw: Mapping[str, Any]):
     occurred_on = r.value("occurred_on", forms.calendar_date, missing="Enter the date it happened")
     outcome = r.choice("outcome", DISCHARGE_OUTCOMES, required=False) if step == "discharge_review" else None
     detail = r.choices("detail", AFTER_PATHWAY)
-    note = r.text("note", required=False, max_length=2000)
-    reason = r.text("reason", required=False, max_length=500)
+    note = r.text("note", required=False, max_length=2000, lines=True)
+    reason = r.text("reason", required=False, max_length=500, lines=True)
     r.raise_if_errors()
     return StepInput(
         step=step, occurred_on=occurred_on, outcome=outcome, detail=detail, note=note, reason=reason

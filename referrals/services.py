@@ -17,12 +17,12 @@ from core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from core.forms import first
 from directory.models import Activity, ActivitySession
 from referrals.booking import book_place, next_bookable_session
-from referrals.models import Booking, Patient, Referral
+from referrals.models import Booking, BookingStatus, Patient, Referral
 from referrals.pathway import agreed_by_booking
 from referrals.schemas import BookingStep, PatientInput, ReferralChoice
 
 #: Letters that cannot be mistaken for each other when read aloud or written down.
-_REFERENCE_ALPHABET = "ACDEFGHJKMNPQRTUVWXY3479"
+REFERENCE_ALPHABET = "ACDEFGHJKMNPQRTUVWXY3479"
 #: What a new referral says, as its audit entry records it.
 REFERRAL_FIELDS = ("patient_id", "received_on", "cmht_team", "care_coordinator", "reason", "goals")
 PATIENT_FIELDS = (
@@ -44,7 +44,7 @@ PATIENT_FIELDS = (
 
 def new_reference(db: Session) -> str:
     while True:
-        reference = "FL-" + "".join(secrets.choice(_REFERENCE_ALPHABET) for _ in range(6))
+        reference = "FL-" + "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(6))
         if db.scalar(sa.select(Patient.id).where(Patient.reference == reference)) is None:
             return reference
 
@@ -266,7 +266,7 @@ def bookings_for(
         .order_by(ActivitySession.date, ActivitySession.start_time)
     )
     if upcoming_only:
-        query = query.where(Booking.status == "booked", ActivitySession.date >= clock.today())
+        query = query.where(Booking.status == BookingStatus.BOOKED, ActivitySession.date >= clock.today())
     return [(b, s, a) for b, s, a in db.execute(query).all()]
 
 

@@ -30,6 +30,8 @@ from directory.schemas import (
     BOOKING,
     GENDERS,
     LED_BY,
+    REGISTER_CHOICES,
+    organisation_form_values,
     read_activity,
     read_capacity,
     read_organisation,
@@ -121,6 +123,10 @@ def _typed(data: dict[str, Any], exc: Exception, obj: Any) -> dict[str, Any]:
     return values
 
 
+def _organisation_options() -> dict[str, Any]:
+    return {"registers": list(REGISTER_CHOICES.items())}
+
+
 class CoordinatorController(Controller):
     path = "/coordinator"
     guards = [coordinators]
@@ -168,24 +174,12 @@ class CoordinatorController(Controller):
         self, request: Request, db: DbSession, organisation_id: FromPath[str]
     ) -> Template:
         organisation = _managed(db, actor_of(request), Organisation, organisation_id, "organisation")
-        values = {
-            name: getattr(organisation, name) or ""
-            for name in (
-                "name",
-                "charity_number",
-                "description",
-                "phone",
-                "email",
-                "website",
-                "address",
-                "postcode",
-                "version",
-            )
-        }
+        values = organisation_form_values(organisation)
         return render(
             request,
             "coordinator/organisation_form.html",
-            {"organisation": organisation, "values": values, "errors": {}, "problem": None},
+            {"organisation": organisation, "values": values, "errors": {}, "problem": None}
+            | _organisation_options(),
         )
 
     @post("/organisations/{organisation_id:str}/edit", sync_to_thread=True)
@@ -203,7 +197,7 @@ class CoordinatorController(Controller):
                 "values": _typed(data, exc, organisation),
                 "errors": getattr(exc, "errors", {}),
                 "problem": exc.message,
-            }
+            } | _organisation_options()
             return render(request, "coordinator/organisation_form.html", context, status_code=exc.status_code)
         return redirect(
             request, f"/coordinator/organisations/{organisation.id}", message="Organisation details saved."

@@ -1,8 +1,8 @@
 """journeys: how to contact a person, with their consent and preferred way, each email sent to
 them about a booking, and whether a weekly session meets on Christmas Day and New Year's Day
 
-Revision ID: 0008_journeys
-Revises: 0007
+Revision ID: 0010
+Revises: 0009
 Create Date: 2026-12-07 06:00:00
 """
 
@@ -14,8 +14,8 @@ from alembic import op
 
 import core.database  # noqa: F401  (custom column types)
 
-revision: str = '0008_journeys'
-down_revision: str | None = '0007'
+revision: str = '0010'
+down_revision: str | None = '0009'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
