@@ -69,6 +69,7 @@ from bench.synthetic_db import (
     link_worker_email,
 )
 from core import clock
+from core.auth.limits import SignInLimit
 from core.auth.models import User
 from core.database import Database
 from core.settings import PROJECT_ROOT, VAR_DIR, normalise_database_url
@@ -185,10 +186,8 @@ def serving(database_url: str, workers: int, session_store: str, log_dir: Path) 
 @dataclass
 class SignedIn:
     cookies: dict[str, str]
-
-    @property
-    def csrf(self) -> str:
-        return self.cookies["flourish_csrf"]
+    #: The form token the app's pages carry for this sign-in (bound to its session).
+    csrf: str
 
 
 def sign_in(base: str, email: str) -> SignedIn:
@@ -198,8 +197,10 @@ def sign_in(base: str, email: str) -> SignedIn:
         answer = browser.post("/sign-in", data={"email": email, "password": PASSWORD, "csrf_token": token})
         if answer.status_code != 303:
             raise RuntimeError(f"could not sign in as {email}: {answer.status_code}")
+        page = browser.get("/sign-in")
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
         # Only the sign-in and the form token travel on: the welcome message is shown once.
-        return SignedIn({k: browser.cookies[k] for k in ("flourish_session", "flourish_csrf")})
+        return SignedIn({k: browser.cookies[k] for k in ("flourish_session", "flourish_csrf")}, token)
 
 
 @dataclass
@@ -597,6 +598,29 @@ end
 """
 
 
+def run_storm(server: Server, database: Database, plan: Plan) -> dict[str, Any]:
+    """The refusal storm of bench/storm.py against this server."""
+    from bench import storm
+
+    targets = storm.prepare(database, PASSWORD)
+    manager = sign_in(server.url, storm.MANAGER_EMAIL)
+    link_worker = plan.link_workers[0]
+    found = asyncio.run(
+        storm.run(
+            server.url, targets, (link_worker.cookies, link_worker.csrf), (manager.cookies, manager.csrf)
+        )
+    )
+    return found.as_dict()
+
+
+def storm_line(found: dict[str, Any]) -> str:
+    return (
+        f"bookings {found['bookings']}, approvals {found['approvals']}, /healthz {found['health']}, "
+        f"{found['server_errors']} 5xx, {found['seconds']:.1f} s; a signed-in page right after: "
+        f"HTTP {found['page_after_status']} in {found['page_after_ms']:.0f} ms"
+    )
+
+
 def _wrk_users(plan: Plan) -> str:
     return ", ".join(
         f'{{"flourish_session={u.cookies["flourish_session"]}; flourish_csrf={u.csrf}", "{u.csrf}"}}'
@@ -749,6 +773,13 @@ def main(argv: list[str] | None = None) -> int:
         "--session-store", default="redis://127.0.0.1:6379/14", help="a redis:// URL or 'database'"
     )
     parser.add_argument("--json", action="store_true", help="print machine-readable results")
+    parser.add_argument(
+        "--storm",
+        action="store_true",
+        help="also, for each worker count, the refusal storm of bench/storm.py (200 bookings of a "
+        "5-place session and 100 approvals of one drawdown, at once)",
+    )
+    parser.add_argument("--storm-only", action="store_true", help="run the refusal storm and nothing else")
     args = parser.parse_args(argv)
     if not 1 <= args.duration <= 120:
         parser.error("--duration must be between 1 and 120 seconds")
@@ -778,7 +809,11 @@ def main(argv: list[str] | None = None) -> int:
         f"{built.activities:,} activities, {built.sessions:,} sessions."
     )
     database = Database(url)
+    # Every sign-in of a run comes from this one address; an earlier run's tries must not count.
+    with database.transaction() as db:
+        db.execute(sa.delete(SignInLimit))
     results = []
+    storms = []
     try:
         for n in workers:
             with serving(url, n, args.session_store, log_dir) as server:
@@ -787,9 +822,14 @@ def main(argv: list[str] | None = None) -> int:
                 plan.coordinators = [sign_in(server.url, coordinator_email(i)) for i in range(COORDINATORS)]
                 warm = asyncio.run(_warm_up(server.url, n, plan))
                 note(f"{n} worker(s) on {server.url}: warmed up in {warm:.0f} s.")
+                if args.storm or args.storm_only:
+                    storms.append({"workers": n, **run_storm(server, database, plan)})
+                    note(f"  refusal storm: {storm_line(storms[-1])}")
                 runs = [("mix", c) for c in args.clients] + [("match pages", args.clients[0])]
                 if shutil.which("wrk"):
                     runs.append(("baseline", args.clients[0]))
+                if args.storm_only:
+                    runs = []
                 for scenario, clients in runs:
                     if scenario == "baseline":
                         result = run_floor_with_wrk(server, plan, clients=clients, seconds=args.duration)
@@ -812,10 +852,15 @@ def main(argv: list[str] | None = None) -> int:
     missed = targets(results)
     if args.json:
         print(
-            json.dumps({"database": built.__dict__, "results": results, "missed_targets": missed}, indent=2)
+            json.dumps(
+                {"database": built.__dict__, "results": results, "storms": storms, "missed_targets": missed},
+                indent=2,
+            )
         )
     else:
         print(table(results))
+        for found in storms:
+            print(f"refusal storm, {found['workers']} worker(s): {storm_line(found)}")
         for line in against_baseline(results):
             print(line)
         print("All targets met." if not missed else "Missed: " + "; ".join(missed))

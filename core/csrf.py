@@ -1,6 +1,8 @@
-"""CSRF protection by double submit: the token in a cookie must come back in the form field
-`csrf_token` or the `X-CSRF-Token` header. Browsers will not let another site read or set our
-cookie, so a forged request cannot carry the matching value."""
+"""CSRF protection by a double submit bound to the session: every form carries, in the field
+`csrf_token` (or htmx in the `X-CSRF-Token` header), a token signed from the browser's CSRF cookie
+and its session cookie (`core.middleware.form_token`). Another site can neither read those cookies
+nor compute the token for them, and a CSRF cookie it managed to plant is no use beside the
+victim's session."""
 
 from __future__ import annotations
 

@@ -18,7 +18,7 @@ from litestar.exceptions import (
     ValidationException,
 )
 from litestar.response import Redirect, Template
-from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+from litestar.status_codes import HTTP_400_BAD_REQUEST, HTTP_500_INTERNAL_SERVER_ERROR
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
@@ -115,7 +115,11 @@ def validation_error(request: Request, exc: ValidationException) -> Response:
         if isinstance(item, dict):
             key = str(item.get("key") or item.get("source") or "request")
             errors[key] = item.get("message", "invalid value")
-    return answer(request, 400, _friendly_validation(exc.detail), errors)
+    detail = _friendly_validation(exc.detail)
+    if errors:
+        # Each field to fix, named in the sentence as well as in `errors`.
+        detail = "Check " + "; ".join(f"{key}: {message}" for key, message in errors.items())
+    return answer(request, 400, detail, errors)
 
 
 def _friendly_validation(detail: str) -> str:
@@ -175,7 +179,21 @@ def unexpected(request: Request, exc: Exception) -> Response:
     )
 
 
+def undecodable_body(request: Request, exc: Exception) -> Response:
+    """A body that cannot be read at all: not UTF-8, or JSON nested deeper than any real request."""
+    if isinstance(exc, RecursionError) and "deserializ" not in str(exc):
+        return unexpected(request, exc)
+    message = (
+        "What was sent is not valid UTF-8 text. Send it encoded as UTF-8."
+        if isinstance(exc, UnicodeDecodeError)
+        else "The JSON sent is nested too deeply to read. Send the fields the API describes, without deep nesting."
+    )
+    return answer(request, HTTP_400_BAD_REQUEST, message)
+
+
 EXCEPTION_HANDLERS = {
+    UnicodeDecodeError: undecodable_body,
+    RecursionError: undecodable_body,
     NotAuthorizedException: not_authorised,
     PermissionDeniedException: permission_denied,
     DomainError: domain_error,

@@ -11,9 +11,11 @@ import time
 import uuid
 from http.cookies import SimpleCookie
 from typing import Any
+from urllib.parse import parse_qsl, unquote_to_bytes
 
 import anyio.to_thread
 import sqlalchemy as sa
+from litestar.exceptions import ValidationException
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from core.audit import Actor
@@ -39,8 +41,37 @@ def request_state(scope: Scope) -> dict[str, Any]:
     return scope.setdefault("state", {})  # type: ignore[return-value]
 
 
+#: Control characters (a NUL byte, a line break) have no place in an address; some databases
+#: cannot even compare them, so they are refused before any handler runs.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+#: The same rule as a pattern, which the API's schema gives every path and query parameter.
+ADDRESS_TEXT_PATTERN = r"^[^\x00-\x1f\x7f]*$"
+_CONTROL_BYTES = re.compile(rb"[\x00-\x1f\x7f]")
+ODD_ADDRESS = (
+    "This address contains a character that cannot be used (a control character such as a NUL byte "
+    "or a line break). Check the address and try again."
+)
+
+
+def _odd_parts(scope: Scope) -> list[dict[str, str]]:
+    """Which parts of the address hold a control character: the path, or each query parameter."""
+    message = "Remove the control character (such as a NUL byte or a line break)"
+    parts = [{"key": "path", "message": message}] if _CONTROL.search(scope["path"]) else []
+    query = scope["query_string"].decode("latin-1")
+    for name, value in parse_qsl(query, keep_blank_values=True, encoding="latin-1"):
+        if _CONTROL.search(name) or _CONTROL.search(value):
+            parts.append({"key": _CONTROL.sub("?", name)[:40], "message": message})
+    return parts
+
+
 def sign(secret: str, value: str) -> str:
     return hmac.new(secret.encode(), value.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def form_token(secret: str, csrf_cookie: str, session_cookie: str | None) -> str:
+    """The token a form or htmx request must send back: the browser's CSRF cookie bound to its
+    session cookie, so a CSRF cookie and field chosen by someone else fail beside a real session."""
+    return sign(secret, f"csrf|{csrf_cookie}|{session_cookie or ''}")
 
 
 class FlourishMiddleware:
@@ -51,6 +82,8 @@ class FlourishMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        if _CONTROL.search(scope["path"]) or _CONTROL_BYTES.search(unquote_to_bytes(scope["query_string"])):
+            raise ValidationException(ODD_ADDRESS, extra=_odd_parts(scope))
         litestar_app = scope["app"]
         settings = litestar_app.state.settings
         state = request_state(scope)
@@ -79,7 +112,7 @@ class FlourishMiddleware:
         if not re.fullmatch(r"[A-Za-z0-9_-]{32,64}", csrf):
             csrf = secrets.token_urlsafe(32)
             state["set_csrf"] = csrf
-        state["csrf_token"] = csrf
+        state["csrf_token"] = form_token(settings.secret_key, csrf, state["session_token"])
 
         flash_raw = cookies.get(FLASH_COOKIE)
         if flash_raw:
@@ -103,6 +136,10 @@ async def add_response_headers(message: Message, scope: Scope) -> None:
     request_id = state.setdefault("request_id", uuid.uuid4().hex)
     headers = list(message.get("headers", []))
     headers.extend(_security_headers(settings.https))
+    user = scope.get("user")
+    # What a signed-in person sees may name a patient: no browser or proxy may keep a copy.
+    if user is not None and user.signed_in and not any(k.lower() == b"cache-control" for k, _ in headers):
+        headers.append((b"cache-control", b"no-store"))
     headers.append((b"x-request-id", request_id.encode()))
     headers.extend(_cookie_headers(state, settings))
     message["headers"] = headers

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import tempfile
 from dataclasses import dataclass, field
@@ -101,6 +102,18 @@ class Settings:
     request_timeout_seconds: int = 30
     #: Show exception details in responses; never in production.
     debug: bool = False
+    #: The mail server for reminders and cancellation emails; empty writes them to the log instead.
+    smtp_host: str = ""
+    smtp_port: int = 587
+    #: Sign in to the mail server with these, when both are set.
+    smtp_user: str = ""
+    smtp_password: str = ""
+    #: Use STARTTLS on the connection (on unless SMTP_STARTTLS=false, e.g. for a local relay).
+    smtp_starttls: bool = True
+    #: Who emails come from.
+    mail_from: str = "Flourish <no-reply@flourish.invalid>"
+    #: The publisher prefix 360Giving issued to VAR: grant ids in the open data are 360G-<prefix>-….
+    grants_360g_prefix: str = "var-flourish"
 
     @property
     def is_sqlite(self) -> bool:
@@ -136,7 +149,26 @@ def load_settings() -> Settings:
         log_json=_env_bool("LOG_JSON", False),
         request_timeout_seconds=_env_int("REQUEST_TIMEOUT_SECONDS", 30, minimum=1),
         debug=_env_bool("DEBUG", False),
+        smtp_host=os.environ.get("SMTP_HOST", "").strip(),
+        smtp_port=_env_int("SMTP_PORT", 587, minimum=1),
+        smtp_user=os.environ.get("SMTP_USER", "").strip(),
+        smtp_password=os.environ.get("SMTP_PASSWORD", ""),
+        smtp_starttls=_env_bool("SMTP_STARTTLS", True),
+        mail_from=os.environ.get("MAIL_FROM", "").strip() or "Flourish <no-reply@flourish.invalid>",
+        grants_360g_prefix=_env_360g_prefix(),
     )
+
+
+def _env_360g_prefix() -> str:
+    raw = os.environ.get("GRANTS_360G_PREFIX", "").strip()
+    if not raw:
+        return "var-flourish"
+    prefix = raw.removeprefix("360G-")
+    if not re.fullmatch(r"[A-Za-z0-9]+(-[A-Za-z0-9]+)*", prefix) or len(prefix) > 40:
+        raise SettingsError(
+            f"GRANTS_360G_PREFIX must be letters and digits, joined by single dashes (like var-flourish), not {raw!r}"
+        )
+    return prefix
 
 
 def normalise_database_url(url: str) -> str:

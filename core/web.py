@@ -9,15 +9,19 @@ lock while the answer is made. Commands commit the same way, with `Database.tran
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import AsyncGenerator
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
+import msgspec
 from jinja2_fragments.litestar import HTMXBlockTemplate
 from litestar import Request
+from litestar.connection import ASGIConnection
 from litestar.di import NamedDependency, Provide
 from litestar.enums import RequestEncodingType
+from litestar.handlers import BaseRouteHandler
 from litestar.params import Body
 from litestar.response import Redirect, Template
 from sqlmodel import Session
@@ -25,6 +29,7 @@ from sqlmodel import Session
 from core.audit import Actor
 from core.auth.sessions import SessionStore
 from core.database import REQUEST_SESSION, REQUEST_SESSIONS, Database, end_session
+from core.errors import InvalidInput
 from core.middleware import SAFE_METHODS, request_state
 from core.settings import Settings
 
@@ -150,3 +155,54 @@ def url_with(path: str, **params: Any) -> str:
 
 def is_api(request: Request) -> bool:
     return request.url.path.startswith(("/api/", "/oruk"))
+
+
+# ---- JSON bodies, read as their schema types them -----------------------------------------------
+
+_EXPECTED = {
+    "bool": "Send true or false",
+    "int": "Send a whole number, like 12",
+    "float": "Send a number, like 2.5",
+    "str": "Send this as text, in quotes",
+    "array": 'Send a list, like ["a", "b"]',
+    "object": 'Send an object, like {"a": "b"}',
+}
+
+
+def _whole_numbers(value: Any) -> Any:
+    """JSON's 22.0 is the whole number 22 (as JSON Schema counts it), not a fraction."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, list):
+        return [_whole_numbers(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _whole_numbers(v) for k, v in value.items()}
+    return value
+
+
+async def typed_json(connection: ASGIConnection, route_handler: BaseRouteHandler) -> None:
+    """Refuse a JSON body whose values have other types than the handler declares. Litestar
+    converts bodies leniently ("8" for 8, 0 for false, "true" for true), which the API's schema
+    does not allow; this reads the body strictly first, naming each field to fix."""
+    field = getattr(route_handler, "parsed_data_field", None)
+    if field is None or not isinstance(connection, Request):
+        return
+    body = await connection.body()
+    if not body:
+        return
+    try:
+        msgspec.convert(_whole_numbers(msgspec.json.decode(body)), field.annotation, strict=True)
+    except RecursionError:
+        raise InvalidInput(
+            {"body": "The JSON is nested too deeply to read"}, "The JSON is nested too deeply to read"
+        ) from None
+    except msgspec.ValidationError as exc:
+        message = str(exc)
+        expected, _, where = message.partition(" - at `$")
+        name = re.split(r"[.\[`]", where.lstrip("."), maxsplit=1)[0] or "body"
+        kind = re.match(r"Expected `([a-z]+)", expected)
+        words = _EXPECTED.get(kind.group(1), expected) if kind else expected
+        raise InvalidInput({name: words}, f"{name}: {words}") from None
+    except msgspec.DecodeError:
+        # Malformed JSON is Litestar's to refuse, with its own message.
+        return

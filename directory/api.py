@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 from datetime import date, time
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import msgspec
 import sqlalchemy as sa
@@ -15,22 +15,33 @@ from litestar.openapi.spec import Example
 from litestar.params import Body, FromPath, QueryParameter
 from sqlmodel import Session
 
-from core import clock
+from core import clock, forms
 from core.auth.guards import coordinators
-from core.errors import InvalidInput, NotFound
-from core.openapi import WRITER, error_responses
-from core.web import DbSession, actor_of
+from core.errors import NotFound
+from core.middleware import ADDRESS_TEXT_PATTERN
+from core.openapi import WRITER, error_responses, request_body
+from core.web import DbSession, actor_of, typed_json
 from directory import services
 from directory.catalogue import Catalogue, load_records
 from directory.categories import CATEGORIES, DAYS
+from directory.dependencies import SessionCancelled
 from directory.models import Activity, ActivitySession, Organisation, Venue
 from directory.records import FEATURES, ActivityRecord
-from directory.schemas import read_activity, read_capacity, read_organisation, read_venue
+from directory.schemas import (
+    BOOKING,
+    GENDERS,
+    LED_BY,
+    MAX_LONG_TEXT,
+    read_activity,
+    read_capacity,
+    read_organisation,
+    read_venue,
+)
 from directory.search import SearchFilters, SearchIndex
 
 Page = Annotated[int, QueryParameter(ge=1, le=100_000, description="Page number, from 1")]
 #: Ids are printable text; a control character (a NUL byte above all) names nothing.
-ID_PATTERN = r"^[^\x00-\x1f]*$"
+ID_PATTERN = ADDRESS_TEXT_PATTERN
 PerPage = Annotated[int, QueryParameter(ge=1, le=100, description="Items per page (at most 100)")]
 LIST_ERRORS = error_responses(400)
 ONE_ERRORS = error_responses(400, 404)
@@ -44,6 +55,10 @@ class OrganisationOut(msgspec.Struct):
     id: str
     name: str
     role: str
+    #: The organisation's identifier in the org-id scheme, like GB-CHC-1048207.
+    org_id: str | None
+    other_org_ids: list[str]
+    #: The charity or company number within org_id (kept for older clients).
     charity_number: str | None
     description: str
     phone: str | None
@@ -154,61 +169,115 @@ class SessionPage(msgspec.Struct):
 # ---- request bodies -------------------------------------------------------------------------------
 
 
+#: Request fields as the readers in directory.schemas take them, so the schema states (and msgspec
+#: enforces) the same limits: text on one line or several, no control characters.
+def _line(max_length: int, *, required: bool = False) -> Any:
+    pattern = forms.FILLED_LINE_PATTERN if required else forms.ONE_LINE_PATTERN
+    return Annotated[str, msgspec.Meta(max_length=max_length, pattern=pattern)]
+
+
+def _lines(max_length: int, *, required: bool = False) -> Any:
+    pattern = forms.FILLED_LINES_PATTERN if required else forms.LINES_PATTERN
+    return Annotated[str, msgspec.Meta(max_length=max_length, pattern=pattern)]
+
+
+Version = Annotated[
+    int, msgspec.Meta(ge=1, le=999_999_999, description="The version you read, to detect a clash")
+]
+#: An empty value means none.
+Optional = r"^$|"
+POSTCODE_PATTERN = r"^ ?[A-Za-z]{1,2}[0-9][A-Za-z0-9]? ?[0-9][ABD-HJLNP-UW-Zabd-hjlnp-uw-z]{2} ?$"
+Postcode = Annotated[str, msgspec.Meta(pattern=POSTCODE_PATTERN, description="A UK postcode, like S65 2AA")]
+#: A bare number, read by its shape: 6 or 7 digits a charity in England and Wales, SC or NIC and
+#: 6 digits a Scottish or Northern Irish charity, 8 characters a company.
+CharityNumber = Annotated[
+    str, msgspec.Meta(pattern=Optional + r"^([0-9]{6,8}|SC[0-9]{6}|NIC[0-9]{6}|[A-Z]{2}[0-9]{6})$")
+]
+#: An identifier on one of the registers the API knows (the organisation form takes any other).
+OrgId = Annotated[
+    str,
+    msgspec.Meta(
+        pattern=r"^(GB-CHC-[0-9]{6,8}|GB-SC-SC[0-9]{6}|GB-NIC-[0-9]{6}|GB-COH-([0-9]{8}|[A-Z]{2}[0-9]{6})"
+        r"|GB-MPR-(IP|RS)?[0-9]{1,6}[A-Z]?)$",
+        examples=["GB-CHC-1048207"],
+    ),
+]
+Phone = Annotated[
+    str,
+    msgspec.Meta(max_length=20, pattern=Optional + r"^\+?(?:[0-9] ?){9,12}[0-9]$", examples=["01709 496000"]),
+]
+Email = Annotated[str, msgspec.Meta(max_length=320, pattern=Optional + forms.EMAIL_PATTERN)]
+Website = Annotated[str, msgspec.Meta(max_length=500, pattern=Optional + r"^https?://[A-Za-z0-9][!-~]+$")]
+Category = Literal[tuple(CATEGORIES)]  # type: ignore[valid-type]
+
+
+@request_body
 class OrganisationIn(msgspec.Struct):
-    name: str
-    description: str = ""
-    charity_number: str | None = None
-    phone: str | None = None
-    email: str | None = None
-    website: str | None = None
-    address: str = ""
-    postcode: str | None = None
-    version: int | None = None
+    name: _line(200, required=True)
+    description: _lines(MAX_LONG_TEXT) = ""
+    #: The whole identifier, like GB-CHC-1048207 or GB-COH-09876543.
+    org_id: OrgId | None = None
+    other_org_ids: Annotated[list[OrgId], msgspec.Meta(max_length=10)] = msgspec.field(default_factory=list)
+    #: A bare charity or company number, read by its shape (older clients).
+    charity_number: CharityNumber | None = None
+    phone: Phone | None = None
+    email: Email | None = None
+    website: Website | None = None
+    address: _line(500) = ""
+    postcode: Annotated[str, msgspec.Meta(pattern=Optional + POSTCODE_PATTERN)] | None = None
+    version: Version | None = None
 
 
+@request_body
 class VenueIn(msgspec.Struct):
-    name: str
-    address: str
-    postcode: str
+    name: _line(200, required=True)
+    address: _line(500, required=True)
+    postcode: Postcode
     step_free: bool = False
     accessible_toilet: bool = False
     parking: bool = False
-    bus_routes: list[str] = msgspec.field(default_factory=list)
-    how_to_get_there: str = ""
-    version: int | None = None
+    bus_routes: Annotated[list[_line(10)], msgspec.Meta(max_length=20)] = msgspec.field(default_factory=list)
+    how_to_get_there: _lines(1000) = ""
+    version: Version | None = None
 
 
+@request_body
 class ActivityIn(msgspec.Struct):
-    title: str
-    description: str
-    categories: list[str]
-    typical_group_size: int
-    newcomer_notes: str = ""
-    tags: list[str] = msgspec.field(default_factory=list)
-    led_by: str = "staff"
-    cost_pence: int = 0
-    cost_note: str = ""
-    age_min: int | None = None
-    age_max: int | None = None
-    gender: str = "any"
+    title: _line(200, required=True)
+    description: _lines(MAX_LONG_TEXT, required=True)
+    categories: Annotated[
+        list[Category], msgspec.Meta(min_length=1, max_length=3, extra_json_schema={"uniqueItems": True})
+    ]
+    typical_group_size: Annotated[int, msgspec.Meta(ge=1, le=500)]
+    newcomer_notes: _lines(MAX_LONG_TEXT) = ""
+    tags: Annotated[list[_line(40)], msgspec.Meta(max_length=15)] = msgspec.field(default_factory=list)
+    led_by: Literal[tuple(LED_BY)] = "staff"  # type: ignore[valid-type]
+    cost_pence: Annotated[int, msgspec.Meta(ge=0, le=100_000)] = 0
+    cost_note: _line(300) = ""
+    age_min: Annotated[int, msgspec.Meta(ge=0, le=120)] | None = None
+    age_max: Annotated[int, msgspec.Meta(ge=0, le=120, description="The same as or above age_min")] | None = (
+        None
+    )
+    gender: Literal[tuple(GENDERS)] = "any"  # type: ignore[valid-type]
     quiet_space: bool = False
     buddy_welcome: bool = False
-    welcome_contact: str | None = None
-    welcome_note: str = ""
-    booking: str = "drop_in"
+    welcome_contact: _line(80) | None = None
+    welcome_note: _line(300) = ""
+    booking: Literal[tuple(BOOKING)] = "drop_in"  # type: ignore[valid-type]
     one_to_one_start: bool = False
     continuation: bool = False
     volunteering: bool = False
-    what_to_bring: str = ""
-    venue_id: str | None = None
-    version: int | None = None
+    what_to_bring: _line(500) = ""
+    venue_id: _line(36) | None = None
+    version: Version | None = None
 
 
+@request_body
 class SessionChange(msgspec.Struct):
-    capacity: int | None = None
+    capacity: Annotated[int, msgspec.Meta(ge=0, le=1000)] | None = None
     cancelled: bool | None = None
-    reason: str = ""
-    version: int | None = None
+    reason: _line(300) = ""
+    version: Version | None = None
 
 
 #: Bodies as a coordinator would send them, for the schema's readers and its examples.
@@ -221,7 +290,7 @@ OrganisationBody = Annotated[
                 value={
                     "name": "Rother Valley Growers",
                     "description": "Community allotments in Clifton Park.",
-                    "charity_number": "1084715",
+                    "org_id": "GB-CHC-1084715",
                     "phone": "01709 496000",
                     "email": "hello@example.org",
                     "website": "https://example.org",
@@ -277,9 +346,7 @@ def _as_form(body: msgspec.Struct) -> dict[str, Any]:
     """Struct → the mapping the shared readers take (flags and lists kept as they are)."""
     raw = {k: v for k, v in msgspec.structs.asdict(body).items() if v is not None}
     for key, value in list(raw.items()):
-        if isinstance(value, bool):
-            raw[key] = "on" if value else ""
-        elif isinstance(value, int):
+        if isinstance(value, int) and not isinstance(value, bool):
             raw[key] = str(value)
     return raw
 
@@ -292,6 +359,8 @@ def organisation_out(o: Organisation) -> OrganisationOut:
         o.id,
         o.name,
         o.role,
+        o.org_id,
+        list(o.other_org_ids or []),
         o.charity_number,
         o.description,
         o.phone,
@@ -459,12 +528,14 @@ class DirectoryApi(Controller):
         q: Annotated[
             str, QueryParameter(max_length=200, description="Search words; typos are tolerated")
         ] = "",
-        category: Annotated[
-            list[str] | None, QueryParameter(description="Category slugs: " + ", ".join(CATEGORIES))
+        category: Annotated[list[Category] | None, QueryParameter(description="Category slugs")] = None,
+        day: Annotated[
+            list[Literal[DAYS]] | None,  # type: ignore[valid-type]
+            QueryParameter(description="Days: monday … sunday"),
         ] = None,
-        day: Annotated[list[str] | None, QueryParameter(description="Days: monday … sunday")] = None,
         time_of_day: Annotated[
-            list[str] | None, QueryParameter(name="time", description="morning, afternoon, evening")
+            list[Literal["morning", "afternoon", "evening"]] | None,
+            QueryParameter(name="time", description="morning, afternoon, evening"),
         ] = None,
         area: Annotated[list[str] | None, QueryParameter(description="Postcode districts, e.g. S65")] = None,
         feature: Annotated[
@@ -536,7 +607,7 @@ class DirectoryApi(Controller):
 
 class DirectoryWriteApi(Controller):
     path = "/api/v1"
-    guards = [coordinators]
+    guards = [coordinators, typed_json]
     tags = ["Directory: changes"]
     security = WRITER
 
@@ -607,7 +678,12 @@ class DirectoryWriteApi(Controller):
         summary="Change a session's capacity, or cancel or reinstate it",
     )
     def change_session(
-        self, request: Request, db: DbSession, session_id: FromPath[int], data: SessionChangeBody
+        self,
+        request: Request,
+        db: DbSession,
+        session_cancelled: NamedDependency[SessionCancelled],
+        session_id: FromPath[int],
+        data: SessionChangeBody,
     ) -> SessionOut:
         actor = actor_of(request)
         session = None
@@ -618,8 +694,9 @@ class DirectoryWriteApi(Controller):
             session = services.cancel_session(
                 db, actor, session_id, data.reason, None if session else data.version
             )
+            session_cancelled(db, actor, session)
         elif data.cancelled is False:
             session = services.reinstate_session(db, actor, session_id)
-        if session is None:
-            raise InvalidInput({"capacity": "Send a new capacity, or cancelled: true or false"})
+        if session is None:  # nothing to change: the session as it is, to someone who may change it
+            session, _ = services.managed_session(db, actor, session_id)
         return session_out(session)

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
 from core.database import json_column, utc_column
+from directory import org_ids
 
 
 def new_id() -> str:
@@ -22,7 +23,11 @@ class Organisation(SQLModel, table=True):
     id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
     name: str = Field(max_length=200, index=True)
     role: str = Field(default="provider", max_length=20)  # lead or provider
-    charity_number: str | None = Field(default=None, max_length=20)
+    #: The organisation's identifier in the org-id scheme, like GB-CHC-1048207 (see directory.org_ids):
+    #: what funders, 360Giving and Open Referral feeds join on.
+    org_id: str | None = Field(default=None, max_length=80, unique=True)
+    #: Its identifiers on other registers, if any (a charity that is also a company, say).
+    other_org_ids: list[str] = Field(default_factory=list, sa_column=json_column())
     description: str = Field(default="", sa_type=sa.Text)
     phone: str | None = Field(default=None, max_length=40)
     email: str | None = Field(default=None, max_length=320)
@@ -34,6 +39,11 @@ class Organisation(SQLModel, table=True):
     version: int = 1
     created_at: datetime = Field(sa_column=utc_column())
     updated_at: datetime = Field(sa_column=utc_column())
+
+    @property
+    def charity_number(self) -> str | None:
+        """The charity or company number within the identifier, as the directory has long shown it."""
+        return org_ids.charity_number(self.org_id)
 
 
 class Venue(SQLModel, table=True):
@@ -131,6 +141,8 @@ class Schedule(SQLModel, table=True):
     capacity: int
     starts_on: date
     ends_on: date | None = None
+    #: Meets on Christmas Day and New Year's Day too; otherwise no session is listed on them.
+    runs_on_holidays: bool = False
     generated_until: date | None = None
     #: 2 for fortnightly; counted from the first meeting on or after starts_on.
     every_weeks: int = 1

@@ -11,6 +11,7 @@ from typing import Any
 from core import clock, forms
 from core.forms import FormReader, first, many
 from core.money import parse_pounds
+from directory import org_ids
 from directory.categories import CATEGORIES, DAYS
 from directory.postcodes import PostcodeError, normalise_postcode
 
@@ -99,8 +100,8 @@ class ActivityInput:
 def read_activity(raw: Mapping[str, Any]) -> ActivityInput:
     r = FormReader(raw)
     title = r.text("title", max_length=200)
-    description = r.text("description", max_length=MAX_LONG_TEXT)
-    newcomer_notes = r.text("newcomer_notes", required=False, max_length=MAX_LONG_TEXT)
+    description = r.text("description", max_length=MAX_LONG_TEXT, lines=True)
+    newcomer_notes = r.text("newcomer_notes", required=False, max_length=MAX_LONG_TEXT, lines=True)
     categories = r.choices("categories", CATEGORIES)
     r.check(bool(categories), "categories", "Choose at least one kind of activity")
     r.check(len(categories) <= 3, "categories", "Choose at most three kinds of activity")
@@ -188,7 +189,7 @@ def read_venue(raw: Mapping[str, Any]) -> VenueInput:
         accessible_toilet=r.flag("accessible_toilet"),
         parking=r.flag("parking"),
         bus_routes=routes,
-        how_to_get_there=r.text("how_to_get_there", required=False, max_length=1000),
+        how_to_get_there=r.text("how_to_get_there", required=False, max_length=1000, lines=True),
         version=_version(r),
     )
     r.raise_if_errors()
@@ -198,7 +199,8 @@ def read_venue(raw: Mapping[str, Any]) -> VenueInput:
 @dataclass
 class OrganisationInput:
     name: str
-    charity_number: str | None
+    org_id: str | None
+    other_org_ids: list[str]
     description: str
     phone: str | None
     email: str | None
@@ -207,22 +209,71 @@ class OrganisationInput:
     postcode: str | None
     version: int | None = None
 
-    FIELDS = ("name", "charity_number", "description", "phone", "email", "website", "address", "postcode")
+    FIELDS = (
+        "name",
+        "org_id",
+        "other_org_ids",
+        "description",
+        "phone",
+        "email",
+        "website",
+        "address",
+        "postcode",
+    )
 
 
-def _charity_number(value: str) -> str:
-    compact = value.replace(" ", "")
-    if not re.fullmatch(r"[A-Z]{0,2}\d{5,8}(-\d{1,2})?", compact.upper()):
-        raise ValueError("Enter a charity or company number, like 1084715")
-    return compact.upper()
+#: The registers the form offers, then any other register by its whole identifier.
+REGISTER_CHOICES = {code: r.name for code, r in org_ids.REGISTERS.items()} | {
+    org_ids.OTHER: "Another register (type the whole identifier, like GB-LAE-RTH)"
+}
+
+
+def _org_id(r: FormReader) -> str | None:
+    """The organisation's identifier from the register chosen and the number typed; an API
+    client may send the whole identifier as `org_id`, or a bare number as `charity_number`."""
+    if first(r.raw, "org_id").strip():
+        return r.value("org_id", org_ids.parse, required=False)
+    if first(r.raw, "charity_number").strip() and "registered_number" not in r.raw:
+        return r.value("charity_number", org_ids.guess, required=False)
+    register = first(r.raw, "register").strip()
+    if register and register not in REGISTER_CHOICES:
+        r.check(False, "register", "Choose one of the registers in the list")
+        return None
+    if register == org_ids.OTHER:
+        return r.value("registered_number", org_ids.parse, required=False)
+    if register:
+        return r.value("registered_number", lambda n: org_ids.from_register(register, n), required=False)
+    typed = first(r.raw, "registered_number").strip()
+    if typed:
+        try:
+            return org_ids.guess(typed)
+        except ValueError:
+            r.check(False, "register", "Choose the register this number is on")
+    return None
+
+
+def _other_org_ids(r: FormReader) -> list[str]:
+    raw = r.raw.get("other_org_ids")
+    if isinstance(raw, list) and not all(isinstance(x, str) for x in raw):
+        r.check(False, "other_org_ids", "Give other identifiers as text, like GB-COH-09876543")
+        return []
+    text = raw if isinstance(raw, list) else first(r.raw, "other_org_ids")
+    try:
+        return org_ids.read_many(text)[:10]
+    except ValueError as exc:
+        r.check(False, "other_org_ids", str(exc))
+        return []
 
 
 def read_organisation(raw: Mapping[str, Any]) -> OrganisationInput:
     r = FormReader(raw)
+    org_id = _org_id(r)
+    others = [o for o in _other_org_ids(r) if o != org_id]
     result = OrganisationInput(
         name=r.text("name", max_length=200),
-        charity_number=r.value("charity_number", _charity_number, required=False),
-        description=r.text("description", required=False, max_length=MAX_LONG_TEXT),
+        org_id=org_id,
+        other_org_ids=others,
+        description=r.text("description", required=False, max_length=MAX_LONG_TEXT, lines=True),
         phone=r.value("phone", forms.phone, required=False),
         email=r.value("email", forms.email, required=False),
         website=r.value("website", forms.web_address, required=False),
@@ -234,6 +285,23 @@ def read_organisation(raw: Mapping[str, Any]) -> OrganisationInput:
     return result
 
 
+def organisation_form_values(organisation: Any) -> dict[str, Any]:
+    """An organisation's details as the form shows them: its identifier split into register and number."""
+    values = {
+        name: getattr(organisation, name) or ""
+        for name in ("name", "description", "phone", "email", "website", "address", "postcode", "version")
+    }
+    values["register"], values["registered_number"] = "", ""
+    if organisation.org_id:
+        code, number = org_ids.split(organisation.org_id)
+        if code in org_ids.REGISTERS:
+            values["register"], values["registered_number"] = code, number
+        else:
+            values["register"], values["registered_number"] = org_ids.OTHER, organisation.org_id
+    values["other_org_ids"] = "\n".join(organisation.other_org_ids or [])
+    return values
+
+
 @dataclass
 class ScheduleInput:
     weekday: int
@@ -243,6 +311,7 @@ class ScheduleInput:
     starts_on: date
     ends_on: date | None
     version: int | None = None
+    runs_on_holidays: bool = False
 
 
 def read_schedule(raw: Mapping[str, Any]) -> ScheduleInput:
@@ -265,6 +334,7 @@ def read_schedule(raw: Mapping[str, Any]) -> ScheduleInput:
         starts_on=starts_on,
         ends_on=ends_on,
         version=_version(r),
+        runs_on_holidays=r.flag("runs_on_holidays"),
     )
     r.raise_if_errors()
     return result

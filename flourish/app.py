@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import logging
+from functools import partial
 from typing import Any
 
 from litestar import Litestar
 from litestar.config.compression import CompressionConfig
 from litestar.datastructures import State
-from litestar.di import Provide
+from litestar.di import NamedDependency, Provide
 from litestar.logging import LoggingConfig
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.plugins.htmx import HTMXPlugin
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
@@ -22,7 +22,7 @@ from core.database import Database
 from core.handlers import EXCEPTION_HANDLERS, answer
 from core.logs import AccessLog, configure_logging
 from core.middleware import FlourishMiddleware, add_response_headers
-from core.openapi import COMPONENTS, ClockTimes
+from core.openapi import COMPONENTS, ClockTimes, ServedSchema
 from core.settings import Settings, get_settings
 from core.site import DemonstrationFlag
 from core.templating import STATIC_DIR, make_template_engine
@@ -61,12 +61,26 @@ def _dependencies() -> dict[str, Provide]:
     from core.web import DEPENDENCIES as CORE
     from directory.dependencies import DEPENDENCIES as DIRECTORY
     from matching.dependencies import DEPENDENCIES as MATCHING
-    from referrals.queries import people_booked
+    from referrals.booking import tell_session_cancelled
+    from referrals.queries import people_booked, registers_to_complete
 
-    async def provide_people_booked() -> Any:
-        return people_booked
+    async def provide_session_cancelled(settings: NamedDependency[Settings]) -> Any:
+        return partial(tell_session_cancelled, settings=settings)
 
-    return {**CORE, **DIRECTORY, **MATCHING, "people_booked": Provide(provide_people_booked)}
+    def given(value: Any) -> Provide:
+        async def provide() -> Any:
+            return value
+
+        return Provide(provide)
+
+    return {
+        **CORE,
+        **DIRECTORY,
+        **MATCHING,
+        "people_booked": given(people_booked),
+        "session_cancelled": Provide(provide_session_cancelled),
+        "registers_to_complete": given(registers_to_complete),
+    }
 
 
 def app_state(settings: Settings, database: Database) -> dict[str, Any]:
@@ -115,7 +129,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             description="The Flourish directory, matching and referral API. Reads of the directory and "
             "POST /api/v1/match need no sign-in; writes need a signed-in role and the CSRF token.",
             path="/api/v1/schema",
-            render_plugins=[JsonRenderPlugin()],
+            render_plugins=[ServedSchema()],
             components=COMPONENTS,
         ),
         logging_config=LoggingConfig(configure_root_logger=False, log_exceptions="never"),

@@ -35,12 +35,39 @@ def main() -> None:
 
 
 @main.command()
-def migrate() -> None:
+@click.option(
+    "--owner-url",
+    envvar="MIGRATE_DATABASE_URL",
+    default=None,
+    help="PostgreSQL: connect as the tables' owner for the migration (default: DATABASE_URL).",
+)
+@click.option(
+    "--runtime-role",
+    envvar="DATABASE_RUNTIME_ROLE",
+    default=None,
+    help="PostgreSQL: the role the app connects as, given what it needs and no more.",
+)
+def migrate(owner_url: str | None, runtime_role: str | None) -> None:
     """Bring the database schema up to date."""
+    from core.settings import normalise_database_url
+    from flourish.database_roles import grant_runtime_role
+
     settings = get_settings()
-    if settings.is_sqlite:
-        Path(settings.database_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-    migrate_database(settings.database_url)
+    url = normalise_database_url(owner_url) if owner_url else settings.database_url
+    if url.startswith("sqlite"):
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    migrate_database(url)
+    if runtime_role:
+        if url.startswith("sqlite"):
+            raise click.ClickException("--runtime-role is for PostgreSQL; SQLite has no roles.")
+        engine = sa.create_engine(url)
+        try:
+            grant_runtime_role(engine, runtime_role)
+        except ValueError as exc:
+            raise click.ClickException(str(exc)) from None
+        finally:
+            engine.dispose()
+        click.echo(f"The role {runtime_role} may use the tables; it owns none of them.")
     click.echo("Database is up to date.")
 
 
@@ -180,6 +207,24 @@ def sessions_extend() -> None:
     with database.transaction() as db:
         prune_changes(db)
     click.echo(f"Created {created} sessions.")
+
+
+@main.command("send-reminders")
+def send_reminders_command() -> None:
+    """Email tomorrow's reminders to people booked who agreed to be contacted (run daily)."""
+    from datetime import timedelta
+
+    from core import clock
+    from core.settings import get_settings
+    from referrals.reminders import send_reminders
+
+    database = configured_database()
+    with database.transaction() as db:
+        counts = send_reminders(db, get_settings(), clock.today() + timedelta(days=1))
+    click.echo(
+        f"Sent {counts['sent']} reminders; {counts['failed']} failed; {counts['already']} sent before; "
+        f"{counts['not_wanted']} people booked have not asked for email."
+    )
 
 
 @main.group()

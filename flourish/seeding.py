@@ -347,7 +347,8 @@ def load_seeds(db: Session, bundle: SeedBundle) -> dict[str, int]:
         organisation = Organisation(
             name=v.name,
             role=record.raw["role"],
-            charity_number=v.charity_number,
+            org_id=v.org_id,
+            other_org_ids=v.other_org_ids,
             description=v.description,
             phone=v.phone,
             email=v.email,

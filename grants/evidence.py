@@ -18,7 +18,7 @@ from sqlmodel import Session
 
 from core import clock
 from directory.models import Activity, ActivitySession
-from referrals.models import Booking
+from referrals.models import Attendance, Booking, BookingStatus
 
 
 @dataclass(frozen=True)
@@ -50,10 +50,10 @@ def delivery_in_period(
     sessions, places = db.execute(
         sa.select(sa.func.count(held.c.id), sa.func.coalesce(sa.func.sum(held.c.capacity), 0))
     ).one()
-    attended = Booking.attendance == "attended"
+    attended = Booking.attendance == Attendance.ATTENDED
     booked, attended_count, people = db.execute(
         sa.select(
-            sa.func.count(Booking.id).filter(Booking.status == "booked"),
+            sa.func.count(Booking.id).filter(Booking.status == BookingStatus.BOOKED),
             sa.func.count(Booking.id).filter(attended),
             sa.func.count(sa.distinct(Booking.patient_id)).filter(attended),
         ).where(Booking.session_id.in_(sa.select(held.c.id)))

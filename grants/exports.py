@@ -12,6 +12,7 @@ from directory.models import Organisation
 from grants import periods
 from grants.models import LedgerEntry
 from grants.reports import QuarterRow
+from referrals.disclosure import EXACT, Disclosure
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -117,7 +118,9 @@ SUMMARY_HEADER = [
 ALL_PROVIDERS = "All providers"
 
 
-def summary_csv(rows: list[QuarterRow], total: QuarterRow, year: int) -> str:
+def summary_csv(rows: list[QuarterRow], total: QuarterRow, year: int, disclosure: Disclosure = EXACT) -> str:
+    """Money, sessions and places exactly; referrals who attended (people) through `disclosure`."""
+
     def row(r: QuarterRow) -> list[object]:
         organisation: Organisation | None = r.organisation
         quarter = r.quarter
@@ -136,7 +139,7 @@ def summary_csv(rows: list[QuarterRow], total: QuarterRow, year: int) -> str:
             *_money(r.remaining_at_end),
             r.sessions,
             r.places,
-            r.attended,
+            disclosure.count(r.attended).text,
         ]
 
     return _write(SUMMARY_HEADER, [*(row(r) for r in rows), row(total)])

@@ -25,7 +25,7 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from core import clock
-from grants.models import DrawdownRequest, GrantAllocation, LedgerEntry
+from grants.models import DrawdownRequest, DrawdownStatus, GrantAllocation, LedgerEntry
 
 KIND_LABELS = {
     "allocation": "Allocation",
@@ -258,8 +258,8 @@ def check(db: Session) -> list[str]:
         committed = sum(e.committed_change_pence for e in rows)
         paid = sum(e.paid_change_pence for e in rows)
         net = (request.approved_pence or 0) - request.clawed_back_pence
-        expect_committed = net if request.status in ("approved", "paid") else 0
-        expect_paid = net if request.status == "paid" else 0
+        expect_committed = net if request.status in (DrawdownStatus.APPROVED, DrawdownStatus.PAID) else 0
+        expect_paid = net if request.status == DrawdownStatus.PAID else 0
         if (committed, paid) != (expect_committed, expect_paid):
             problems.append(
                 f"drawdown request {request.id} ({request.status}): the ledger shows {committed} approved and "

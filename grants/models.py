@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 import sqlalchemy as sa
@@ -23,7 +24,17 @@ from sqlmodel import Field, SQLModel
 
 from core.database import utc_column
 
-STATUSES = ("draft", "submitted", "more_information_requested", "approved", "rejected", "paid")
+
+class DrawdownStatus(StrEnum):
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    MORE_INFORMATION_REQUESTED = "more_information_requested"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    PAID = "paid"
+
+
+STATUSES = tuple(DrawdownStatus)
 LEDGER_KINDS = ("allocation", "adjustment", "approval", "payment", "clawback", "reversal")
 
 

@@ -25,7 +25,7 @@ from sqlmodel import Session
 from core import clock
 from directory.models import Organisation
 from grants import ledger, periods
-from grants.models import DrawdownRequest, GrantAllocation, LedgerEntry
+from grants.models import DrawdownRequest, DrawdownStatus, GrantAllocation, LedgerEntry
 
 PACE_POINTS = 15
 
@@ -143,7 +143,9 @@ def evidenced_by_allocation(db: Session, allocation_ids: list[int]) -> dict[int,
             sa.func.sum(DrawdownRequest.places_offered),
             sa.func.sum(DrawdownRequest.referrals_attended),
         )
-        .where(DrawdownRequest.allocation_id.in_(allocation_ids), DrawdownRequest.status == "paid")
+        .where(
+            DrawdownRequest.allocation_id.in_(allocation_ids), DrawdownRequest.status == DrawdownStatus.PAID
+        )
         .group_by(DrawdownRequest.allocation_id)
     ).all()
     return {a: Evidenced(int(n), int(s or 0), int(p or 0), int(t or 0)) for a, n, s, p, t in rows}
@@ -154,7 +156,10 @@ def waiting_by_allocation(db: Session, allocation_ids: list[int]) -> dict[int, i
         return {}
     rows = db.execute(
         sa.select(DrawdownRequest.allocation_id, sa.func.count(DrawdownRequest.id))
-        .where(DrawdownRequest.allocation_id.in_(allocation_ids), DrawdownRequest.status == "submitted")
+        .where(
+            DrawdownRequest.allocation_id.in_(allocation_ids),
+            DrawdownRequest.status == DrawdownStatus.SUBMITTED,
+        )
         .group_by(DrawdownRequest.allocation_id)
     ).all()
     return dict(rows)
@@ -287,7 +292,7 @@ def quarterly_summary(db: Session, year: int) -> tuple[list[QuarterRow], Quarter
     paid_requests = db.scalars(
         sa.select(DrawdownRequest)
         .join(GrantAllocation, GrantAllocation.id == DrawdownRequest.allocation_id)
-        .where(GrantAllocation.financial_year == year, DrawdownRequest.status == "paid")
+        .where(GrantAllocation.financial_year == year, DrawdownRequest.status == DrawdownStatus.PAID)
     ).all()
     delivery: dict[tuple[int, int], list[int]] = defaultdict(lambda: [0, 0, 0])
     for request in paid_requests:

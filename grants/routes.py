@@ -5,6 +5,7 @@ from grants.views import (
     GrantDecisionController,
     GrantProviderController,
     GrantReportsController,
+    OpenGrantsController,
 )
 
 router = Router(
@@ -14,5 +15,6 @@ router = Router(
         GrantProviderController,
         GrantDecisionController,
         GrantAllocationController,
+        OpenGrantsController,
     ],
 )

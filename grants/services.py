@@ -26,7 +26,14 @@ from core.notifications import notify
 from directory.models import Organisation
 from grants import evidence, ledger, periods
 from grants.ledger import LedgerRefused
-from grants.models import DrawdownEvent, DrawdownRequest, GrantAllocation, GrantInstalment, LedgerEntry
+from grants.models import (
+    DrawdownEvent,
+    DrawdownRequest,
+    DrawdownStatus,
+    GrantAllocation,
+    GrantInstalment,
+    LedgerEntry,
+)
 from grants.schemas import (
     AllocationInput,
     ClawbackInput,
@@ -313,7 +320,7 @@ def default_period(db: Session, allocation: GrantAllocation, today: date | None 
     first, last = periods.year_start(allocation.financial_year), periods.year_end(allocation.financial_year)
     latest = db.scalar(
         sa.select(sa.func.max(DrawdownRequest.period_end)).where(
-            DrawdownRequest.allocation_id == allocation.id, DrawdownRequest.status != "rejected"
+            DrawdownRequest.allocation_id == allocation.id, DrawdownRequest.status != DrawdownStatus.REJECTED
         )
     )
     start = min(max(first, latest + timedelta(days=1) if latest else first), last)
@@ -410,7 +417,7 @@ def save_drawdown(
             request = DrawdownRequest(
                 allocation_id=allocation.id,
                 organisation_id=allocation.organisation_id,
-                status="draft",
+                status=DrawdownStatus.DRAFT,
                 created_by=actor.user_id,
                 created_at=at,
                 amount_pence=data.amount_pence,
@@ -443,9 +450,9 @@ def save_drawdown(
         request.prefilled_sessions, request.prefilled_places = records.sessions, records.places
         request.prefilled_booked, request.prefilled_attended = records.booked, records.attended
         if submit:
-            request.status = "submitted"
+            request.status = DrawdownStatus.SUBMITTED
             request.submitted_by, request.submitted_at = actor.user_id, at
-            action = "submitted" if from_status in (None, "draft") else "resubmitted"
+            action = "submitted" if from_status in (None, DrawdownStatus.DRAFT) else "resubmitted"
         else:
             action = "created" if from_status is None else "saved"
         db.add(request)
@@ -512,9 +519,9 @@ def decide(
             request.status, request.approved_pence = "approved", amount
             action = "approved"
         elif data.decision == "reject":
-            request.status = action = "rejected"
+            request.status = action = DrawdownStatus.REJECTED
         else:
-            request.status = action = "more_information_requested"
+            request.status = action = DrawdownStatus.MORE_INFORMATION_REQUESTED
         request.decision_note = data.note
         request.decided_by, request.decided_at = actor.user_id, at
         request.version += 1
@@ -612,7 +619,7 @@ def mark_paid(
             by_name=name_of(db, actor),
             at=at,
         )
-        request.status = "paid"
+        request.status = DrawdownStatus.PAID
         request.payment_reference, request.paid_on = data.reference, data.paid_on
         request.paid_by, request.paid_at = actor.user_id, at
         request.version += 1
@@ -645,7 +652,7 @@ def reversible_entries(db: Session, request: DrawdownRequest) -> list[LedgerEntr
     undone = ledger.reversed_ids(db, [e.id for e in entries])
     allowed = {"approved": {"approval"}, "paid": {"payment", "clawback"}}.get(request.status, set())
     candidates = [e for e in entries if e.kind in allowed and e.id not in undone]
-    if request.status == "paid" and request.clawed_back_pence:
+    if request.status == DrawdownStatus.PAID and request.clawed_back_pence:
         candidates = [e for e in candidates if e.kind == "clawback"]
     return sorted(candidates, key=lambda e: e.id, reverse=True)
 
@@ -693,7 +700,7 @@ def reverse(
             request.status, request.approved_pence = "submitted", None
             action = "approval_reversed"
         elif original.kind == "payment":
-            request.status = "approved"
+            request.status = DrawdownStatus.APPROVED
             request.payment_reference = request.paid_on = request.paid_by = request.paid_at = None
             action = "payment_reversed"
         else:
@@ -785,7 +792,7 @@ def queue(db: Session, year: int | None = None) -> list[tuple[DrawdownRequest, O
         .join(Organisation, Organisation.id == DrawdownRequest.organisation_id)
         .where(DrawdownRequest.status.in_(("submitted", "approved")))
         .order_by(
-            sa.case((DrawdownRequest.status == "submitted", 0), else_=1),
+            sa.case((DrawdownRequest.status == DrawdownStatus.SUBMITTED, 0), else_=1),
             sa.func.coalesce(DrawdownRequest.decided_at, DrawdownRequest.submitted_at),
             DrawdownRequest.id,
         )

@@ -23,10 +23,11 @@ from core.database import Database
 from core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from core.forms import first
 from core.money import pence_to_input
+from core.settings import Settings
 from core.web import DbSession, FormBody, actor_of, redirect, refuse, render
 from directory.models import Organisation
-from grants import charts, evidence, exports, ledger, periods, reports, services
-from grants.models import DrawdownRequest, GrantAllocation
+from grants import charts, evidence, exports, ledger, open_data, periods, reports, services
+from grants.models import DrawdownRequest, DrawdownStatus, GrantAllocation
 from grants.schemas import (
     DECISIONS,
     MAX_INSTALMENTS,
@@ -40,6 +41,7 @@ from grants.schemas import (
     read_period,
     read_reversal,
 )
+from referrals.disclosure import EXACT, LEGEND, PROTECTED, Disclosure
 
 Year = Annotated[int | None, QueryParameter(ge=periods.FIRST_YEAR, le=periods.LAST_YEAR)]
 OrganisationParam = Annotated[str | None, QueryParameter(max_length=36)]
@@ -86,6 +88,12 @@ def _drawdown(db: Session, actor: Actor, drawdown_id: int) -> DrawdownRequest:
 # ---- page contexts ---------------------------------------------------------------------------
 
 
+def disclosure_for(actor: Actor) -> Disclosure:
+    """VAR runs the grants and sees exact counts of people; commissioners see them protected.
+    Money, sessions and places are not counts of people and are always exact."""
+    return EXACT if services.is_manager(actor) else PROTECTED
+
+
 def dashboard_context(db: Session, actor: Actor, year: int) -> dict[str, Any]:
     today = clock.today()
     rows, totals = reports.provider_rows(db, year, today)
@@ -107,6 +115,7 @@ def dashboard_context(db: Session, actor: Actor, year: int) -> dict[str, Any]:
         ),
         "queue": services.queue(db, year) if services.is_manager(actor) else [],
         "is_manager": services.is_manager(actor),
+        "disclosure": disclosure_for(actor),
         "pace_points": reports.PACE_POINTS,
         "today": today,
         "status_labels": services.STATUS_LABELS,
@@ -255,7 +264,9 @@ def save_drawdown_form(
             message=exc.message,
             status_code=exc.status_code,
         )
-    done = "submitted to VAR for a decision" if saved.status == "submitted" else "saved as a draft"
+    done = (
+        "submitted to VAR for a decision" if saved.status == DrawdownStatus.SUBMITTED else "saved as a draft"
+    )
     return redirect(
         request, f"/grants/drawdowns/{saved.id}", message=f"Your drawdown request has been {done}."
     )
@@ -279,7 +290,8 @@ def request_page(
     manager = services.is_manager(actor)
     typed = values or {}
     defaults = {
-        "decision": {"approved_amount": pence_to_input(drawdown.amount_pence)},
+        # Nothing chosen and no amount filled in: money is approved only by choosing to.
+        "decision": {},
         "payment": {"paid_on": clock.today().isoformat()},
     }
     forms = {
@@ -417,6 +429,8 @@ class GrantReportsController(Controller):
     def summary(self, request: Request, db: DbSession, year: Year = None) -> Template:
         rows, total = reports.quarterly_summary(db, _year(year))
         context = {
+            "disclosure": disclosure_for(actor_of(request)),
+            "legend": LEGEND,
             "rows": rows,
             "total": total,
             "year": _year(year),
@@ -427,7 +441,7 @@ class GrantReportsController(Controller):
     @get("/summary.csv", sync_to_thread=True)
     def summary_csv(self, request: Request, db: DbSession, year: Year = None) -> Response:
         rows, total = reports.quarterly_summary(db, _year(year))
-        body = exports.summary_csv(rows, total, _year(year))
+        body = exports.summary_csv(rows, total, _year(year), disclosure_for(actor_of(request)))
         return _csv(body, f"flourish-grants-quarterly-summary-{_year(year)}.csv")
 
 
@@ -616,3 +630,44 @@ class GrantAllocationController(Controller):
             f"/grants/organisations/{allocation.organisation_id}?year={allocation.financial_year}",
             message="The allocation has been saved.",
         )
+
+
+class OpenGrantsController(Controller):
+    """VAR's grants as 360Giving open data, for anyone: grant-level facts only, never people."""
+
+    path = "/"
+    include_in_schema = False
+
+    @get("/grants/360giving.json", sync_to_thread=True)
+    def package(self, request: Request, db: DbSession, settings: NamedDependency[Settings]) -> Response:
+        body = _open_package(db, request, settings)
+        return Response(content=body, media_type="application/json", headers=OPEN_DATA_HEADERS)
+
+    @get("/grants/360giving.csv", sync_to_thread=True)
+    def spreadsheet(self, request: Request, db: DbSession, settings: NamedDependency[Settings]) -> Response:
+        return _csv(open_data.to_csv(_open_package(db, request, settings)), "360giving.csv")
+
+    @get("/our-grants", sync_to_thread=True)
+    def page(self, request: Request, db: DbSession, settings: NamedDependency[Settings]) -> Template:
+        package = _open_package(db, request, settings)
+        by_year, by_provider = open_data.totals(package)
+        context = {
+            "package": package,
+            "by_year": by_year,
+            "by_provider": by_provider,
+            "licence_name": open_data.LICENCE_NAME,
+            "licence_url": open_data.LICENCE_URL,
+        }
+        return render(request, "grants/our_grants.html", context)
+
+
+#: Open data may be read from any site (a data portal's preview, say).
+OPEN_DATA_HEADERS = {"Access-Control-Allow-Origin": "*"}
+
+
+def _open_package(db: Session, request: Request, settings: Settings) -> dict[str, Any]:
+    publisher = open_data.Publisher(settings.grants_360g_prefix, str(request.base_url).rstrip("/"))
+    try:
+        return open_data.build_package(db, publisher)
+    except open_data.NothingToPublish as exc:
+        raise NotFound(str(exc)) from None

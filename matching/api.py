@@ -4,7 +4,7 @@ so no sign-in is needed: patients and families can explore too."""
 from __future__ import annotations
 
 from datetime import date, time
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import msgspec
 from litestar import Controller, post
@@ -13,33 +13,64 @@ from litestar.di import NamedDependency
 from litestar.openapi.spec import Example
 from litestar.params import Body
 
-from core import clock
+from core import clock, forms
 from core.database import Database
 from core.errors import InvalidInput
-from core.openapi import error_responses
+from core.openapi import error_responses, request_body
+from core.web import typed_json
+from directory.categories import CATEGORIES, DAYS, TIMES_OF_DAY
 from directory.records import FEATURES
 from matching.live import LiveMatcher
-from matching.schemas import ProfileForm, looks_up_postcode, read_profile
+from matching.profile import MUST, PREFER
+from matching.schemas import GENDERS, MAX_INTERESTS, ProfileForm, looks_up_postcode, read_profile
+
+Line = Annotated[str, msgspec.Meta(max_length=MAX_INTERESTS, pattern=forms.LINES_PATTERN)]
+Level = Literal[MUST, PREFER]
+#: Each feature a person needs: "must" or "prefer". Other keys are ignored.
+Needs = msgspec.defstruct("Needs", [(f, Level | None, None) for f in FEATURES])
 
 
+ClockTime = Annotated[str, msgspec.Meta(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$", examples=["18:00"])]
+
+
+class Window(msgspec.Struct, rename={"start": "from", "end": "to"}):
+    """A time someone can come on one day of the week; `to` must be after `from`."""
+
+    day: Literal[DAYS]  # type: ignore[valid-type]
+    start: ClockTime
+    end: ClockTime
+
+
+@request_body
 class MatchRequest(msgspec.Struct):
-    interests: str = ""
-    categories: list[str] = msgspec.field(default_factory=list)
-    postcode: str = ""
-    max_miles: float | None = None
-    days: list[str] = msgspec.field(default_factory=list)
-    times: list[str] = msgspec.field(default_factory=list)
+    interests: Line = ""
+    categories: Annotated[
+        list[Literal[tuple(CATEGORIES)]],  # type: ignore[valid-type]
+        msgspec.Meta(extra_json_schema={"uniqueItems": True}),
+    ] = msgspec.field(default_factory=list)
+    postcode: Annotated[str, msgspec.Meta(max_length=20, pattern=forms.ONE_LINE_PATTERN)] = ""
+    max_miles: Annotated[float, msgspec.Meta(gt=0, le=100)] | None = None
+    days: Annotated[
+        list[Literal[DAYS]], msgspec.Meta(extra_json_schema={"uniqueItems": True})  # type: ignore[valid-type]
+    ] = msgspec.field(default_factory=list)
+    times: Annotated[
+        list[Literal[tuple(TIMES_OF_DAY)]],  # type: ignore[valid-type]
+        msgspec.Meta(extra_json_schema={"uniqueItems": True}),
+    ] = msgspec.field(default_factory=list)
     #: When they can come: [{"day": "monday", "from": "18:00", "to": "21:00"}, ...]. A session
     #: fits only if it lies wholly inside one; days and times above are a shorthand.
-    windows: list[dict[str, str]] = msgspec.field(default_factory=list)
+    windows: Annotated[list[Window], msgspec.Meta(max_length=21)] = msgspec.field(default_factory=list)
     #: Show activities at other times too, after those that fit, each marked.
     show_all_times: bool = False
-    needs: dict[str, str] = msgspec.field(default_factory=dict)
-    goals: str = ""
-    gender: str = ""
-    age: int | None = None
-    rejected: list[str] = msgspec.field(default_factory=list)
-    limit: int = 10
+    needs: Needs = msgspec.field(default_factory=Needs)
+    goals: Line = ""
+    gender: Literal[tuple(GENDERS)] = ""  # type: ignore[valid-type]
+    age: Annotated[int, msgspec.Meta(ge=16, le=110)] | None = None
+    rejected: Annotated[
+        list[Annotated[str, msgspec.Meta(max_length=240, pattern=forms.ONE_LINE_PATTERN)]],
+        msgspec.Meta(max_length=50, description="activity-id|reason, for activities ruled out"),
+    ] = msgspec.field(default_factory=list)
+    limit: Annotated[int, msgspec.Meta(ge=1, le=50)] = 10
 
 
 class SessionSummary(msgspec.Struct):
@@ -91,6 +122,7 @@ EXAMPLE = {
 class MatchApi(Controller):
     path = "/api/v1/match"
     tags = ["Matching"]
+    guards = [typed_json]
 
     @post(
         "/",
@@ -115,9 +147,12 @@ class MatchApi(Controller):
     ) -> MatchResponse:
         if not 1 <= data.limit <= 50:
             raise InvalidInput({"limit": "Ask for between 1 and 50 results"})
+        needs = {k: v for k, v in msgspec.structs.asdict(data.needs).items() if v is not None}
         raw = msgspec.structs.asdict(data) | {
+            "needs": needs,
             "max_miles": "" if data.max_miles is None else str(data.max_miles),
             "age": "" if data.age is None else str(data.age),
+            "windows": [msgspec.to_builtins(window) for window in data.windows],
         }
         if looks_up_postcode(raw):
             form = await sync_to_thread(_read_with_database, database, raw)

@@ -57,8 +57,8 @@ def looks_up_postcode(raw: Mapping[str, Any]) -> bool:
 
 def read_profile(raw: Mapping[str, Any], db: Any = None) -> ProfileForm:
     r = FormReader(raw)
-    interests = r.text("interests", required=False, max_length=MAX_INTERESTS)
-    goals = r.text("goals", required=False, max_length=MAX_INTERESTS)
+    interests = r.text("interests", required=False, max_length=MAX_INTERESTS, lines=True)
+    goals = r.text("goals", required=False, max_length=MAX_INTERESTS, lines=True)
     categories = tuple(r.choices("categories", CATEGORIES))
     days = tuple(DAYS.index(d) for d in r.choices("days", DAYS))
     times = tuple(r.choices("times", TIMES_OF_DAY))

@@ -16,7 +16,7 @@ from directory.catalogue import note_change
 from directory.models import Activity, ActivitySession
 from directory.services import ensure_can_manage
 from referrals.booking import move_place, session_start, tell_waiting_list
-from referrals.models import Booking, Patient, Referral
+from referrals.models import Attendance, Booking, BookingStatus, Patient, Referral
 
 ATTENDANCE = {
     "attended": "Came",
@@ -57,7 +57,7 @@ def _row(patient: Patient, booking: Booking | None) -> dict[str, Any]:
         "name": patient.first_name if shared else f"Person referred through Flourish ({patient.reference})",
         "support_needs": patient.support_needs if shared else "",
         "booking_id": booking.id if booking else None,
-        "booked": bool(booking and booking.status == "booked"),
+        "booked": bool(booking and booking.status == BookingStatus.BOOKED),
         "attendance": booking.attendance if booking else None,
     }
 
@@ -73,7 +73,7 @@ def record_attendance(db: Session, actor: Actor, session_id: int, patient_id: in
             {f"attendance-{patient_id}": "Choose came, did not come, cancelled by them or cancelled by us"}
         )
     happened = session_start(session) <= clock.now()
-    if status in ("attended", "did_not_attend") and not happened:
+    if status in (Attendance.ATTENDED, Attendance.DID_NOT_ATTEND) and not happened:
         raise InvalidInput(
             {f"attendance-{patient_id}": "This session has not happened yet; record who came once it has"}
         )
@@ -90,9 +90,9 @@ def record_attendance(db: Session, actor: Actor, session_id: int, patient_id: in
     }
     if booking is None:
         booking = _walk_in(db, actor, session, patient_id)
-    if status.startswith("cancelled") and booking.status == "booked":
+    if status.startswith("cancelled") and booking.status == BookingStatus.BOOKED:
         _give_place_back(db, actor, session, booking)
-    elif not status.startswith("cancelled") and booking.status != "booked":
+    elif not status.startswith("cancelled") and booking.status != BookingStatus.BOOKED:
         _take_place_again(db, actor, session, booking)
     booking.attendance = status
     booking.attendance_recorded_at = clock.now()
@@ -124,7 +124,7 @@ def _walk_in(db: Session, actor: Actor, session: ActivitySession, patient_id: in
         session_id=session.id,
         patient_id=patient_id,
         referral_id=referral.id if referral else None,
-        status="cancelled",
+        status=BookingStatus.CANCELLED,
         booked_at=clock.now(),
         booked_by=actor.user_id,
     )

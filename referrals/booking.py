@@ -15,9 +15,19 @@ from core.audit import Actor
 from core.database import held, locked
 from core.errors import Conflict, NotFound
 from core.notifications import notify
+from core.settings import Settings
 from directory.catalogue import note_change
 from directory.models import Activity, ActivitySession
-from referrals.models import Booking, Patient, WaitingListEntry
+from referrals.models import (
+    Attendance,
+    Booking,
+    BookingStatus,
+    Patient,
+    Referral,
+    WaitingListEntry,
+    WaitingStatus,
+)
+from referrals.reminders import email_cancellation
 
 
 class SessionFull(Conflict):
@@ -54,7 +64,7 @@ def book_place(
     existing = db.scalar(
         held(sa.select(Booking).where(Booking.session_id == session.id, Booking.patient_id == patient_id))
     )
-    if existing is not None and existing.status == "booked":
+    if existing is not None and existing.status == BookingStatus.BOOKED:
         raise Conflict("This person already has a place on that session.")
     taken = move_place(
         db,
@@ -89,7 +99,7 @@ def book_place(
     db.execute(
         sa.update(WaitingListEntry)
         .where(WaitingListEntry.session_id == session.id, WaitingListEntry.patient_id == patient_id)
-        .values(status="booked")
+        .values(status=BookingStatus.BOOKED)
     )
     audit.record(
         db,
@@ -127,12 +137,14 @@ def move_place(db: Session, actor: Actor, session_id: int, by: int, *conditions:
     return True
 
 
-def cancel_booking(db: Session, actor: Actor, booking_id: int, *, by: str = "cancelled_by_person") -> Booking:
+def cancel_booking(
+    db: Session, actor: Actor, booking_id: int, *, by: str = Attendance.CANCELLED_BY_PERSON
+) -> Booking:
     # Held, so that of two people cancelling one booking at once only one gives the place back.
     booking = locked(db, Booking, booking_id)
     if booking is None:
         raise NotFound("We could not find that booking.")
-    if booking.status != "booked":
+    if booking.status != BookingStatus.BOOKED:
         raise Conflict("That booking was already cancelled.")
     session = db.get(ActivitySession, booking.session_id)
     move_place(db, actor, session.id, -1, ActivitySession.places_booked > 0)
@@ -158,7 +170,7 @@ def tell_waiting_list(db: Session, session: ActivitySession) -> int:
     activity = db.get(Activity, session.activity_id)
     waiting = db.scalars(
         sa.select(WaitingListEntry).where(
-            WaitingListEntry.session_id == session.id, WaitingListEntry.status == "waiting"
+            WaitingListEntry.session_id == session.id, WaitingListEntry.status == WaitingStatus.WAITING
         )
     ).all()
     for entry in waiting:
@@ -170,7 +182,7 @@ def tell_waiting_list(db: Session, session: ActivitySession) -> int:
                 f"A place has come free on {activity.title} on {session.date:%A} {session.date.day} {session.date:%B} for {patient.reference}.",
                 f"/referrals/{entry.referral_id}" if entry.referral_id else f"/activities/{activity.id}",
             )
-        entry.status, entry.notified_at = "place_free", clock.now()
+        entry.status, entry.notified_at = WaitingStatus.PLACE_FREE, clock.now()
     return len(waiting)
 
 
@@ -185,12 +197,16 @@ def join_waiting_list(
             WaitingListEntry.session_id == session.id, WaitingListEntry.patient_id == patient_id
         )
     )
-    if existing is not None and existing.status == "waiting":
+    if existing is not None and existing.status == WaitingStatus.WAITING:
         raise Conflict("This person is already on the waiting list for that session.")
     if existing is None:
         existing = WaitingListEntry(session_id=session.id, patient_id=patient_id, created_at=clock.now())
         db.add(existing)
-    existing.status, existing.referral_id, existing.link_worker_id = "waiting", referral_id, actor.user_id
+    existing.status, existing.referral_id, existing.link_worker_id = (
+        WaitingStatus.WAITING,
+        referral_id,
+        actor.user_id,
+    )
     db.flush()
     audit.record(
         db,
@@ -201,3 +217,58 @@ def join_waiting_list(
         after={"session_id": session.id, "patient_id": patient_id},
     )
     return existing
+
+
+def tell_session_cancelled(
+    db: Session, actor: Actor, session: ActivitySession, *, settings: Settings | None = None
+) -> int:
+    """A provider cancelled a session: tell the link worker of each person booked on it, with
+    the reason, and email each person who agreed to it (when `settings` are given), so that
+    nobody travels to a session that is not happening. Returns how many people were booked."""
+    activity = db.get(Activity, session.activity_id)
+    rows = db.execute(
+        sa.select(Booking, Patient)
+        .join(Patient, Patient.id == Booking.patient_id)
+        .where(Booking.session_id == session.id, Booking.status == "booked")
+        .order_by(Booking.booked_at)
+    ).all()
+    when = f"{session.date:%A} {session.date.day} {session.date:%B} at {session.start_time:%H:%M}"
+    for booking, patient in rows:
+        referral = db.get(Referral, booking.referral_id) if booking.referral_id else None
+        link_worker_id = (referral.link_worker_id if referral else None) or patient.link_worker_id
+        if link_worker_id:
+            name = f"{patient.first_name} {patient.last_name}".strip() or patient.reference
+            notify(
+                db,
+                link_worker_id,
+                f"{activity.title} on {when} is cancelled ({session.cancelled_reason}). {name} was booked: "
+                "offer them the next session or another activity.",
+                f"/referrals/{referral.id}" if referral else f"/activities/{activity.id}",
+            )
+    emailed = email_cancellation(db, settings, session) if settings is not None else 0
+    audit.record(
+        db,
+        actor,
+        "session.cancellation_told",
+        "activity_session",
+        session.id,
+        after={"people_booked": len(rows), "emailed": emailed},
+    )
+    return len(rows)
+
+
+def next_bookable_session(db: Session, activity_id: str, after: ActivitySession) -> ActivitySession | None:
+    """The next session of the same activity that is on, has not started and has a place."""
+    candidates = db.scalars(
+        sa.select(ActivitySession)
+        .where(
+            ActivitySession.activity_id == activity_id,
+            ActivitySession.cancelled.is_(False),
+            ActivitySession.date >= max(after.date, clock.today()),
+            ActivitySession.id != after.id,
+            ActivitySession.places_booked < ActivitySession.capacity,
+        )
+        .order_by(ActivitySession.date, ActivitySession.start_time)
+        .limit(10)
+    )
+    return next((s for s in candidates if session_start(s) > clock.now()), None)

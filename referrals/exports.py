@@ -3,8 +3,10 @@ outcome and message-back records in the structure of the PRSB Social Prescribing
 Standard (JSON). No HTTP here; the views authorise, call these and write the audit entry.
 
 The research extract carries no direct identifier: a keyed pseudonym stands for the person,
-ages are in bands, places are postcode districts and dates are days from the referral. Its
-columns are documented one by one in docs/research-extract.md (a test holds the two together).
+ages are in bands, places are postcode districts and dates are days from the referral; and no
+combination of the columns that describe a person is shared by only 1 to 7 people (the same
+threshold as the published figures, `referrals.disclosure`). Its columns are documented one by
+one in docs/research-extract.md (a test holds the two together).
 The PRSB export is identifiable by design (it is what goes back to a GP), so it carries names
 and the NHS number only for people who agreed to share their information.
 """
@@ -15,6 +17,7 @@ import csv
 import hashlib
 import hmac
 import io
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -24,6 +27,7 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from directory.models import Activity, ActivityCategory
+from referrals.disclosure import SUPPRESSED, THRESHOLD
 from referrals.models import Patient, Referral
 from referrals.outcomes import CATEGORY_LABELS, ONS4, TIMEPOINTS
 from referrals.pathway import AFTER_PATHWAY, DISCHARGE_OUTCOMES
@@ -156,6 +160,28 @@ def research_rows(
     return rows
 
 
+#: The columns that describe who a person is: what someone who knows them could match on.
+DESCRIBING = ("referral_month", "age_band", "gender", "area_district", "cmht_team")
+#: Blanked in this order, the finest first, until no combination of them is rare.
+BLANKED_IN_TURN = ("area_district", "age_band", "gender", "cmht_team", "referral_month")
+
+
+def protect_rare(rows: list[dict[str, Any]], threshold: int = THRESHOLD) -> list[dict[str, Any]]:
+    """Blank ("*") the describing columns of rows whose combination of them is shared by fewer
+    than `threshold` people, one column at a time, until every combination left describes at
+    least `threshold` people (or is blank throughout)."""
+    for column in BLANKED_IN_TURN:
+        people: dict[tuple[Any, ...], set[str]] = defaultdict(set)
+        for row in rows:
+            people[tuple(row[c] for c in DESCRIBING)].add(row["person_pseudonym"])
+        rare = [row for row in rows if len(people[tuple(row[c] for c in DESCRIBING)]) < threshold]
+        if not rare:
+            break
+        for row in rare:
+            row[column] = SUPPRESSED
+    return rows
+
+
 def _cell(value: Any) -> Any:
     """Text a spreadsheet would run as a formula is made inert."""
     if isinstance(value, str) and value.startswith(_FORMULA_START):
@@ -208,7 +234,7 @@ def load_category_keys(db: Session, referral_ids: set[int]) -> dict[int, str]:
 def research_extract(db: Session, facts: Sequence[ReferralFacts], secret_key: str) -> tuple[str, int]:
     people = load_people(db, {f.patient_id for f in facts})
     keys = load_category_keys(db, {f.referral_id for f in facts})
-    rows = research_rows(facts, people, keys, secret_key)
+    rows = protect_rare(research_rows(facts, people, keys, secret_key))
     return research_csv(rows), len(rows)
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 import sqlalchemy as sa
@@ -33,6 +34,12 @@ class Patient(SQLModel, table=True):
     consent_recorded_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
     #: What a provider must know to welcome this person safely (shown to their coordinator).
     support_needs: str = Field(default="", max_length=1000)
+    #: How to reach the person, and whether they agreed to be contacted by Flourish (reminders
+    #: the day before a session, cancellations) and how they prefer: phone, email or blank.
+    phone: str = Field(default="", max_length=40)
+    email: str = Field(default="", max_length=320)
+    contact_consent: bool = False
+    preferred_contact: str = Field(default="", max_length=10)
     created_at: datetime = Field(sa_column=utc_column())
     #: Set when identifying fields have been erased under the retention policy or a request.
     erased_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
@@ -70,6 +77,27 @@ class Referral(SQLModel, table=True):
     version: int = 1
 
 
+class BookingStatus(StrEnum):
+    BOOKED = "booked"
+    CANCELLED = "cancelled"
+
+
+class Attendance(StrEnum):
+    """What happened at a session, as the register records it."""
+
+    ATTENDED = "attended"
+    DID_NOT_ATTEND = "did_not_attend"
+    CANCELLED_BY_PERSON = "cancelled_by_person"
+    CANCELLED_BY_PROVIDER = "cancelled_by_provider"
+
+
+class WaitingStatus(StrEnum):
+    WAITING = "waiting"
+    PLACE_FREE = "place_free"
+    BOOKED = "booked"
+    WITHDRAWN = "withdrawn"
+
+
 class Booking(SQLModel, table=True):
     """A place taken on a session. Cancelled bookings keep their row, so history is kept and a
     person can never hold two places on one session."""
@@ -81,11 +109,11 @@ class Booking(SQLModel, table=True):
     session_id: int = Field(foreign_key="activity_session.id", index=True)
     patient_id: int = Field(foreign_key="patient.id", index=True)
     referral_id: int | None = Field(default=None, foreign_key="referral.id", index=True)
-    status: str = Field(default="booked", max_length=20)  # booked or cancelled
+    status: str = Field(default=BookingStatus.BOOKED, max_length=20)
     booked_at: datetime = Field(sa_column=utc_column())
     booked_by: int | None = Field(default=None, foreign_key="app_user.id")
     cancelled_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
-    #: attended, did_not_attend, cancelled_by_person, cancelled_by_provider; None until recorded.
+    #: An `Attendance`; None until recorded.
     attendance: str | None = Field(default=None, max_length=30)
     attendance_recorded_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
     attendance_recorded_by: int | None = Field(default=None, foreign_key="app_user.id")
@@ -100,7 +128,7 @@ class WaitingListEntry(SQLModel, table=True):
     patient_id: int = Field(foreign_key="patient.id", index=True)
     referral_id: int | None = Field(default=None, foreign_key="referral.id")
     link_worker_id: int | None = Field(default=None, foreign_key="app_user.id")
-    status: str = Field(default="waiting", max_length=20)  # waiting, place_free, booked, withdrawn
+    status: str = Field(default=WaitingStatus.WAITING, max_length=20)
     created_at: datetime = Field(sa_column=utc_column())
     notified_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
 
@@ -153,3 +181,22 @@ class OutcomeRecord(SQLModel, table=True):
     service_outcomes: dict[str, int] = Field(default_factory=dict, sa_column=json_column())
     recorded_at: datetime = Field(sa_column=utc_column())
     recorded_by: int | None = Field(default=None, foreign_key="app_user.id")
+
+
+class MessageSent(SQLModel, table=True):
+    """An email sent to a person about a booking (a reminder, a cancellation): one of each kind
+    per booking, so a reminder is never sent twice. Holds no health information."""
+
+    __tablename__ = "message_sent"
+    __table_args__ = (sa.UniqueConstraint("booking_id", "kind"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    booking_id: int = Field(foreign_key="booking.id", index=True)
+    patient_id: int = Field(foreign_key="patient.id", index=True)
+    #: reminder or cancellation
+    kind: str = Field(max_length=20)
+    subject: str = Field(max_length=200)
+    sent_at: datetime = Field(sa_column=utc_column())
+    #: smtp, console (no mail server configured) or failed
+    outcome: str = Field(max_length=20)
+    detail: str = Field(default="", max_length=300)

@@ -14,7 +14,7 @@ from core import audit, clock
 from core.audit import Actor
 from core.errors import InvalidInput
 from directory.models import ActivitySession
-from referrals.models import Booking, PathwayEvent, Referral
+from referrals.models import Attendance, Booking, BookingStatus, PathwayEvent, Referral
 
 STEPS = {
     "first_contact": "First contact",
@@ -99,12 +99,16 @@ class Pathway:
         """Booked but never went, or stopped going: worth a friendly call."""
         if self.closed or self.first_booked_on is None:
             return None
-        if not self.took_up and self.recent_attendance and self.recent_attendance[-1] == "did_not_attend":
+        if (
+            not self.took_up
+            and self.recent_attendance
+            and self.recent_attendance[-1] == Attendance.DID_NOT_ATTEND
+        ):
             return "Booked but did not go"
         if (
             self.took_up
             and len(self.recent_attendance) >= 2
-            and all(a != "attended" for a in self.recent_attendance[-2:])
+            and all(a != Attendance.ATTENDED for a in self.recent_attendance[-2:])
         ):
             return "Has stopped going"
         if self.took_up and self.last_attended_on and today - self.last_attended_on > timedelta(weeks=3):
@@ -125,10 +129,14 @@ def load_pathway(db: Session, referral: Referral) -> Pathway:
         .order_by(ActivitySession.date)
     ).all()
     booked = [b.booked_at for b, _ in rows]
-    attended = [s.date for b, s in rows if b.attendance == "attended"]
-    recorded = [b.attendance for b, _ in rows if b.attendance in ("attended", "did_not_attend")]
+    attended = [s.date for b, s in rows if b.attendance == Attendance.ATTENDED]
+    recorded = [
+        b.attendance for b, _ in rows if b.attendance in (Attendance.ATTENDED, Attendance.DID_NOT_ATTEND)
+    ]
     today = clock.today()
-    upcoming = [s.date for b, s in rows if b.status == "booked" and s.date >= today and not s.cancelled]
+    upcoming = [
+        s.date for b, s in rows if b.status == BookingStatus.BOOKED and s.date >= today and not s.cancelled
+    ]
     return Pathway(
         referral=referral,
         events=events,
@@ -264,3 +272,34 @@ def extend_review(db: Session, actor: Actor, referral: Referral, new_due: date, 
         before=before,
         after={"review_due_on": new_due, "reason": reason.strip()},
     )
+
+
+def agreed_by_booking(db: Session, actor: Actor, referral: Referral) -> list[PathwayEvent]:
+    """A place booked together with the person means they have been met and a plan agreed: the
+    steps not yet recorded are recorded for today, so the pathway moves on to what comes next."""
+    pathway = load_pathway(db, referral)
+    today = clock.today()
+    recorded = []
+    for step in ("first_contact", "plan_agreed"):
+        if pathway.current(step) is not None:
+            continue
+        event = PathwayEvent(
+            referral_id=referral.id,
+            step=step,
+            occurred_on=max(today, referral.received_on),
+            note="Recorded when a place was booked together",
+            recorded_at=clock.now(),
+            recorded_by=actor.user_id,
+        )
+        db.add(event)
+        db.flush()
+        audit.record(
+            db,
+            actor,
+            f"pathway.{step}",
+            "referral",
+            referral.id,
+            after={"occurred_on": event.occurred_on, "note": event.note},
+        )
+        recorded.append(event)
+    return recorded

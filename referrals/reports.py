@@ -4,8 +4,9 @@ activity category, CMHT team and month of referral.
 
 Everything is worked out in plain Python from `ReferralFacts`, one per referral, which
 `load_facts` reads with a handful of queries; the measures are pure functions of those facts,
-so they can be checked against figures worked out by hand. Suppression of small numbers is
-applied when the tables are built (`referrals.suppression`), never in the measures.
+so they can be checked against figures worked out by hand. Disclosure control (exact for VAR,
+protected for commissioners) is applied when the tables are built (`referrals.disclosure`), never
+in the measures.
 
 Definitions (the report page and docs/research-extract.md say the same in words):
 
@@ -44,10 +45,21 @@ from core import clock
 from directory.categories import CATEGORIES
 from directory.models import Activity, ActivityCategory, ActivitySession, Organisation
 from directory.records import FEATURES
-from referrals.models import Booking, OutcomeRecord, PathwayEvent, Referral
+from referrals.disclosure import (
+    EXACT,
+    Cell,
+    Disclosure,
+    Rate,
+    Row,
+    Spec,
+    Stat,
+    publish_breakdown,
+    publish_cross,
+    publish_row,
+)
+from referrals.models import Attendance, Booking, BookingStatus, OutcomeRecord, PathwayEvent, Referral
 from referrals.outcomes import CATEGORY_LABELS, ONS4
 from referrals.pathway import SIX_MONTHS, TEN_WEEKS
-from referrals.suppression import Cell, ProtectedRow, Rate, Spec, Stat, protect_breakdown, protect_cross
 
 #: Retention looks back this far from the ten-week and six-month points.
 RETENTION_WINDOW = timedelta(days=28)
@@ -197,11 +209,11 @@ def load_facts(db: Session, start: date, end: date) -> list[ReferralFacts]:
         booked_on = clock.to_london(b.booked_at).date()
         if f.first_booked_on is None or booked_on < f.first_booked_on:
             f.first_booked_on = booked_on
-        if b.status != "cancelled":
+        if b.status != BookingStatus.CANCELLED:
             f.has_place = True
-        if b.attendance == "attended":
+        if b.attendance == Attendance.ATTENDED:
             attended[b.referral_id].append(b.date)
-        elif b.attendance == "did_not_attend":
+        elif b.attendance == Attendance.DID_NOT_ATTEND:
             f.missed += 1
     for referral_id, days in attended.items():
         facts[referral_id].attended_on = tuple(sorted(days))
@@ -506,8 +518,8 @@ class Table:
     title: str
     group_label: str
     columns: list[Column]
-    rows: list[ProtectedRow]
-    total: ProtectedRow | None = None
+    rows: list[Row]
+    total: Row | None = None
     notes: list[str] = field(default_factory=list)
     chart: str | None = None
     chart_max: float | None = 1.0
@@ -518,7 +530,7 @@ class Table:
         return [header, *body]
 
     @property
-    def all_rows(self) -> list[ProtectedRow]:
+    def all_rows(self) -> list[Row]:
         return [*self.rows, *([self.total] if self.total else [])]
 
 
@@ -536,10 +548,12 @@ BREAKDOWN_TABLES: dict[str, tuple[str, Spec, list[Column], str | None]] = {
         "Referrals and take-up",
         Spec(
             counts=("referrals", "took_up"),
-            derived=("not_took_up",),
-            splits=(("referrals", ("took_up", "not_took_up")),),
             rates=(Rate("take_up_rate", "took_up", "referrals"),),
-            stats=(Stat("median_days", "took_up"), Stat("q1_days", "took_up"), Stat("q3_days", "took_up")),
+            stats=(
+                Stat("median_days", "took_up", whole=True),
+                Stat("q1_days", "took_up", whole=True),
+                Stat("q3_days", "took_up", whole=True),
+            ),
         ),
         [
             Column("referrals", "Referrals received"),
@@ -555,11 +569,6 @@ BREAKDOWN_TABLES: dict[str, tuple[str, Spec, list[Column], str | None]] = {
         "Still attending at ten weeks and six months",
         Spec(
             counts=("eligible_10", "retained_10", "eligible_26", "retained_26"),
-            derived=("not_retained_10", "not_retained_26"),
-            splits=(
-                ("eligible_10", ("retained_10", "not_retained_10")),
-                ("eligible_26", ("retained_26", "not_retained_26")),
-            ),
             rates=(
                 Rate("rate_10", "retained_10", "eligible_10"),
                 Rate("rate_26", "retained_26", "eligible_26"),
@@ -579,8 +588,6 @@ BREAKDOWN_TABLES: dict[str, tuple[str, Spec, list[Column], str | None]] = {
         "Discharged at the six-month review",
         Spec(
             counts=("reviews", "discharged"),
-            derived=("not_discharged",),
-            splits=(("reviews", ("discharged", "not_discharged")),),
             rates=(Rate("discharge_rate", "discharged", "reviews"),),
         ),
         [
@@ -594,8 +601,6 @@ BREAKDOWN_TABLES: dict[str, tuple[str, Spec, list[Column], str | None]] = {
         "Mental health (MHC-SF): moved up a category by six months",
         Spec(
             counts=("mhc_paired", "moved_up"),
-            derived=("not_moved_up",),
-            splits=(("mhc_paired", ("moved_up", "not_moved_up")),),
             rates=(Rate("moved_up_share", "moved_up", "mhc_paired"),),
         ),
         [
@@ -625,11 +630,6 @@ BREAKDOWN_TABLES: dict[str, tuple[str, Spec, list[Column], str | None]] = {
         "Service outcome areas: progressed from the start to the latest follow-up",
         Spec(
             counts=("service_paired", "one_plus", "four_plus"),
-            derived=("not_one_plus", "not_four_plus"),
-            splits=(
-                ("service_paired", ("one_plus", "not_one_plus")),
-                ("service_paired", ("four_plus", "not_four_plus")),
-            ),
             rates=(
                 Rate("one_plus_share", "one_plus", "service_paired"),
                 Rate("four_plus_share", "four_plus", "service_paired"),
@@ -653,32 +653,34 @@ FORMATS: dict[str, Callable[[float], str]] = {
 }
 
 
-def breakdown_tables(facts: Sequence[ReferralFacts], by: str, today: date) -> list[Table]:
-    """One protected table per measure, a row per group and a total row."""
+def breakdown_tables(
+    facts: Sequence[ReferralFacts], by: str, today: date, disclosure: Disclosure = EXACT
+) -> list[Table]:
+    """One table per measure, a row per group and a total row."""
     groups = [(label, *figures(members, today)) for label, members in grouped(facts, by)]
     total = ("All referrals", *figures(facts, today))
     tables = []
     for key, (title, spec, columns, chart) in BREAKDOWN_TABLES.items():
-        rows, total_row = protect_breakdown(groups, total, spec, formats=FORMATS)
+        rows, total_row = publish_breakdown(groups, total, spec, disclosure, FORMATS)
         tables.append(Table(key, title, BREAKDOWNS[by], columns, rows, total_row, chart=chart))
     return tables
 
 
-def movement_table(facts: Sequence[ReferralFacts]) -> Table:
-    """Baseline MHC-SF category (rows) against six months (columns), protected."""
+def movement_table(facts: Sequence[ReferralFacts], disclosure: Disclosure = EXACT) -> Table:
+    """Baseline MHC-SF category (rows) against six months (columns)."""
     movement = mhc_movement(facts)
-    cells, row_totals, col_totals, grand, extras = protect_cross(
-        movement.grid, extras=[("moved_up", MOVED_UP_CELLS)]
+    cells, row_totals, col_totals, grand, extras = publish_cross(
+        movement.grid, disclosure, extras=[("moved_up", MOVED_UP_CELLS)]
     )
     columns = [Column(c, f"At six months: {CATEGORY_LABELS[c]}") for c in MHC_ORDER] + [
         Column("total", "Total")
     ]
     rows = []
     for i, category in enumerate(MHC_ORDER):
-        row = ProtectedRow(f"At the start: {CATEGORY_LABELS[category]}")
+        row = Row(f"At the start: {CATEGORY_LABELS[category]}")
         row.cells = {c: cells[i][j] for j, c in enumerate(MHC_ORDER)} | {"total": row_totals[i]}
         rows.append(row)
-    total = ProtectedRow("Total", {c: col_totals[j] for j, c in enumerate(MHC_ORDER)} | {"total": grand})
+    total = Row("Total", {c: col_totals[j] for j, c in enumerate(MHC_ORDER)} | {"total": grand})
     moved = extras["moved_up"]
     notes = [f"Moved up a category: {moved.text} of {grand.text} people answered at both times."]
     return Table(
@@ -693,19 +695,18 @@ def movement_table(facts: Sequence[ReferralFacts]) -> Table:
     )
 
 
-def ons4_table(facts: Sequence[ReferralFacts]) -> Table:
+ONS4_SPEC = Spec(counts=("n",), stats=(Stat("baseline", "n"), Stat("follow_up", "n"), Stat("change", "n")))
+
+
+def ons4_table(facts: Sequence[ReferralFacts], disclosure: Disclosure = EXACT) -> Table:
     """Mean ONS4 scores at the start and the latest follow-up, paired, for each question."""
     rows = []
     for item, change in ons4_change(facts).items():
         counts = {"n": change.n}
         stats = {"baseline": change.baseline, "follow_up": change.follow_up, "change": change.change}
-        _, protected = protect_breakdown(
-            [],
-            (ONS4_LABELS[item], counts, stats),
-            Spec(counts=("n",), stats=(Stat("baseline", "n"), Stat("follow_up", "n"), Stat("change", "n"))),
-            formats={"change": _signed},
+        rows.append(
+            publish_row((ONS4_LABELS[item], counts, stats), ONS4_SPEC, disclosure, {"change": _signed})
         )
-        rows.append(protected)
     columns = [
         Column("n", "People answering at both"),
         Column("baseline", "Mean at the start (0-10)"),
@@ -724,24 +725,21 @@ def ons4_table(facts: Sequence[ReferralFacts]) -> Table:
     )
 
 
-def area_table(facts: Sequence[ReferralFacts], areas: Sequence[dict[str, str]]) -> Table:
+AREA_SPEC = Spec(counts=("rated", "better"), rates=(Rate("share", "better", "rated"),))
+
+
+def area_table(
+    facts: Sequence[ReferralFacts], areas: Sequence[dict[str, str]], disclosure: Disclosure = EXACT
+) -> Table:
     """Each service outcome area: people rated at both times and those rated higher."""
     names = {a.get("key", ""): a.get("name", "") for a in areas}
-    rows = []
-    spec = Spec(
-        counts=("rated", "better"),
-        derived=("not_better",),
-        splits=(("rated", ("better", "not_better")),),
-        rates=(Rate("share", "better", "rated"),),
-    )
     progress = area_progress(facts)
     order = [k for k in names if k in progress] + sorted(k for k in progress if k not in names)
+    rows = []
     for key in order:
         ratio = progress[key]
-        counts = {"rated": ratio.denominator, "better": ratio.numerator, "not_better": ratio.rest}
-        # Areas overlap (one person is rated in several), so each row is protected on its own.
-        _, row = protect_breakdown([], (names.get(key) or key, counts, {}), spec)
-        rows.append(row)
+        counts = {"rated": ratio.denominator, "better": ratio.numerator}
+        rows.append(publish_row((names.get(key) or key, counts, {}), AREA_SPEC, disclosure))
     columns = [
         Column("rated", "Rated at start and follow-up"),
         Column("better", "Rated higher at follow-up"),
@@ -753,10 +751,18 @@ def area_table(facts: Sequence[ReferralFacts], areas: Sequence[dict[str, str]]) 
 
 
 def report_tables(
-    facts: Sequence[ReferralFacts], by: str, today: date, areas: Sequence[dict[str, str]] = ()
+    facts: Sequence[ReferralFacts],
+    by: str,
+    today: date,
+    areas: Sequence[dict[str, str]] = (),
+    disclosure: Disclosure = EXACT,
 ) -> dict[str, Table]:
-    tables = {t.key: t for t in breakdown_tables(facts, by, today)}
-    for table in (movement_table(facts), ons4_table(facts), area_table(facts, areas)):
+    tables = {t.key: t for t in breakdown_tables(facts, by, today, disclosure)}
+    for table in (
+        movement_table(facts, disclosure),
+        ons4_table(facts, disclosure),
+        area_table(facts, areas, disclosure),
+    ):
         tables[table.key] = table
     return tables
 
@@ -848,28 +854,22 @@ def gaps(facts: Iterable[ReferralFacts], area_fallback: dict[int, str] | None = 
     return sorted(rows.values(), key=lambda r: (-r.no_place, -r.asked, r.area, r.request))
 
 
-def gaps_table(rows: Sequence[GapRow]) -> Table:
-    """The gaps, protected row by row (rows overlap: one person can ask for several things)."""
-    spec = Spec(
-        counts=("asked", "no_place", "declined_all"),
-        derived=("placed", "chose"),
-        splits=(("asked", ("no_place", "placed")), ("asked", ("declined_all", "chose"))),
-        rates=(Rate("no_place_share", "no_place", "asked"),),
-    )
+GAPS_SPEC = Spec(
+    counts=("asked", "no_place", "declined_all"), rates=(Rate("no_place_share", "no_place", "asked"),)
+)
+
+
+def gaps_table(rows: Sequence[GapRow], disclosure: Disclosure = EXACT) -> Table:
+    """The gaps, a row per area and request (rows overlap: one person can ask for several
+    things). Only VAR sees them, so they are exact unless asked otherwise."""
     out = []
     for gap in rows:
-        counts = {
-            "asked": gap.asked,
-            "no_place": gap.no_place,
-            "placed": gap.asked - gap.no_place,
-            "declined_all": gap.declined_all,
-            "chose": gap.asked - gap.declined_all,
-        }
-        _, row = protect_breakdown([], (gap.area, counts, {}), spec)
+        counts = {"asked": gap.asked, "no_place": gap.no_place, "declined_all": gap.declined_all}
+        row = publish_row((gap.area, counts, {}), GAPS_SPEC, disclosure)
         row.cells["request"] = Cell(gap.request, None)
         common = [(REASON_THEMES[t], n) for t, n in gap.reasons.most_common(3)]
         row.cells["reasons"] = Cell(
-            "; ".join(f"{name} ({n if n >= 5 else '<5'})" for name, n in common), None
+            "; ".join(f"{name} ({disclosure.count(n).text})" for name, n in common), None
         )
         out.append(row)
     columns = [
@@ -887,13 +887,122 @@ def gaps_table(rows: Sequence[GapRow]) -> Table:
 
 
 @dataclass(frozen=True)
+class Period:
+    """A whole calendar month ("2026-03") or quarter ("2026-Q1", January to March)."""
+
+    key: str
+    label: str
+    start: date
+    end: date
+
+
+def _month_end(year: int, month: int) -> date:
+    return date(year + month // 12, month % 12 + 1, 1) - timedelta(days=1)
+
+
+def month_period(year: int, month: int) -> Period:
+    start = date(year, month, 1)
+    return Period(f"{year}-{month:02d}", f"{start:%B %Y}", start, _month_end(year, month))
+
+
+def quarter_period(year: int, quarter: int) -> Period:
+    first = 3 * quarter - 2
+    start, end = date(year, first, 1), _month_end(year, first + 2)
+    return Period(f"{year}-Q{quarter}", f"{start:%B} to {end:%B %Y}", start, end)
+
+
+def whole_periods(today: date, years: int = 3) -> list[Period]:
+    """The quarters, then the months, that ended before today, latest first."""
+    months, year, month = [], today.year, today.month
+    for _ in range(12 * years):
+        year, month = (year - 1, 12) if month == 1 else (year, month - 1)
+        months.append((year, month))
+    quarters = [(y, (m - 1) // 3 + 1) for y, m in months if m % 3 == 0]
+    return [quarter_period(y, q) for y, q in quarters] + [month_period(y, m) for y, m in months]
+
+
+def period_of(start: date, end: date) -> Period | None:
+    """The whole month or quarter running from `start` to `end`, if they make one."""
+    if start.day != 1:
+        return None
+    month = month_period(start.year, start.month)
+    if end == month.end:
+        return month
+    if start.month % 3 == 1:
+        quarter = quarter_period(start.year, start.month // 3 + 1)
+        if end == quarter.end:
+            return quarter
+    return None
+
+
+_PERIOD_KEY = re.compile(r"^(\d{4})-(?:(0[1-9]|1[0-2])|Q([1-4]))$")
+
+
+def parse_period(key: str) -> Period | None:
+    found = _PERIOD_KEY.match(key)
+    if not found or not 2000 <= int(found.group(1)) <= 2100:
+        return None
+    year = int(found.group(1))
+    return (
+        month_period(year, int(found.group(2)))
+        if found.group(2)
+        else quarter_period(year, int(found.group(3)))
+    )
+
+
+@dataclass(frozen=True)
 class ReportQuery:
     start: date
     end: date
     by: str
+    #: Set when the range is a whole month or quarter (always, for commissioners).
+    period: Period | None = None
 
     def params(self) -> dict[str, str]:
         return {"from": self.start.isoformat(), "to": self.end.isoformat(), "by": self.by}
+
+
+def _read_by(raw_by: str | None, errors: dict[str, str]) -> str:
+    by = (raw_by or "").strip() or "provider"
+    if by not in BREAKDOWNS:
+        errors["by"] = "Choose a breakdown: " + ", ".join(v.lower() for v in BREAKDOWNS.values())
+    return by
+
+
+def read_whole_period(
+    raw_period: str | None, raw_from: str | None, raw_to: str | None, raw_by: str | None, today: date
+) -> ReportQuery:
+    """The whole month or quarter asked for, by its key or by its first and last days; it must
+    have ended, so that its figures do not move from day to day. With nothing asked for, the
+    latest quarter. Other ranges are refused: two ranges that overlap could be compared to
+    single a person out."""
+    from core.errors import InvalidInput
+
+    errors: dict[str, str] = {}
+    by = _read_by(raw_by, errors)
+    key, first, last = ((v or "").strip() for v in (raw_period, raw_from, raw_to))
+    if key:
+        period, asked = parse_period(key), key
+    elif first or last:
+        asked = f"{first or 'no start'} to {last or 'no end'}"
+        try:
+            period = period_of(date.fromisoformat(first), date.fromisoformat(last))
+        except ValueError:
+            period = None
+    else:
+        period, asked = whole_periods(today)[0], ""
+    if period is None or period.end >= today:
+        quarter, month = whole_periods(today)[0], month_period(today.year, today.month)
+        errors["period"] = (
+            f"Reports for commissioners cover a whole month or a whole quarter that has ended, so "
+            f"that no one can be singled out by comparing overlapping periods. You asked for "
+            f"{asked}: choose a month or a quarter from the list, such as {quarter.label}, or a "
+            f"month before {month.label}."
+        )
+    if errors:
+        raise InvalidInput(errors, "Please choose a month or a quarter, and a breakdown.")
+    assert period is not None
+    return ReportQuery(period.start, period.end, by, period)
 
 
 def read_query(raw_from: str | None, raw_to: str | None, raw_by: str | None, today: date) -> ReportQuery:
@@ -923,9 +1032,7 @@ def read_query(raw_from: str | None, raw_to: str | None, raw_by: str | None, tod
     end = day(raw_to, "to", default_end)
     if not errors and end < start:
         errors["to"] = "The “to” date is before the “from” date; choose a “to” date on or after it"
-    by = (raw_by or "").strip() or "provider"
-    if by not in BREAKDOWNS:
-        errors["by"] = "Choose a breakdown: " + ", ".join(v.lower() for v in BREAKDOWNS.values())
+    by = _read_by(raw_by, errors)
     if errors:
         raise InvalidInput(errors, "Please check the dates and the breakdown.")
-    return ReportQuery(start, end, by)
+    return ReportQuery(start, end, by, period_of(start, end))

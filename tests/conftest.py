@@ -22,6 +22,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import hypothesis
 import pytest
 import sqlalchemy as sa
 from litestar.testing import TestClient
@@ -47,6 +48,13 @@ from tests.factories import (
 )
 
 import_all_models()
+
+# Generated examples are judged by what they find, not by how fast a shared CI machine makes them:
+# a busy machine must not fail a property for being slow.
+hypothesis.settings.register_profile(
+    "flourish", deadline=None, suppress_health_check=[hypothesis.HealthCheck.too_slow]
+)
+hypothesis.settings.load_profile("flourish")
 
 #: Tests run at a fixed moment: Wednesday 25 November 2026, 10:00 in Rotherham.
 FIXED_NOW = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)

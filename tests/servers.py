@@ -16,7 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from core.middleware import CSRF_COOKIE, SESSION_COOKIE
+from core.middleware import SESSION_COOKIE
 from core.settings import PROJECT_ROOT
 from tests.factories import PASSWORD
 
@@ -136,12 +136,19 @@ def sign_in_directly(client: httpx.Client, database, user) -> None:
     assert client.get("/sign-in").status_code == 200
 
 
+def page_token(client: httpx.Client) -> str:
+    """The form token the app's pages carry for this browser (bound to its session)."""
+    page = client.get("/sign-in")
+    assert page.status_code == 200, page.text[:500]
+    return re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+
+
 def booking_form(
     client: httpx.Client, activity_id: str, session_id: int, first_name: str, **extra: str
 ) -> dict:
     """Choosing an activity together and booking a place for a new person, as the matching page sends it."""
     return {
-        "csrf_token": client.cookies[CSRF_COOKIE],
+        "csrf_token": page_token(client),
         "interests": "gardening",
         "choose_activity": activity_id,
         "session_id": str(session_id),

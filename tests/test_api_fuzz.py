@@ -127,17 +127,50 @@ def _config(*, writes_refused: bool) -> schemathesis.Config:
             "status_code_conformance": {"enabled": True},
             "content_type_conformance": {"enabled": True},
             "response_schema_conformance": {"enabled": True},
+            # Whatever the schema allows is accepted; whatever it forbids is refused with a 4xx.
+            "positive_data_acceptance": {"enabled": True},
+            "negative_data_rejection": {"enabled": True},
+            "unsupported_method": {"enabled": True},
+            "missing_required_header": {"enabled": True},
+            "use_after_free": {"enabled": True},
+            "ensure_resource_availability": {"enabled": True},
+            # Left off: it removes the credentials the schema declares and expects a refusal, but
+            # this harness sends the visitor's real session cookie and CSRF header on every request
+            # (they are not generated parameters it can drop), so the probe still succeeds and a
+            # properly guarded operation would be reported as ignoring its authentication.
+            "ignored_auth": {"enabled": False},
         },
     }
+    config["operations"] = [
+        {
+            # A write the schema allows can still break a rule that depends on what is stored:
+            # a venue must be one of the organisation's own, a capacity cannot go below the places
+            # booked, an identifier cannot be another organisation's, a postcode must be in the
+            # area Flourish has places for. Each is refused with a 400 that names the field.
+            "include-tag": WRITES,
+            "checks": {
+                "positive_data_acceptance": {"expected-statuses": ["2XX", "400", "401", "403", "404", "409"]}
+            },
+        },
+        {
+            # A well-formed postcode outside the areas Flourish has places for is refused with a
+            # 400 saying so: no schema can list which postcodes are known.
+            "include-path-regex": "^/oruk/(services|service_at_locations)$",
+            "checks": {
+                "positive_data_acceptance": {"expected-statuses": ["2XX", "400", "401", "403", "404"]}
+            },
+        },
+    ]
     if writes_refused:
         # Refused before the body is read, so a few requests show the refusal is sound.
-        config["operations"] = [
+        config["operations"].insert(
+            0,
             {
                 "include-tag": WRITES,
                 "phases": {"coverage": {"enabled": False}},
                 "generation": {"max-examples": 3},
-            }
-        ]
+            },
+        )
     return schemathesis.Config.from_dict(config)
 
 

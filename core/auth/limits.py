@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
@@ -74,14 +75,25 @@ def take_attempt(database: Database, limits: Limits, *, email: str, address: str
     return True
 
 
-def give_back(db: Session, email: str, *, tries: int | None = None) -> None:
-    """A right password or code. By default the account starts its count again; `tries=1` gives
-    back only this try (a right password before the code). In the caller's transaction, with the
-    sign-in it belongs to."""
-    attempts = (
-        0 if tries is None else sa.case((SignInLimit.attempts > tries, SignInLimit.attempts - tries), else_=0)
-    )
-    db.execute(sa.update(SignInLimit).where(SignInLimit.key == account_key(email)).values(attempts=attempts))
+def give_back(db: Session, email: str, address: str | None, *, whole_count: bool) -> None:
+    """A right password or code. The client address gets this try back, so people signing in
+    from one office do not use up its allowance; the account gets back this try, or with
+    `whole_count` starts its count again (a finished sign-in). In the caller's transaction, with
+    the sign-in it belongs to."""
+    if whole_count:
+        _set(db, account_key(email), 0)
+    else:
+        _set(db, account_key(email), _one_less())
+    if key := address_key(address):
+        _set(db, key, _one_less())
+
+
+def _one_less() -> sa.ColumnElement[int]:
+    return sa.case((SignInLimit.attempts > 0, SignInLimit.attempts - 1), else_=0)
+
+
+def _set(db: Session, key: str, attempts: Any) -> None:
+    db.execute(sa.update(SignInLimit).where(SignInLimit.key == key).values(attempts=attempts))
 
 
 def _claim(db: Session, key: str, most: int, window: timedelta) -> bool:

@@ -56,21 +56,21 @@ def check_password(
         if not ok:
             db.add(SignInAttempt(email=email, at=clock.now(), succeeded=False))
         elif user.totp_secret:
-            give_back(db, email, tries=1)
+            give_back(db, email, address, whole_count=False)
             audit.record(db, _as_actor(user), "user.password_accepted", "user", user.id)
         else:
-            complete_sign_in(db, user)
+            complete_sign_in(db, user, address)
     if not ok:
         raise SignInRefused("That email and password do not match. Check them and try again.")
     return user
 
 
-def complete_sign_in(db: Session, user: User) -> None:
+def complete_sign_in(db: Session, user: User, address: str | None) -> None:
     """Record a finished sign-in (password, and the code when two-step sign-in is on)."""
     now = clock.now()
     db.add(SignInAttempt(email=user.email, at=now, succeeded=True))
     db.execute(sa.update(User).where(User.id == user.id).values(last_sign_in_at=now))
-    give_back(db, user.email)
+    give_back(db, user.email, address, whole_count=True)
     audit.record(db, _as_actor(user), "user.signed_in", "user", user.id)
 
 

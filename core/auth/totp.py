@@ -280,7 +280,7 @@ def finish_sign_in(
         right = _accept(db, user, user.totp_secret, code)
         if right:
             db.execute(sa.delete(PendingSignIn).where(PendingSignIn.id == waiting.id))
-            complete_sign_in(db, user)
+            complete_sign_in(db, user, address)
         else:
             db.add(SignInAttempt(email=user.email, at=clock.now(), succeeded=False))
             audit.record(db, actor, "user.totp_code_refused", "user", user.id, detail="signing in")

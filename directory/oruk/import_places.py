@@ -36,15 +36,15 @@ class _Places(_Rows):
 
     def _load_organisations(self) -> None:
         self.organisations: dict[str, Organisation] = {}
-        self.org_by_charity: dict[str, str] = {}
+        self.org_by_org_id: dict[str, str] = {}
         self.org_by_name: dict[str, str] = {}
         for organisation in self.db.scalars(sa.select(Organisation)):
             self._remember(organisation)
 
     def _remember(self, organisation: Organisation) -> None:
         self.organisations[organisation.id] = organisation
-        if organisation.charity_number:
-            self.org_by_charity.setdefault(organisation.charity_number, organisation.id)
+        if organisation.org_id:
+            self.org_by_org_id.setdefault(organisation.org_id, organisation.id)
         self.org_by_name.setdefault(normalise_name(organisation.name), organisation.id)
 
     def organisation_for(self, service: ServiceIn) -> Organisation | None:
@@ -57,10 +57,10 @@ class _Places(_Rows):
         match = None
         if given.id and given.id in self.organisations:
             match = given.id
-        elif given.charity_number and given.charity_number in self.org_by_charity:
-            match = self.org_by_charity[given.charity_number]
+        elif given.org_id and given.org_id in self.org_by_org_id:
+            match = self.org_by_org_id[given.org_id]
             service.notes.add(
-                f"The organisation {given.name!r} has the same charity number as "
+                f"The organisation {given.name!r} has the same identifier ({given.org_id}) as "
                 f"{self.organisations[match].name!r} (already in Flourish or earlier in the feed), "
                 "so they are treated as one organisation"
             )
@@ -73,7 +73,7 @@ class _Places(_Rows):
                 )
         if match is None:
             return self._add_organisation(given, service)
-        self._update_organisation(self.organisations[match], given)
+        self._update_organisation(self.organisations[match], given, service)
         return self.organisations[match]
 
     def _add_organisation(self, given: OrganisationIn, service: ServiceIn) -> Organisation:
@@ -86,7 +86,8 @@ class _Places(_Rows):
             id=organisation_id,
             name=given.name,
             role="provider",
-            charity_number=given.charity_number,
+            org_id=given.org_id,
+            other_org_ids=given.org_ids[1:],
             description=given.description,
             email=given.email,
             website=given.website,
@@ -105,7 +106,9 @@ class _Places(_Rows):
         )
         return organisation
 
-    def _update_organisation(self, organisation: Organisation, given: OrganisationIn) -> None:
+    def _update_organisation(
+        self, organisation: Organisation, given: OrganisationIn, service: ServiceIn
+    ) -> None:
         if organisation.id in self.handled_organisations:
             return
         self.handled_organisations.add(organisation.id)
@@ -114,9 +117,20 @@ class _Places(_Rows):
         values: dict[str, Any] = {}
         if normalise_name(given.name) != normalise_name(organisation.name):
             values["name"] = given.name
-        for name in ("description", "email", "website", "charity_number"):
+        for name in ("description", "email", "website"):
             if getattr(given, name):
                 values[name] = getattr(given, name)
+        if given.org_id:
+            holder = self.org_by_org_id.get(given.org_id)
+            if holder in (None, organisation.id):
+                values["org_id"] = given.org_id
+                values["other_org_ids"] = given.org_ids[1:]
+                self.org_by_org_id[given.org_id] = organisation.id
+            else:
+                service.notes.add(
+                    f"The identifier {given.org_id} of {given.name!r} is already that of "
+                    f"{self.organisations[holder].name!r}, so it was left out"
+                )
         before, after = audit.diff(audit.snapshot(organisation, list(values)), values)
         if not after:
             self.report.organisations[UNCHANGED] += 1

@@ -68,7 +68,7 @@ VENUE_FIELDS = (
     "bus_routes",
     "how_to_get_there",
 )
-ORGANISATION_FIELDS = ("name", "description", "email", "website", "charity_number")
+ORGANISATION_FIELDS = ("name", "description", "email", "website", "org_id", "other_org_ids")
 
 
 # ---- the report ---------------------------------------------------------------------------------

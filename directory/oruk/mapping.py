@@ -15,7 +15,7 @@ from datetime import UTC, datetime, time
 from typing import Any
 
 from core import clock
-from directory import records
+from directory import org_ids, records
 from directory.categories import DAY_LABELS
 from directory.models import Activity, Organisation, Schedule, Venue
 from directory.oruk import taxonomy
@@ -177,21 +177,25 @@ def attributes(activity: Activity, venue: Venue | None, categories: Iterable[str
 
 
 def organisation_identifiers(organisation: Organisation) -> list[dict[str, Any]]:
-    number = (organisation.charity_number or "").strip()
-    if not number:
-        return []
-    scheme = "GB-CHC" if number.isdigit() else None
-    return [
-        _clean(
-            {
-                "id": derived_id(organisation.id, "charity-number"),
-                "organization_id": organisation.id,
-                "identifier_scheme": scheme,
-                "identifier_type": "Charity number" if scheme else "Charity or company number",
-                "identifier": number,
-            }
+    """The organisation's identifiers in the org-id scheme: its own first, then any others."""
+    found = [organisation.org_id] if organisation.org_id else []
+    found += [o for o in organisation.other_org_ids or [] if o not in found]
+    out = []
+    for org_id in found:
+        scheme, number = org_ids.split(org_id)
+        register = org_ids.REGISTERS.get(scheme)
+        out.append(
+            _clean(
+                {
+                    "id": derived_id(organisation.id, "org-id", org_id),
+                    "organization_id": organisation.id,
+                    "identifier_scheme": scheme,
+                    "identifier_type": register.number_name if register else None,
+                    "identifier": number,
+                }
+            )
         )
-    ]
+    return out
 
 
 def organization(organisation: Organisation, base_url: str, *, full: bool = False) -> dict[str, Any]:

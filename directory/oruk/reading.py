@@ -16,6 +16,7 @@ from html.parser import HTMLParser
 from typing import Any
 
 from core import clock, forms
+from directory import org_ids
 from directory.oruk import mapping, prose, taxonomy
 from directory.oruk.taxonomy import derived_id
 from directory.oruk.terms import Reading, TermReader
@@ -43,8 +44,8 @@ MAX_CAPACITY = 1000
 #: Roughly the UK, with a margin: coordinates outside it are a mistake in the feed.
 UK_LATITUDE = (49.0, 61.5)
 UK_LONGITUDE = (-9.0, 2.5)
-_CHARITY_SCHEMES = {"GB-CHC", "GB-SC", "GB-NIC", "GB-COH"}
-_CHARITY_NUMBER = re.compile(r"[A-Z]{0,2}\d{5,8}(-\d{1,2})?")
+#: An org-id.guide register code, like GB-CHC or XI-PB.
+_SCHEME = re.compile(r"[A-Z]{2}-[A-Z0-9]{2,10}")
 _LOOKS_LIKE_HTML = re.compile(r"<\s*/?\s*[a-zA-Z][^>]*>|&(#\d+|#x[0-9a-fA-F]+|[a-zA-Z]+);")
 _POUNDS = re.compile(r"£\s*(\d{1,4}(?:\.\d{1,2})?)")
 _PARAGRAPH_TAGS = {"p", "div", "ul", "ol", "table", "section", "h1", "h2", "h3", "h4", "h5", "h6"}
@@ -182,8 +183,13 @@ class OrganisationIn:
     description: str = ""
     email: str | None = None
     website: str | None = None
-    charity_number: str | None = None
+    #: Identifiers in the org-id scheme, like GB-CHC-1048207: the first is the organisation's own.
+    org_ids: list[str] = field(default_factory=list)
     id_note: str | None = None
+
+    @property
+    def org_id(self) -> str | None:
+        return self.org_ids[0] if self.org_ids else None
 
 
 @dataclass
@@ -452,17 +458,31 @@ def read_organisation(raw: dict[str, Any], notes: Notes) -> OrganisationIn | Non
         except ValueError:
             notes.add(f"The organisation's website {website[:60]!r} is not a web address; it was left out")
     for identifier in _list(raw.get("organization_identifiers")):
-        identifier = _dict(identifier)
-        scheme = _plain(identifier.get("identifier_scheme")).strip().upper()
-        kind = _plain(identifier.get("identifier_type")).lower()
-        if scheme not in _CHARITY_SCHEMES and "charity" not in kind and "company" not in kind:
-            continue
-        number = _plain(identifier.get("identifier")).replace(" ", "").upper()
-        if _CHARITY_NUMBER.fullmatch(number):
-            organisation.charity_number = number
-            break
-        notes.add(f"The charity or company number {number[:30]!r} does not look like one; it was left out")
+        org_id = _org_id(_dict(identifier), notes)
+        if org_id and org_id not in organisation.org_ids:
+            organisation.org_ids.append(org_id)
     return organisation
+
+
+def _org_id(identifier: dict[str, Any], notes: Notes) -> str | None:
+    """An organisation_identifier entry as an org-id identifier, or None (with a note saying
+    why when it looked like one but was not). Entries of schemes that org-id.guide does not
+    list, such as a local authority's own supplier number, are passed over."""
+    scheme = _plain(identifier.get("identifier_scheme")).strip().upper()
+    kind = _plain(identifier.get("identifier_type")).lower()
+    number = _plain(identifier.get("identifier")).strip()
+    if not number:
+        return None
+    if scheme and number.upper().startswith(scheme + "-"):
+        number = number[len(scheme) + 1 :]
+    try:
+        if _SCHEME.fullmatch(scheme):
+            return org_ids.from_register(scheme, number)
+        if "charity" in kind or "company" in kind:
+            return org_ids.guess(number)
+    except ValueError as exc:
+        notes.add(f"The identifier {number[:30]!r} ({scheme or kind or 'no scheme'}) was left out: {exc}")
+    return None
 
 
 def _read_attributes(raw: dict[str, Any], service: ServiceIn, terms: TermReader) -> None:

@@ -17,6 +17,7 @@ from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from core import clock
 from core.auth.guards import admins
 from core.errors import InvalidInput, NotFound
+from core.middleware import ADDRESS_TEXT_PATTERN
 from core.openapi import error_responses
 from core.web import DbSession, actor_of, refuse, render
 from directory.catalogue import Catalogue
@@ -25,7 +26,9 @@ from directory.oruk.feed import Paging, ServiceQuery
 from directory.search import SearchFilters, SearchIndex
 
 #: No filter value has a control character in it; PostgreSQL would refuse a NUL byte outright.
-Text = Annotated[str | None, QueryParameter(required=False, max_length=300, pattern=r"^[^\x00-\x1f]*$")]
+Text = Annotated[str | None, QueryParameter(required=False, max_length=300, pattern=ADDRESS_TEXT_PATTERN)]
+#: A full postcode, a sector or a district, as directory.postcodes.locate reads them.
+POSTCODE_PATTERN = r"^ *[A-Za-z]{1,2}[0-9][A-Za-z0-9]?(?: *[0-9](?:[A-Za-z]{2})?)? *$"
 LIST_ERRORS = error_responses(400)
 ONE_ERRORS = error_responses(400, 404)
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
@@ -44,6 +47,10 @@ def allow_any_origin(app: ASGIApp) -> ASGIApp:
                 headers = list(message.get("headers", []))
                 headers.append((b"access-control-allow-origin", b"*"))
                 if scope.get("method") == "OPTIONS":
+                    # Litestar's own answer lists the read_only handler's methods: the feed has
+                    # only these.
+                    headers = [(k, v) for k, v in headers if k.lower() != b"allow"]
+                    headers.append((b"allow", b"GET, HEAD, OPTIONS"))
                     headers.append((b"access-control-allow-methods", b"GET, HEAD, OPTIONS"))
                     headers.append((b"access-control-allow-headers", b"Accept, Content-Type"))
                     headers.append((b"access-control-max-age", b"86400"))
@@ -59,12 +66,20 @@ def allow_any_origin(app: ASGIApp) -> ASGIApp:
 
 
 def provide_paging(
-    page: Annotated[str | None, QueryParameter(required=False, description="Page number, from 1")] = None,
+    page: Annotated[
+        int | None, QueryParameter(required=False, ge=1, le=10**9, description="Page number, from 1")
+    ] = None,
     per_page: Annotated[
-        str | None, QueryParameter(required=False, description=f"Items per page, 1 to {feed.MAX_PER_PAGE}")
+        int | None,
+        QueryParameter(
+            required=False,
+            ge=1,
+            le=feed.MAX_PER_PAGE,
+            description=f"Items per page, 1 to {feed.MAX_PER_PAGE}",
+        ),
     ] = None,
 ) -> Paging:
-    return feed.read_paging(page, per_page)
+    return feed.Paging(page or 1, per_page or feed.DEFAULT_PER_PAGE)
 
 
 def provide_filters(
@@ -81,7 +96,15 @@ def provide_filters(
         str | None, QueryParameter(required=False, description="MO to SU, or a day's name")
     ] = None,
     modified_after: Text = None,
-    postcode: Text = None,
+    postcode: Annotated[
+        str | None,
+        QueryParameter(
+            required=False,
+            max_length=10,
+            pattern=POSTCODE_PATTERN,
+            description="A postcode, sector or district",
+        ),
+    ] = None,
     proximity: Annotated[
         str | None, QueryParameter(required=False, description="Metres from postcode")
     ] = None,

@@ -45,10 +45,10 @@ from directory.postcodes import Place, miles_between, shipped_centroids
 from directory.records import features_of
 from directory.services import weekly_dates
 from matching.profile import MUST, PREFER
-from referrals.models import Booking, OutcomeRecord, Patient, Referral
+from referrals.models import Attendance, Booking, BookingStatus, OutcomeRecord, Patient, Referral
 from referrals.outcomes import MHC_ITEMS, score_mhc
 from referrals.pathway import SIX_MONTHS, TEN_WEEKS, StepInput, extend_review, record_step
-from referrals.services import _REFERENCE_ALPHABET, PATIENT_FIELDS
+from referrals.services import PATIENT_FIELDS, REFERENCE_ALPHABET
 
 ACTOR = Actor.system("demo-history")
 #: Referrals are spread over the year up to yesterday, inside the reports' default range.
@@ -369,7 +369,7 @@ class _Story:
 
     @property
     def attended(self) -> int:
-        return sum(v.attendance == "attended" for v in self.visits)
+        return sum(v.attendance == Attendance.ATTENDED for v in self.visits)
 
 
 @dataclass
@@ -565,7 +565,7 @@ class _Planner:
 
     def reference(self) -> str:
         while True:
-            code = "FL-" + "".join(self.rng.choice(_REFERENCE_ALPHABET) for _ in range(6))
+            code = "FL-" + "".join(self.rng.choice(REFERENCE_ALPHABET) for _ in range(6))
             if code not in self.world.references:
                 self.world.references.add(code)
                 return code
@@ -828,7 +828,7 @@ class _Planner:
             visit.cancelled_at = max(
                 slot.start - timedelta(hours=hours_before), booked_at + timedelta(hours=1)
             )
-        if visit.status == "booked":
+        if visit.status == BookingStatus.BOOKED:
             if slot.full:
                 return None
             slot.places += 1

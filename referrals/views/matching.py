@@ -202,6 +202,7 @@ class MatchingController(Controller):
         if not titles[activity_id]:
             raise NotFound("That activity is no longer listed.")
         try:
+            data = data | {"patient_id": referrals.chosen_person(db, actor, data)}
             step = read_booking_step(data)
             referral, waiting = referrals.book_chosen(
                 db, actor, step, conversation.record(titles), (activity_id, titles[activity_id])
@@ -258,7 +259,12 @@ def _as_recorded(db: Session, actor: Actor, referral_id: int, raw: dict[str, Any
     raw = dict(raw)
     if patient is not None and patient.gender in ("woman", "man"):
         raw["gender"] = patient.gender
-    if patient is not None and patient.date_of_birth and not first(raw, "age").strip():
+    if (
+        patient is not None
+        and patient.date_of_birth
+        and patient.erased_at is None
+        and not first(raw, "age").strip()
+    ):
         today = clock.today()
         born = patient.date_of_birth
         age = today.year - born.year - ((today.month, today.day) < (born.month, born.day))

@@ -1,6 +1,6 @@
-"""Report pages and downloads: the service's figures for VAR managers and commissioners (counts
-only, small numbers suppressed), the gaps in the directory for VAR, and VAR's record-level
-exports, each of which is written to the audit log."""
+"""Report pages and downloads: the service's figures for VAR managers (exact) and commissioners
+(protected, for whole months and quarters only), the gaps in the directory for VAR, and VAR's
+record-level exports, each of which is written to the audit log."""
 
 from __future__ import annotations
 
@@ -21,15 +21,30 @@ from core.settings import Settings
 from core.site import get_setting
 from core.web import DbSession, actor_of, refuse, render, url_with
 from referrals import exports, reports
+from referrals.disclosure import EXACT, LEGEND, PROTECTED, Disclosure
 from referrals.reports import ReportQuery
 
 From = Annotated[str | None, QueryParameter(name="from", max_length=40)]
 To = Annotated[str | None, QueryParameter(name="to", max_length=40)]
 By = Annotated[str | None, QueryParameter(name="by", max_length=40)]
+PeriodKey = Annotated[str | None, QueryParameter(name="period", max_length=40)]
 
 
-def _query(date_from: str | None, date_to: str | None, by: str | None) -> ReportQuery:
-    return reports.read_query(date_from, date_to, by, clock.today())
+def _exact(request: Request) -> bool:
+    """Those who run the service see exact figures; everyone else, protected ones."""
+    return actor_of(request).role in (Role.VAR_MANAGER, Role.ADMIN)
+
+
+def _disclosure(request: Request) -> Disclosure:
+    return EXACT if _exact(request) else PROTECTED
+
+
+def _query(
+    request: Request, date_from: str | None, date_to: str | None, by: str | None, period: str | None = None
+) -> ReportQuery:
+    if _exact(request):
+        return reports.read_query(date_from, date_to, by, clock.today())
+    return reports.read_whole_period(period, date_from, date_to, by, clock.today())
 
 
 def _areas(db: Session) -> list[dict[str, str]]:
@@ -50,18 +65,28 @@ def _range_name(query: ReportQuery) -> str:
 
 def report_context(db: Session, request: Request, query: ReportQuery) -> dict[str, Any]:
     facts = reports.load_facts(db, query.start, query.end)
-    tables = reports.report_tables(facts, query.by, clock.today(), _areas(db))
-    role = actor_of(request).role
-    return {
+    disclosure = _disclosure(request)
+    tables = reports.report_tables(facts, query.by, clock.today(), _areas(db), disclosure)
+    values = query.params() | {"period": query.period.key if query.period else ""}
+    return form_context(request) | {
         "query": query,
-        "values": query.params(),
-        "errors": {},
+        "values": values,
         "tables": tables,
-        "breakdowns": reports.BREAKDOWNS,
-        "demonstration": sum(f.demonstration for f in facts),
-        "can_export": role in (Role.VAR_MANAGER, Role.ADMIN),
+        "demonstration": disclosure.count(sum(f.demonstration for f in facts)),
+        "can_export": _exact(request),
         "csv_url": lambda key: url_with(f"/reports/csv/{key}", **query.params()),
         "export_url": lambda path: url_with(path, **{k: v for k, v in query.params().items() if k != "by"}),
+    }
+
+
+def form_context(request: Request) -> dict[str, Any]:
+    """What the form offers: any dates for VAR; whole months and quarters for commissioners."""
+    return {
+        "errors": {},
+        "breakdowns": reports.BREAKDOWNS,
+        "protected": not _exact(request),
+        "periods": [(p.key, p.label) for p in reports.whole_periods(clock.today())],
+        "legend": LEGEND,
     }
 
 
@@ -72,19 +97,20 @@ class ReportController(Controller):
 
     @get("/", sync_to_thread=True)
     def index(
-        self, request: Request, db: DbSession, date_from: From = None, date_to: To = None, by: By = None
+        self,
+        request: Request,
+        db: DbSession,
+        date_from: From = None,
+        date_to: To = None,
+        by: By = None,
+        period: PeriodKey = None,
     ) -> Template:
         try:
-            query = _query(date_from, date_to, by)
+            query = _query(request, date_from, date_to, by, period)
         except InvalidInput as exc:
             refuse(db)
-            values = {"from": date_from or "", "to": date_to or "", "by": by or ""}
-            context = {
-                "values": values,
-                "errors": exc.errors,
-                "breakdowns": reports.BREAKDOWNS,
-                "tables": None,
-            }
+            values = {"from": date_from or "", "to": date_to or "", "by": by or "", "period": period or ""}
+            context = form_context(request) | {"values": values, "errors": exc.errors, "tables": None}
             return render(request, "reports/index.html", context, status_code=400)
         return render(request, "reports/index.html", report_context(db, request, query))
 
@@ -97,10 +123,11 @@ class ReportController(Controller):
         date_from: From = None,
         date_to: To = None,
         by: By = None,
+        period: PeriodKey = None,
     ) -> Response:
-        query = _query(date_from, date_to, by)
+        query = _query(request, date_from, date_to, by, period)
         facts = reports.load_facts(db, query.start, query.end)
-        tables = reports.report_tables(facts, query.by, clock.today(), _areas(db))
+        tables = reports.report_tables(facts, query.by, clock.today(), _areas(db), _disclosure(request))
         if table not in tables:
             raise NotFound("There is no table of that name in the reports.")
         body = exports.to_csv(tables[table].csv_rows())
@@ -119,7 +146,7 @@ class ReportExportController(Controller):
     @get("/gaps", sync_to_thread=True)
     def gaps(self, request: Request, db: DbSession, date_from: From = None, date_to: To = None) -> Template:
         try:
-            query = _query(date_from, date_to, None)
+            query = _query(request, date_from, date_to, None)
         except InvalidInput as exc:
             refuse(db)
             values = {"from": date_from or "", "to": date_to or ""}
@@ -140,7 +167,7 @@ class ReportExportController(Controller):
     def gaps_csv(
         self, request: Request, db: DbSession, date_from: From = None, date_to: To = None
     ) -> Response:
-        query = _query(date_from, date_to, None)
+        query = _query(request, date_from, date_to, None)
         body = exports.to_csv(gap_table(db, query).csv_rows())
         return _download(body, f"flourish-gaps-{_range_name(query)}.csv", "text/csv; charset=utf-8")
 
@@ -153,7 +180,7 @@ class ReportExportController(Controller):
         date_from: From = None,
         date_to: To = None,
     ) -> Response:
-        query = _query(date_from, date_to, None)
+        query = _query(request, date_from, date_to, None)
         facts = reports.load_facts(db, query.start, query.end)
         body, count = exports.research_extract(db, facts, settings.secret_key)
         _record_export(db, request, "export.research_extract", query, count)
@@ -163,7 +190,7 @@ class ReportExportController(Controller):
 
     @get("/exports/prsb.json", sync_to_thread=True)
     def prsb(self, request: Request, db: DbSession, date_from: From = None, date_to: To = None) -> Response:
-        query = _query(date_from, date_to, None)
+        query = _query(request, date_from, date_to, None)
         facts = reports.load_facts(db, query.start, query.end)
         documents = exports.prsb_export(db, facts, _areas(db), clock.now())
         _record_export(db, request, "export.prsb", query, len(documents))

@@ -7,7 +7,7 @@ from typing import Any
 
 from litestar.testing import TestClient
 
-from core.middleware import CSRF_COOKIE, SESSION_COOKIE
+from core.middleware import CSRF_COOKIE, SESSION_COOKIE, form_token
 
 
 class Browser:
@@ -25,11 +25,13 @@ class Browser:
 
     # Sending forms --------------------------------------------------------------------------
     def csrf_token(self) -> str:
-        token = self.client.cookies.get(CSRF_COOKIE)
-        if not token:
+        """The token the app's pages carry for this browser: its CSRF cookie bound to its session."""
+        cookie = self.client.cookies.get(CSRF_COOKIE)
+        if not cookie:
             self.client.get("/sign-in")
-            token = self.client.cookies.get(CSRF_COOKIE)
-        return token
+            cookie = self.client.cookies.get(CSRF_COOKIE)
+        session = self.client.cookies.get(SESSION_COOKIE)
+        return form_token(self.app.state.settings.secret_key, cookie, session)
 
     def post(self, url: str, data: dict[str, Any] | None = None, *, csrf: bool = True, **kwargs: Any):
         form = dict(data or {})

@@ -116,8 +116,6 @@ def test_sessions_are_listed_for_an_activity(client, personas):
         "/api/v1/sessions/999999",
         "/api/v1/sessions/2147483648",
         "/api/v1/sessions/99999999999999999999",
-        "/api/v1/organisations/%00",
-        "/api/v1/venues/nul%00",
         "/api/v1/no-such-thing",
     ],
 )
@@ -126,6 +124,15 @@ def test_unknown_ids_get_a_json_404(client, personas, path):
     assert response.status_code == 404
     assert response.headers["content-type"].startswith("application/json")
     assert response.json()["status_code"] == 404
+
+
+@pytest.mark.parametrize("path", ["/api/v1/organisations/%00", "/api/v1/venues/nul%00"])
+def test_an_id_with_a_control_character_is_a_json_400_that_names_the_address(client, personas, path):
+    response = get(client, path)
+    assert response.status_code == 400
+    assert response.json()["errors"] == {
+        "path": "Remove the control character (such as a NUL byte or a line break)"
+    }
 
 
 def test_unknown_ids_get_a_json_404_even_without_asking_for_json(client, personas):
@@ -236,8 +243,12 @@ def test_a_session_capacity_can_be_changed_but_not_below_bookings(client, person
     assert refused.status_code == 400
     assert "already booked" in refused.json()["errors"]["capacity"]
     assert client.json("PATCH", url, {"capacity": -3}).status_code == 400
-    assert client.json("PATCH", url, {}).status_code == 400
     assert reload(database, ActivitySession, personas.session_a.id).capacity == 5
+    # Asking for no change changes nothing, and says how the session stands.
+    unchanged = client.json("PATCH", url, {})
+    assert (unchanged.status_code, unchanged.json()["places_left"]) == (200, 5 - booked)
+    client.sign_in_as(personas.coordinator_b)
+    assert client.json("PATCH", url, {}).status_code == 403
 
 
 def test_a_session_can_be_cancelled_and_reinstated(client, personas, database):
@@ -298,3 +309,29 @@ def test_counts_in_the_api_match_the_database(client, personas, database):
             sa.select(sa.func.count()).select_from(Activity).where(Activity.is_active.is_(True))
         )
     assert get(client, "/api/v1/activities").json()["total"] == total
+
+
+@pytest.mark.parametrize("email", ['x@y.z"><script>', "x@y", "two@@example.org", "a b@example.org"])
+def test_an_organisation_email_that_is_not_an_address_is_refused(client, personas, email):
+    client.sign_in_as(personas.coordinator_a)
+    body = {"name": "Rother Valley Growers", "email": email}
+    response = client.json("PUT", f"/api/v1/organisations/{personas.activity_a.organisation_id}", body)
+    assert response.status_code == 400
+    assert "email" in response.json()["errors"]
+
+
+@pytest.mark.parametrize("flag", [0, 1, "true", [True]])
+def test_a_flag_must_be_true_or_false(client, personas, flag):
+    client.sign_in_as(personas.coordinator_a)
+    body = ACTIVITY | {"volunteering": flag}
+    response = client.json("PUT", f"/api/v1/activities/{personas.activity_a.id}", body)
+    assert response.status_code == 400
+    assert response.json()["errors"] == {"volunteering": "Send true or false"}
+
+
+def test_a_flag_sent_as_true_is_kept(client, personas, database):
+    client.sign_in_as(personas.coordinator_a)
+    body = ACTIVITY | {"volunteering": True}
+    response = client.json("PUT", f"/api/v1/activities/{personas.activity_a.id}", body)
+    assert response.status_code == 200
+    assert reload(database, Activity, personas.activity_a.id).volunteering is True

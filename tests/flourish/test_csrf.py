@@ -1,8 +1,11 @@
 """Every write must carry the page's security token, so another site cannot forge one."""
 
+import re
+
 import sqlalchemy as sa
 
 from core.audit import AuditEntry
+from core.middleware import CSRF_COOKIE
 from directory.models import Activity, ListingReport
 from tests.factories import activity_form, reload
 
@@ -84,3 +87,33 @@ def test_signing_in_needs_the_token_too(client, personas):
         "/sign-in", {"email": personas.admin.email, "password": "x"}, csrf=False, follow_redirects=False
     )
     assert response.status_code == 403
+
+
+def test_a_cookie_and_field_chosen_by_someone_else_fail_beside_a_real_session(client, db, personas, database):
+    # Someone planted a CSRF cookie of their choosing in the coordinator's browser and sends the
+    # matching field, and even the token the app gave them for their own session: the
+    # coordinator's session makes both wrong.
+    planted = "p" * 43
+    client.client.cookies.set(CSRF_COOKIE, planted, domain="testserver.local")
+    client.sign_in_as(personas.coordinator_b)
+    attackers_own_token = client.csrf_token()
+    client.sign_in_as(personas.coordinator_a)
+    client.client.cookies.set(CSRF_COOKIE, planted, domain="testserver.local")
+    form = activity_form(db, personas.activity_a, title="Forged title")
+
+    for field in (planted, attackers_own_token):
+        response = client.post(
+            f"/coordinator/activities/{personas.activity_a.id}/edit", form | {"csrf_token": field}
+        )
+        assert response.status_code == 403
+        assert REFUSAL in response.text
+    assert reload(database, Activity, personas.activity_a.id).title == "Tuesday Growers"
+
+    # The page the coordinator is shown carries the token for their own session, which works.
+    page = client.get(f"/coordinator/activities/{personas.activity_a.id}/edit")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+    response = client.post(
+        f"/coordinator/activities/{personas.activity_a.id}/edit", form | {"csrf_token": token}
+    )
+    assert response.status_code in (200, 303)
+    assert reload(database, Activity, personas.activity_a.id).title == "Forged title"

@@ -112,3 +112,17 @@ def test_a_reader_reads_json_values_that_are_not_strings():
     assert reader.value("size", forms.whole_number()) == 12
     assert reader.flag("flag") is True
     assert reader.flag("missing") is False
+
+
+def test_a_reader_refuses_a_flag_that_is_neither_true_nor_false():
+    reader = FormReader({"json_number": 1, "ticked": "on", "json_true": True})
+    assert reader.flag("json_number") is False
+    assert reader.errors == {"json_number": "Send true or false"}
+    assert reader.flag("ticked") is True and reader.flag("json_true") is True
+    assert reader.flag("absent") is False
+
+
+def test_an_email_that_could_close_a_quote_is_refused():
+    with pytest.raises(ValueError, match="Enter an email address"):
+        forms.email('x@y.z"><script>')
+    assert forms.email("Hello@Example.org") == "hello@example.org"

@@ -22,7 +22,6 @@ import sqlalchemy as sa
 
 from core import clock
 from core.audit import Actor, AuditEntry
-from core.middleware import CSRF_COOKIE
 from directory.models import ActivitySession
 from grants import ledger
 from grants import services as grants
@@ -41,7 +40,7 @@ from tests.factories import (
     make_user,
     make_venue,
 )
-from tests.servers import Server, booking_form, fault_server, referral_id_of, sign_in_directly
+from tests.servers import Server, booking_form, fault_server, page_token, referral_id_of, sign_in_directly
 
 pytestmark = pytest.mark.slow
 
@@ -193,7 +192,7 @@ def test_a_worker_killed_mid_approval_moves_no_money(database, db, tmp_path, pau
         with server.client() as browser:
             sign_in_directly(browser, database, manager)
             form = {
-                "csrf_token": browser.cookies[CSRF_COOKIE],
+                "csrf_token": page_token(browser),
                 "decision": "approve",
                 "approved_amount": "2500",
                 "version": str(request.version),

@@ -22,7 +22,7 @@ from tests.factories import (
     make_user,
     make_venue,
 )
-from tests.servers import booking_form, flourish_serve, sign_in
+from tests.servers import booking_form, flourish_serve, page_token, sign_in
 
 pytestmark = pytest.mark.slow
 
@@ -156,5 +156,4 @@ def test_logs_are_json_lines_with_an_access_line_per_request_and_no_personal_det
 
 
 def _token(browser) -> str:
-    browser.get("/sign-in")
-    return browser.cookies[CSRF_COOKIE]
+    return page_token(browser)

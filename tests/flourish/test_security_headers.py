@@ -60,3 +60,21 @@ def test_a_good_request_id_is_passed_back_and_a_bad_one_replaced(client):
     assert client.get("/", headers={"x-request-id": "abc12345-req"}).headers["x-request-id"] == "abc12345-req"
     replaced = client.get("/", headers={"x-request-id": "<script>"}).headers["x-request-id"]
     assert replaced != "<script>" and replaced.isalnum()
+
+
+def test_no_page_that_shows_a_person_may_be_kept_by_a_browser_or_proxy(client, personas):
+    referral = personas.referral.id
+    client.sign_in_as(personas.link_worker)
+    for page in ("/caseload", f"/referrals/{referral}", f"/referrals/{referral}/prescription"):
+        response = client.get(page)
+        assert response.status_code == 200, page
+        assert response.headers.get("cache-control") == "no-store", page
+
+    client.sign_in_as(personas.admin)
+    extract = client.get("/reports/exports/research.csv")
+    assert extract.status_code == 200
+    assert extract.headers.get("cache-control") == "no-store"
+
+
+def test_public_pages_may_still_be_kept(client, personas):
+    assert "no-store" not in client.get("/").headers.get("cache-control", "")

@@ -6,7 +6,7 @@ from datetime import date
 from sqlmodel import Session
 
 from grants import services
-from tests.access import Rule, allow
+from tests.access import EVERYONE, Rule, allow
 from tests.factories import make_allocation, make_drawdown
 
 REPORTING = allow("var_manager", "commissioner", "admin")
@@ -40,6 +40,10 @@ def org_a(personas) -> dict:
 PERIOD = {"action": "refresh", "period_start": date(2026, 4, 1).isoformat(), "period_end": "2026-06-30"}
 
 RULES = [
+    # VAR's grants as open data: for anyone.
+    Rule("GET", "/our-grants", EVERYONE),
+    Rule("GET", "/grants/360giving.json", EVERYONE),
+    Rule("GET", "/grants/360giving.csv", EVERYONE),
     Rule("GET", "/grants", REPORTING),
     Rule("GET", "/grants/summary", REPORTING),
     Rule("GET", "/grants/summary.csv", REPORTING),

@@ -155,3 +155,32 @@ def test_the_queue_shows_what_waits_for_a_decision_and_for_payment(client, perso
     page = client.get("/grants")
     assert "Requests waiting for a decision (1)" in page.text
     assert "Approved, waiting for payment (1)" in page.text
+
+
+def _attended(client) -> dict[str, list[str]]:
+    rows = list(csv.DictReader(io.StringIO(client.get("/grants/summary.csv").text)))
+    found: dict[str, list[str]] = {}
+    for row in rows:
+        found.setdefault(row["organisation"], []).append(row["referrals_attended"])
+    return found
+
+
+def test_commissioners_see_referrals_attended_suppressed_and_rounded_and_var_sees_them_exact(
+    client, db, personas, grant, grant_b, year_so_far
+):
+    small = make_drawdown(db, grant, personas.coordinator_a, amount_pence=10_000, referrals_attended=3)
+    pay(db, personas.var_manager, approve(db, personas.var_manager, small))
+    db.commit()
+    client.sign_in_as(personas.var_manager)
+    exact = _attended(client)
+    client.sign_in_as(personas.commissioner)
+    shown = _attended(client)
+    assert sorted(exact["All providers"]) == ["34"] and shown["All providers"] == ["35"]
+    assert "11" in exact["Dearne Walkers"] and "10" in shown["Dearne Walkers"]
+    # Every count of people a commissioner sees is 0, hidden, or a multiple of 5 from 10 up.
+    for values in shown.values():
+        assert all(v == "*" or (int(v) % 5 == 0 and int(v) not in range(1, 8)) for v in values)
+    # Rother Valley Growers: 20 and 3 attended in one quarter or two; the 3 is never shown.
+    assert "3" not in shown["Rother Valley Growers"]
+    page = client.get("/grants/summary")
+    assert "rounded to the nearest 5" in page.text

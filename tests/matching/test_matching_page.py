@@ -254,6 +254,9 @@ def test_choosing_together_leaves_an_audit_trail_of_each_change(client, personas
         "referral.activity_chosen",
         "session.place_taken",
         "booking.created",
+        # Booked together: they have been met and a plan agreed, so the pathway moves on.
+        "pathway.first_contact",
+        "pathway.plan_agreed",
     ]
     chosen = by_action["referral.activity_chosen"]
     assert chosen.entity_id == referral_id
@@ -322,7 +325,7 @@ def test_bad_details_for_a_new_person_are_named_and_the_form_is_kept(client, per
     response = _book(client, garden, session, first_name="", nhs_number="943 476 5918")
 
     assert response.status_code == 400
-    assert "This is required" in response.text
+    assert "Enter the person&#39;s first name" in response.text
     assert "not a valid NHS number" in response.text
     assert 'value="943 476 5918"' in response.text
 

@@ -35,7 +35,7 @@ class SmallDirectory:
 def small_directory(db) -> SmallDirectory:
     """Two organisations, eight listed activities (enough for several pages at per_page=3) and
     one withdrawn activity."""
-    growers = make_organisation(db, name="Rother Valley Growers", charity_number="1084715")
+    growers = make_organisation(db, name="Rother Valley Growers", org_id="GB-CHC-1084715")
     walkers = make_organisation(db, name="Dearne Walkers", website="https://dearnewalkers.example")
     allotment = make_venue(
         db,

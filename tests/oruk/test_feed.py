@@ -258,3 +258,11 @@ def test_the_official_service_at_location_example_needs_the_service_at_location_
 
     assert problems(example, "/service_at_locations/{id}") == []
     assert problems(example, "openapi.json's /service_at_locations/{id}") != []
+
+
+@pytest.mark.parametrize("path", ["/oruk", "/oruk/services", "/oruk/organizations"])
+def test_options_lists_the_methods_the_feed_answers(client, path):
+    response = client.client.options(path)
+    assert response.status_code in (200, 204)
+    assert response.headers["allow"] == "GET, HEAD, OPTIONS"
+    assert response.headers["access-control-allow-methods"] == "GET, HEAD, OPTIONS"

@@ -78,7 +78,8 @@ def test_it_imports_a_full_example_and_says_what_it_changed(database, name):
         100,
     )
     assert venue.postcode is None and venue.latitude is None and venue.name == "MyCity Civic Center"
-    assert (organisation.name, organisation.charity_number) == ("Example Organization Inc.", "1234567")
+    # The example's company number 1234567, as Companies House writes it (8 characters).
+    assert (organisation.name, organisation.org_id) == ("Example Organization Inc.", "GB-COH-01234567")
     assert days == [3, 4]  # TH and FR
 
 
@@ -393,3 +394,23 @@ def test_the_cli_imports_a_file(database, tmp_path: Path, monkeypatch):
     assert "Community Counselling" in report.read_text()
     assert broken.exit_code == 1 and "not services" in broken.output
     assert count(database, Activity) == 1
+
+
+def test_organisation_identifiers_survive_a_round_trip(client, db, small_directory, target):
+    growers = small_directory.listed[0].organisation_id
+    organisation = db.get(Organisation, growers)
+    organisation.other_org_ids = ["GB-COH-04123456"]
+    db.add(organisation)
+    db.commit()
+    first = export(client)
+    published = next(s["organization"] for s in first if s["organization"]["id"] == growers)
+    assert [
+        (i["identifier_scheme"], i["identifier_type"], i["identifier"])
+        for i in published["organization_identifiers"]
+    ] == [("GB-CHC", "Charity number", "1084715"), ("GB-COH", "Company number", "04123456")]
+
+    run(target, first)
+
+    with target.reader() as other:
+        copy = other.get(Organisation, growers)
+        assert (copy.org_id, copy.other_org_ids) == ("GB-CHC-1084715", ["GB-COH-04123456"])

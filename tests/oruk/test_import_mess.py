@@ -180,7 +180,7 @@ def test_duplicate_organisations_become_one(database, imported):
     assert maker.charity_number == "1099999"
     assert maker.website == "https://www.maltbymakers.example" and maker.email is None
     assert "same name" in " ".join(outcome_of(imported, "Shouty Makers").notes)
-    assert "same charity number" in " ".join(outcome_of(imported, "Crafters CIC Group").notes)
+    assert "same identifier (GB-CHC-1099999)" in " ".join(outcome_of(imported, "Crafters CIC Group").notes)
     assert "not an email address" in " ".join(outcome_of(imported, "Knit and Natter").notes)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 
+from referrals.disclosure import PROTECTED
 from referrals.reports import ReferralFacts, gaps, gaps_table, reason_themes
 
 
@@ -52,15 +53,17 @@ def test_reasons_are_grouped_into_themes_not_quoted():
     assert reason_themes("not my cup of tea") == {"other"}
 
 
-def test_the_gaps_table_hides_small_numbers_row_by_row():
+def test_the_gaps_table_is_exact_for_var_and_protected_when_asked():
     facts = [_fact(n, "S66", ["arts-crafts"], placed=n < 7) for n in range(10)]
-    table = gaps_table(gaps(facts))
-    row = next(r for r in table.rows if r.cells["request"].text == "Kind: Arts and crafts")
-    # 10 asked and 3 with no place: the 3 is hidden, and so is its share (which would give it
-    # away); the 10 can stay, as the 7 who got a place is not shown.
-    assert row.cells["no_place"].text == "<5"
-    assert row.cells["asked"].text == "10"
-    assert row.cells["no_place_share"].text == "*"
+
+    def row(table):
+        return next(r for r in table.rows if r.cells["request"].text == "Kind: Arts and crafts")
+
+    exact = row(gaps_table(gaps(facts)))
+    assert [exact.cells[k].text for k in ("asked", "no_place", "no_place_share")] == ["10", "3", "30.0%"]
+    # Protected: the 3 with no place is suppressed, and so is its share, which would give it away.
+    protected = row(gaps_table(gaps(facts), PROTECTED))
+    assert [protected.cells[k].text for k in ("asked", "no_place", "no_place_share")] == ["10", "*", "*"]
 
 
 def test_var_sees_the_gaps_page_and_its_csv(client, personas, history):

@@ -7,6 +7,7 @@ from datetime import date, timedelta
 import pytest
 
 from core.errors import InvalidInput
+from referrals.disclosure import PROTECTED
 from referrals.pathway import SIX_MONTHS, TEN_WEEKS
 from referrals.reports import (
     OutcomeFacts,
@@ -72,6 +73,13 @@ def test_the_published_table_shows_the_pilot_rates():
         "87.2%",
     )
     assert tables["discharge"].total.cells["discharge_rate"].text == "54.2%"
+    protected = {t.key: t for t in breakdown_tables(pilot(), "provider", TODAY, PROTECTED)}
+    total = protected["take_up"].total.cells
+    assert (total["referrals"].text, total["took_up"].text, total["take_up_rate"].text) == (
+        "155",
+        "135",
+        "87%",
+    )
 
 
 def test_time_to_first_attendance_gives_the_median_and_quartiles_in_days():
@@ -136,19 +144,20 @@ def test_mhc_movement_is_a_three_by_three_table_of_start_against_six_months():
     assert (movement.paired, movement.moved_up, movement.moved_down) == (6, 3, 1)
 
 
-def test_the_movement_table_hides_its_small_cells():
-    table = movement_table(
-        [
-            referral(
-                1,
-                outcomes={
-                    "baseline": _outcome("baseline", "moderate"),
-                    "six_months": _outcome("six_months", "flourishing"),
-                },
-            )
-        ]
-    )
-    assert all(cell.text == "<5" for row in table.all_rows for cell in row.cells.values())
+def test_the_movement_table_hides_its_small_cells_when_protected():
+    one = [
+        referral(
+            1,
+            outcomes={
+                "baseline": _outcome("baseline", "moderate"),
+                "six_months": _outcome("six_months", "flourishing"),
+            },
+        )
+    ]
+    protected = movement_table(one, PROTECTED)
+    assert {cell.text for row in protected.all_rows for cell in row.cells.values()} == {"0", "*"}
+    assert protected.all_rows[1].cells["flourishing"].text == "*"
+    assert movement_table(one).all_rows[1].cells["flourishing"].text == "1"
 
 
 def test_ons4_change_pairs_the_start_with_the_latest_follow_up_for_each_question():

@@ -16,8 +16,8 @@ def test_it_shows_each_measure_with_a_chart_and_a_table_of_the_same_numbers(clie
     html = page.text
     # Twelve referrals in the history and the persona's own, received today.
     assert 'data-figure="referrals">13<' in html
-    # 9 of 13 took up, but then 4 did not: too few to show, so the 9 and the rate are hidden.
-    assert 'data-figure="take-up">*<' in html
+    # VAR runs the service and sees the exact figures: 9 of 13 took up.
+    assert 'data-figure="take-up">69.2%<' in html
     assert 'data-figure="median-days">14<' in html
     for table in (
         "take_up",
@@ -36,47 +36,55 @@ def test_it_shows_each_measure_with_a_chart_and_a_table_of_the_same_numbers(clie
     assert "/reports/exports/research.csv" in html
 
 
-def test_small_groups_are_hidden_on_the_page_and_cannot_be_worked_out_from_the_total(
-    client, personas, history
-):
-    client.sign_in_as(personas.var_manager)
-    response = client.get(f"/reports/csv/take_up?{history.params}&by=provider")
-    assert response.status_code == 200
+def _csv(response) -> dict[str, list[str]]:
+    assert response.status_code == 200, response.text
     assert response.headers["content-type"].startswith("text/csv")
     assert "attachment" in response.headers["content-disposition"]
-    rows = list(csv.reader(io.StringIO(response.text)))
-    header, body = rows[0], {row[0]: row for row in rows[1:]}
-    assert header[:4] == ["Provider", "Referrals received", "Took up an activity", "Take-up rate"]
-    # Dearne Walkers: 4 referrals, 1 took up. Rother Valley Growers: 9 referrals, 8 took up.
-    assert body["Dearne Walkers"][1:4] == ["<5", "<5", "*"]
-    growers = body["Rother Valley Growers"]
-    assert growers[1] == "*" or body["All referrals"][1] == "*", "13 - 9 would give the walkers' 4 away"
-    assert "4" not in body["Dearne Walkers"]
+    return {row[0]: row for row in csv.reader(io.StringIO(response.text))}
+
+
+def test_var_sees_exact_counts_and_commissioners_see_them_suppressed_and_rounded(client, personas, history):
+    # January to March: Rother Valley Growers 8 referrals, all took up; Dearne Walkers 1, took up.
+    client.sign_in_as(personas.var_manager)
+    exact = _csv(client.get("/reports/csv/take_up?from=2026-01-01&to=2026-03-31&by=provider"))
+    assert exact["Provider"][:4] == ["Provider", "Referrals received", "Took up an activity", "Take-up rate"]
+    assert exact["Dearne Walkers"][1:4] == ["1", "1", "100.0%"]
+    assert exact["Rother Valley Growers"][1:4] == ["8", "8", "100.0%"]
+    assert exact["All referrals"][1:4] == ["9", "9", "100.0%"]
+
+    client.sign_in_as(personas.commissioner)
+    shown = _csv(client.get("/reports/csv/take_up?period=2026-Q1&by=provider"))
+    assert shown["Dearne Walkers"][1:] == ["*"] * 6  # counts, rate, median and quartiles
+    assert shown["Rother Valley Growers"][1:4] == ["10", "10", "100%"]
+    # The total is rounded from the exact 9, not added up from what is shown.
+    assert shown["All referrals"][1:4] == ["10", "10", "100%"]
+    assert shown["All referrals"][4] == "14"  # median days, to the whole day
 
 
 def test_it_breaks_down_by_month_and_by_team(client, personas, history):
     client.sign_in_as(personas.commissioner)
-    by_month = client.get(f"/reports/csv/discharge?{history.params}&by=month")
+    by_month = client.get("/reports/csv/discharge?period=2026-Q1&by=month")
     months = [row[0] for row in csv.reader(io.StringIO(by_month.text))][1:]
-    assert months[0] == "February 2026" and months[-1] == "All referrals"
-    by_team = client.get(f"/reports/csv/take_up?{history.params}&by=team")
+    assert months == ["February 2026", "March 2026", "All referrals"]
+    by_team = client.get("/reports/csv/take_up?period=2026-Q1&by=team")
     assert "Rotherham North CMHT" in by_team.text
 
 
 def test_the_movement_table_downloads_with_its_margins(client, personas, history):
     client.sign_in_as(personas.commissioner)
-    response = client.get(f"/reports/csv/mhc_movement?{history.params}")
+    response = client.get("/reports/csv/mhc_movement?period=2026-Q1")
     rows = list(csv.reader(io.StringIO(response.text)))
     assert rows[0][0] == "Category at the start" and rows[-1][0] == "Total"
-    # Six people answered at both times: every cell of so small a table is hidden.
-    assert {cell for row in rows[1:] for cell in row[1:]} <= {"<5", "*", "6"}
+    # Six people answered at both times: every count is 0 or hidden, the total too.
+    assert {cell for row in rows[1:] for cell in row[1:]} == {"0", "*"}
 
 
 def test_commissioners_see_the_figures_but_no_record_level_downloads(client, personas, history):
     client.sign_in_as(personas.commissioner)
-    page = client.get(f"/reports?{history.params}")
+    page = client.get("/reports?period=2026-Q1")
     assert page.status_code == 200
     assert "/reports/exports/" not in page.text and "/reports/gaps" not in page.text
+    assert "NHS England" in page.text and "rounded to the nearest 5" in page.text
 
 
 def test_the_default_period_is_the_last_twelve_months(client, personas, history):

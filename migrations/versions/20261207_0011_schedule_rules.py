@@ -1,8 +1,8 @@
 """schedule rules and foreign taxonomies: fortnightly and monthly schedules, where imported
 features came from, and terms mapped by an administrator
 
-Revision ID: 0008_schedule_rules
-Revises: 0007
+Revision ID: 0011
+Revises: 0010
 Create Date: 2026-12-07 06:00:00
 """
 
@@ -14,8 +14,8 @@ from alembic import op
 
 import core.database  # noqa: F401  (custom column types)
 
-revision: str = '0008_schedule_rules'
-down_revision: str | None = '0007'
+revision: str = '0011'
+down_revision: str | None = '0010'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
