@@ -15,11 +15,11 @@ from datetime import date, datetime
 import numpy as np
 
 from directory.records import ActivityRecord
+from matching.criteria import Criteria, prepare
 from matching.diversity import diversify
 from matching.explain import Facts, explain, need_names, quote, quoted_list
 from matching.index import FEATURE_NAMES, ActivityIndex
 from matching.profile import Profile
-from matching.request import Request, prepare
 from matching.results import MatchOutcome, MatchResult
 from matching.schedule import join_words, local_time_of_day, next_session, rotherham_today
 from matching.scoring import Signals, Weights, combine, signals
@@ -105,12 +105,12 @@ class MatchingEngine:
     def _match(self, profile: Profile, today: date, now: datetime, limit: int) -> MatchOutcome:
         ix = self._index
         ix.refresh_day(today)
-        request = prepare(profile, self._corrector)
-        sig = signals(ix, request, now, self.weights)
-        limits = _limits(sig, request)
-        offered, fitting, relaxed = _offered(sig, request, limits)
+        criteria = prepare(profile, self._corrector)
+        sig = signals(ix, criteria, now, self.weights)
+        limits = _limits(sig, criteria)
+        offered, fitting, relaxed = _offered(sig, criteria, limits)
         relaxed_needs = [r for r in relaxed if r in FEATURE_NAMES]
-        notes = _notes(profile, request, sig, offered, fitting, relaxed)
+        notes = _notes(profile, criteria, sig, offered, fitting, relaxed)
         outcome_flags = {
             "relaxed_needs": tuple(relaxed_needs),
             "relaxed_distance": "distance" in relaxed,
@@ -121,7 +121,7 @@ class MatchingEngine:
         if not found or not limit:
             return MatchOutcome((), tuple(notes), **outcome_flags)
 
-        parts = combine(sig, request, self.weights, fitting if fitting.any() else offered)
+        parts = combine(sig, criteria, self.weights, fitting if fitting.any() else offered)
         names = list(parts)
         total = np.zeros(sig.n)
         for values in parts.values():
@@ -156,7 +156,7 @@ class MatchingEngine:
             facts = Facts(
                 miles=_miles(sig, row),
                 places_free=int(sig.places_allowed[row]) if ix.listed_total[row] else None,
-                next_session=next_session(record, sig.slot_mask, today, local_now, request.windows),
+                next_session=next_session(record, sig.slot_mask, today, local_now, criteria.windows),
                 slot_mask=sig.slot_mask,
                 stale=bool(sig.stale[row]),
             )
@@ -168,9 +168,9 @@ class MatchingEngine:
                     miles=facts.miles,
                     places_free=facts.places_free,
                     next_session=facts.next_session,
-                    explanation=explain(record, request, facts, today),
+                    explanation=explain(record, criteria, facts, today),
                     record=record,
-                    breaks=() if fits else _breaks(limits, request, row),
+                    breaks=() if fits else _breaks(limits, criteria, row),
                 )
             )
         return MatchOutcome(tuple(results), tuple(notes), **outcome_flags)
@@ -196,18 +196,18 @@ class _Limits:
     musts: dict[str, np.ndarray]
 
 
-def _limits(sig: Signals, request: Request) -> _Limits:
+def _limits(sig: Signals, criteria: Criteria) -> _Limits:
     near = None
-    if sig.miles is not None and request.max_miles is not None:
-        near = ~(sig.miles > request.max_miles)  # unknown locations (NaN) stay in
-    return _Limits(near, sig.time_ok, {f: sig.feature_ok[f] for f in request.musts})
+    if sig.miles is not None and criteria.max_miles is not None:
+        near = ~(sig.miles > criteria.max_miles)  # unknown locations (NaN) stay in
+    return _Limits(near, sig.time_ok, {f: sig.feature_ok[f] for f in criteria.musts})
 
 
 #: The order limits are relaxed in when nothing meets them all, as the page states it.
 RELAXING_ORDER = "the distance first, then the days and times, then the must-haves one at a time"
 
 
-def _offered(sig: Signals, request: Request, limits: _Limits) -> tuple[np.ndarray, np.ndarray, list[str]]:
+def _offered(sig: Signals, criteria: Criteria, limits: _Limits) -> tuple[np.ndarray, np.ndarray, list[str]]:
     """(what can be offered, what fits every limit, the limits relaxed, in order).
 
     Who can come (single-sex groups, ages) is never relaxed. When nothing fits every other
@@ -228,11 +228,11 @@ def _offered(sig: Signals, request: Request, limits: _Limits) -> tuple[np.ndarra
             mask &= limits.musts[f]
         return mask
 
-    musts = list(request.musts)
+    musts = list(criteria.musts)
     fitting = allowed(True, True, musts)
     relaxed: list[str] = []
     offered = fitting
-    if request.show_all_times and limits.timely is not None:
+    if criteria.show_all_times and limits.timely is not None:
         offered = fitting | allowed(True, False, musts)
     if fitting.any() or not base.any():
         return offered, fitting, relaxed if offered is fitting else ["times"]
@@ -257,11 +257,11 @@ def _offered(sig: Signals, request: Request, limits: _Limits) -> tuple[np.ndarra
     return offered, fitting, relaxed
 
 
-def _breaks(limits: _Limits, request: Request, row: int) -> tuple[str, ...]:
+def _breaks(limits: _Limits, criteria: Criteria, row: int) -> tuple[str, ...]:
     broken = []
-    if limits.near is not None and not limits.near[row] and request.max_miles is not None:
-        unit = "mile" if request.max_miles == 1 else "miles"
-        broken.append(f"further than {request.max_miles:g} {unit}")
+    if limits.near is not None and not limits.near[row] and criteria.max_miles is not None:
+        unit = "mile" if criteria.max_miles == 1 else "miles"
+        broken.append(f"further than {criteria.max_miles:g} {unit}")
     if limits.timely is not None and not limits.timely[row]:
         broken.append("not at a time they said they can come")
     for f, ok in limits.musts.items():
@@ -272,7 +272,7 @@ def _breaks(limits: _Limits, request: Request, row: int) -> tuple[str, ...]:
 
 def _notes(
     profile: Profile,
-    request: Request,
+    criteria: Criteria,
     sig: Signals,
     offered: np.ndarray,
     fitting: np.ndarray,
@@ -284,9 +284,9 @@ def _notes(
     if relaxed and not fitting.any() and offered.any():
         said = []
         for what in relaxed:
-            if what == "distance" and request.max_miles is not None:
-                unit = "mile" if request.max_miles == 1 else "miles"
-                said.append(f"places further than {request.max_miles:g} {unit}")
+            if what == "distance" and criteria.max_miles is not None:
+                unit = "mile" if criteria.max_miles == 1 else "miles"
+                said.append(f"places further than {criteria.max_miles:g} {unit}")
             elif what == "times":
                 said.append("times they did not say they can come")
             elif what in FEATURE_NAMES:
@@ -296,18 +296,18 @@ def _notes(
             + join_words(said)
             + f" (limits are eased in this order: {RELAXING_ORDER}). Each one says what it does not meet."
         )
-    elif request.show_all_times and request.windows and offered.any() and (offered & ~fitting).any():
+    elif criteria.show_all_times and criteria.windows and offered.any() and (offered & ~fitting).any():
         notes.append(
             "Activities at other times are shown too, after those that fit, each marked as not at a time they can come."
         )
-    if request.max_miles is not None and request.point is None:
+    if criteria.max_miles is not None and criteria.point is None:
         notes.append("A distance limit needs a postcode, so distance was not used.")
     if profile.is_empty():
         notes.append(
             "Nothing has been filled in yet, so these are simply activities with places coming up. "
             "Add what you enjoy, a postcode or the days you are free for closer matches."
         )
-    elif not request.has_interests:
+    elif not criteria.has_interests:
         said = " ".join(profile.interests.split())[:60] if isinstance(profile.interests, str) else ""
         if said:
             notes.append(
@@ -321,9 +321,9 @@ def _notes(
             f"None of the activities that fit your other answers mention {quote(said)}, "
             "so these are ranked by those answers."
         )
-    if request.expansion.avoid_said:
+    if criteria.expansion.avoid_said:
         notes.append(
-            f"Activities like what they do not want ({quoted_list(list(request.expansion.avoid_said))}) are ranked lower."
+            f"Activities like what they do not want ({quoted_list(list(criteria.expansion.avoid_said))}) are ranked lower."
         )
-    notes.extend(request.feedback.notes)
+    notes.extend(criteria.feedback.notes)
     return notes

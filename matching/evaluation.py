@@ -15,10 +15,10 @@ from datetime import date, datetime
 from directory.categories import DAYS
 from directory.records import ActivityRecord
 from matching.baseline import BM25Ranker, nearest_first
+from matching.criteria import fits_windows, read_windows
 from matching.engine import MatchingEngine
 from matching.geo import miles_between
 from matching.profile import MUST, Profile
-from matching.request import fits_windows, read_windows
 
 Ranker = Callable[[Profile], list[str]]
 

@@ -13,9 +13,9 @@ from datetime import datetime
 import numpy as np
 
 from directory.records import STALE_AFTER
+from matching.criteria import ALL_SLOTS, Criteria
 from matching.geo import miles_from
 from matching.index import FEATURE_NAMES, ActivityIndex, timestamp
-from matching.request import ALL_SLOTS, Request
 
 
 @dataclass(frozen=True)
@@ -98,52 +98,52 @@ class Signals:
     slot_mask: int | None
 
 
-def signals(index: ActivityIndex, request: Request, now: datetime, weights: Weights) -> Signals:
+def signals(index: ActivityIndex, criteria: Criteria, now: datetime, weights: Weights) -> Signals:
     """Every signal for every row; each is worked out by its own function below."""
     n = index.n_rows
-    miles, closeness = distance_signal(index, request, weights)
-    feature_ok = {f: index.features[FEATURE_NAMES.index(f), :n] for f in (*request.musts, *request.prefers)}
-    slot_mask = wanted_slots(index, request)
-    time_ok = time_fit(index, request)
+    miles, closeness = distance_signal(index, criteria, weights)
+    feature_ok = {f: index.features[FEATURE_NAMES.index(f), :n] for f in (*criteria.musts, *criteria.prefers)}
+    slot_mask = wanted_slots(index, criteria)
+    time_ok = time_fit(index, criteria)
     places_allowed, places = places_signal(index, slot_mask, weights)
-    eligible = who_can_come(index, request)
-    like_rejected = like_rejected_signal(index, request, eligible)
+    eligible = who_can_come(index, criteria)
+    like_rejected = like_rejected_signal(index, criteria, eligible)
     return Signals(
         n=n,
-        text=interest_signal(index, request),
-        category=category_signal(index, request),
+        text=interest_signal(index, criteria),
+        category=category_signal(index, criteria),
         miles=miles,
         closeness=closeness,
-        needs=needs_signal(feature_ok, request, weights),
+        needs=needs_signal(feature_ok, criteria, weights),
         feature_ok=feature_ok,
         time_ok=time_ok,
         days_times=days_times_signal(index, time_ok),
         places=places,
         places_allowed=places_allowed,
-        longer_term=longer_term_signal(index, request),
+        longer_term=longer_term_signal(index, criteria),
         stale=stale_signal(index, now),
-        disliked=disliked_signal(index, request),
+        disliked=disliked_signal(index, criteria),
         like_rejected=like_rejected,
         eligible=eligible,
         slot_mask=slot_mask,
     )
 
 
-def interest_signal(index: ActivityIndex, request: Request) -> np.ndarray | None:
+def interest_signal(index: ActivityIndex, criteria: Criteria) -> np.ndarray | None:
     """Cosine of the expanded interests with each listing."""
-    if not request.expansion:
+    if not criteria.expansion:
         return None
-    cols, values = query_vector(index, request.expansion.weights)
+    cols, values = query_vector(index, criteria.expansion.weights)
     return index.text_scores(cols, values) if cols.size else None
 
 
-def category_signal(index: ActivityIndex, request: Request) -> np.ndarray | None:
+def category_signal(index: ActivityIndex, criteria: Criteria) -> np.ndarray | None:
     """1 for a category they picked, 0.6 for one their words point to."""
-    if not request.categories:
+    if not criteria.categories:
         return None
     n = index.n_rows
     category = np.zeros(n)
-    for slug, (weight, _) in request.categories.items():
+    for slug, (weight, _) in criteria.categories.items():
         code = index.category_codes.get(slug)
         if code is not None and code < index.categories.shape[0]:
             np.maximum(category, index.categories[code, :n] * weight, out=category)
@@ -151,16 +151,16 @@ def category_signal(index: ActivityIndex, request: Request) -> np.ndarray | None
 
 
 def distance_signal(
-    index: ActivityIndex, request: Request, weights: Weights
+    index: ActivityIndex, criteria: Criteria, weights: Weights
 ) -> tuple[np.ndarray | None, np.ndarray | None]:
     """Miles to each listing, and closeness relative to the person's own limit."""
-    if request.point is None:
+    if criteria.point is None:
         return None, None
     n = index.n_rows
-    miles = miles_from(*request.point, index.unit_x[:n], index.unit_y[:n], index.unit_z[:n])
-    if request.max_miles:
+    miles = miles_from(*criteria.point, index.unit_x[:n], index.unit_y[:n], index.unit_z[:n])
+    if criteria.max_miles:
         # Capped before squaring: a limit of a hair's breadth must not overflow.
-        share = np.minimum(miles / max(request.max_miles, 0.01), 2.0)
+        share = np.minimum(miles / max(criteria.max_miles, 0.01), 2.0)
         closeness = np.clip(1.0 - share**2, 0.0, 1.0)
     else:
         closeness = np.exp(miles * (-1.0 / weights.distance_scale_miles))
@@ -168,28 +168,30 @@ def distance_signal(
     return miles, closeness
 
 
-def needs_signal(feature_ok: dict[str, np.ndarray], request: Request, weights: Weights) -> np.ndarray | None:
+def needs_signal(
+    feature_ok: dict[str, np.ndarray], criteria: Criteria, weights: Weights
+) -> np.ndarray | None:
     """Share of their needs met, a must-have counting more than a preference."""
     if not feature_ok:
         return None
     n = next(iter(feature_ok.values())).shape[0]
     needs = np.zeros(n)
     total = 0.0
-    for f in request.musts:
+    for f in criteria.musts:
         needs += feature_ok[f] * weights.must_over_prefer
         total += weights.must_over_prefer
-    for f in request.prefers:
+    for f in criteria.prefers:
         needs += feature_ok[f]
         total += 1.0
     return needs / total
 
 
-def wanted_slots(index: ActivityIndex, request: Request) -> int | None:
+def wanted_slots(index: ActivityIndex, criteria: Criteria) -> int | None:
     """The person's slots, less those of activities they turned down for their times."""
-    slot_mask = request.slot_mask
-    if request.feedback.avoid_times_of:
+    slot_mask = criteria.slot_mask
+    if criteria.feedback.avoid_times_of:
         avoid = 0
-        for activity_id in request.feedback.avoid_times_of:
+        for activity_id in criteria.feedback.avoid_times_of:
             row = index.row_of.get(activity_id)
             if row is not None:
                 avoid |= int(index.slot_bits[row])
@@ -198,12 +200,12 @@ def wanted_slots(index: ActivityIndex, request: Request) -> int | None:
     return slot_mask
 
 
-def time_fit(index: ActivityIndex, request: Request) -> np.ndarray | None:
+def time_fit(index: ActivityIndex, criteria: Criteria) -> np.ndarray | None:
     """Per row: meets wholly inside a window they can make, or lists no times at all (nothing
     to rule it out by). None when they can come at any time."""
-    if not request.windows:
+    if not criteria.windows:
         return None
-    return index.fits_windows(request.windows) | ~index.lists_times()
+    return index.fits_windows(criteria.windows) | ~index.lists_times()
 
 
 def days_times_signal(index: ActivityIndex, time_ok: np.ndarray | None) -> np.ndarray | None:
@@ -232,8 +234,8 @@ def places_signal(
     return places_allowed, places
 
 
-def longer_term_signal(index: ActivityIndex, request: Request) -> np.ndarray | None:
-    if not request.longer_term:
+def longer_term_signal(index: ActivityIndex, criteria: Criteria) -> np.ndarray | None:
+    if not criteria.longer_term:
         return None
     n = index.n_rows
     return 0.5 * index.peer_led[:n] + 0.3 * index.continuation[:n] + 0.2 * index.volunteering[:n]
@@ -243,11 +245,11 @@ def stale_signal(index: ActivityIndex, now: datetime) -> np.ndarray:
     return (timestamp(now) - index.confirmed[: index.n_rows]) > STALE_AFTER.total_seconds()
 
 
-def disliked_signal(index: ActivityIndex, request: Request) -> np.ndarray | None:
+def disliked_signal(index: ActivityIndex, criteria: Criteria) -> np.ndarray | None:
     """Similarity to what they said they do not want, 1 for the most similar listing."""
-    if not request.expansion.avoid:
+    if not criteria.expansion.avoid:
         return None
-    cols, values = query_vector(index, request.expansion.avoid)
+    cols, values = query_vector(index, criteria.expansion.avoid)
     if not cols.size:
         return None
     similar = index.text_scores(cols, values)
@@ -255,26 +257,26 @@ def disliked_signal(index: ActivityIndex, request: Request) -> np.ndarray | None
     return similar / best if best > 0 else None
 
 
-def who_can_come(index: ActivityIndex, request: Request) -> np.ndarray:
+def who_can_come(index: ActivityIndex, criteria: Criteria) -> np.ndarray:
     """Listed, and open to them: never relaxed (single-sex groups, age limits, turned down)."""
     n = index.n_rows
     eligible = index.alive[:n].copy()
-    if request.gender == "man":
+    if criteria.gender == "man":
         eligible &= index.gender[:n] != 1
-    elif request.gender == "woman":
+    elif criteria.gender == "woman":
         eligible &= index.gender[:n] != 2
-    if request.age is not None:
-        eligible &= ~(index.age_min[:n] > request.age) & ~(index.age_max[:n] < request.age)
-    for activity_id in request.rejected_ids:
+    if criteria.age is not None:
+        eligible &= ~(index.age_min[:n] > criteria.age) & ~(index.age_max[:n] < criteria.age)
+    for activity_id in criteria.rejected_ids:
         row = index.row_of.get(activity_id)
         if row is not None:
             eligible[row] = False
     return eligible
 
 
-def like_rejected_signal(index: ActivityIndex, request: Request, eligible: np.ndarray) -> np.ndarray | None:
+def like_rejected_signal(index: ActivityIndex, criteria: Criteria, eligible: np.ndarray) -> np.ndarray | None:
     """Closeness to the nearest activity they turned down."""
-    rejected_rows = [index.row_of[i] for i in dict.fromkeys(request.rejected_ids) if i in index.row_of]
+    rejected_rows = [index.row_of[i] for i in dict.fromkeys(criteria.rejected_ids) if i in index.row_of]
     if not rejected_rows:
         return None
     n = index.n_rows
@@ -304,7 +306,9 @@ def query_vector(index: ActivityIndex, terms: dict[str, float]) -> tuple[np.ndar
     return np.array(cols, dtype=np.int64), v / np.sqrt(v @ v)
 
 
-def combine(sig: Signals, request: Request, weights: Weights, feasible: np.ndarray) -> dict[str, np.ndarray]:
+def combine(
+    sig: Signals, criteria: Criteria, weights: Weights, feasible: np.ndarray
+) -> dict[str, np.ndarray]:
     """Weighted contributions per component; their sum is the score."""
     parts: dict[str, np.ndarray] = {}
     if sig.text is not None:
@@ -313,7 +317,7 @@ def combine(sig: Signals, request: Request, weights: Weights, feasible: np.ndarr
     if sig.category is not None:
         parts["category"] = sig.category * weights.category
     if sig.closeness is not None:
-        parts["distance"] = sig.closeness * (weights.distance * request.feedback.distance_factor)
+        parts["distance"] = sig.closeness * (weights.distance * criteria.feedback.distance_factor)
     if sig.needs is not None:
         parts["needs"] = sig.needs * weights.needs
     if sig.days_times is not None:

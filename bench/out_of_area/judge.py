@@ -12,9 +12,9 @@ from pathlib import Path
 import yaml
 
 from directory.categories import DAYS
+from matching.criteria import read_windows
 from matching.geo import miles_between
 from matching.profile import MUST, PREFER, Profile
-from matching.request import read_windows
 
 HERE = Path(__file__).resolve().parent
 _DAY_CODES = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")

@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 
 from directory.records import FEATURES, WeeklyTime
 from matching import MatchingEngine, Profile
+from matching.criteria import fits_windows
 from matching.geo import miles_between
-from matching.request import fits_windows
 from tests.matching.factories import HOME, KINDS, NOW, TODAY, activity, sessions_for
 
 weekly_times = st.builds(

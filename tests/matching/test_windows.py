@@ -4,7 +4,7 @@ from datetime import time
 
 from directory.records import WeeklyTime
 from matching import MatchingEngine, Profile
-from matching.request import read_windows
+from matching.criteria import read_windows
 from tests.matching.factories import GARDEN, HOME, NOW, TODAY, activity, sessions_for
 
 MON, TUE, SAT = 0, 1, 5

@@ -25,7 +25,7 @@ _GENDERS = {
 
 
 @dataclass(frozen=True)
-class Request:
+class Criteria:
     profile: Profile
     expansion: Expansion
     #: Category slug -> (weight, the person's words that suggested it; empty if they picked it).
@@ -103,7 +103,7 @@ def _needs(needs: object) -> tuple[tuple[str, ...], tuple[str, ...]]:
     return tuple(musts), tuple(prefers)
 
 
-def prepare(profile: Profile, corrector: SpellingCorrector | None = None) -> Request:
+def prepare(profile: Profile, corrector: SpellingCorrector | None = None) -> Criteria:
     interests = _text(profile.interests)
     expansion = expand(interests, corrector) if interests.strip() else Expansion()
 
@@ -144,7 +144,7 @@ def prepare(profile: Profile, corrector: SpellingCorrector | None = None) -> Req
     )
 
     age = _number(profile.age)
-    return Request(
+    return Criteria(
         profile=profile,
         expansion=expansion,
         categories=categories,
