@@ -193,12 +193,12 @@ Postcode = Annotated[str, msgspec.Meta(pattern=POSTCODE_PATTERN, description="A 
 CharityNumber = Annotated[
     str, msgspec.Meta(pattern=Optional + r"^([0-9]{6,8}|SC[0-9]{6}|NIC[0-9]{6}|[A-Z]{2}[0-9]{6})$")
 ]
-#: An identifier on one of the registers the API knows (the organisation form takes any other).
+#: An org-id identifier: a register's code and the organisation's number on it. The number must
+#: also have the shape its register gives numbers (GB-CHC: 6 to 8 digits, and so on).
 OrgId = Annotated[
     str,
     msgspec.Meta(
-        pattern=r"^(GB-CHC-[0-9]{6,8}|GB-SC-SC[0-9]{6}|GB-NIC-[0-9]{6}|GB-COH-([0-9]{8}|[A-Z]{2}[0-9]{6})"
-        r"|GB-MPR-(IP|RS)?[0-9]{1,6}[A-Z]?)$",
+        pattern=r"^[A-Za-z]{2}-[A-Za-z0-9]{2,10}-[A-Za-z0-9][A-Za-z0-9._/-]{0,59}$",
         examples=["GB-CHC-1048207"],
     ),
 ]

@@ -47,5 +47,8 @@ def test_the_page_for_a_referral_uses_their_recorded_gender_and_age(client, db, 
     db.commit()
     client.sign_in_as(personas.link_worker)
     page = client.get("/matching", params={"referral": str(personas.referral.id)}).text
-    assert '<option value="woman" selected>' in page
+    assert (
+        '<input type="hidden" name="gender" value="woman">' in page
+        and "(as recorded for this person)" in page
+    )
     assert re.search(r'id="age" name="age" type="number" class="width-short" value="(59|60)"', page)
