@@ -324,7 +324,7 @@ def run_import(feed_path: Path, database_url: str, total: int) -> dict[str, Any]
         "rows": rows,
         "peak_memory_mb": round(peak / 1024 / 1024),
         "failure": report.failure,
-        "ignored_terms": dict(report.ignored_terms),
+        "unmapped_terms": dict(report.unmapped_terms),
         "sessions_added": report.sessions_added,
     }
 

@@ -156,9 +156,12 @@ class Database:
         )
         # Same pool; on SQLite its transactions begin IMMEDIATE.
         self._write_engine = self.engine.execution_options(flourish_write=True)
-        # Its own connection, outside the pool, so that it never takes a place a request needs.
+        # Outside the pool, so that a quick read made while a request holds a pooled connection
+        # (the unread notices drawn in a page's header, say) never waits for another: with every
+        # pooled connection held by a request waiting for its second, nothing would move. On
+        # SQLite a fresh connection per read costs little; on PostgreSQL one is kept open.
         self._quick = (
-            None
+            _QuickSqliteReads(make_engine(url, must_exist=True, durable=durable, poolclass=sa.pool.NullPool))
             if self.is_sqlite
             else _QuickReads(
                 make_engine(url, statement_timeout_ms=statement_timeout_ms, pool_size=1, max_overflow=0)
@@ -191,15 +194,25 @@ class Database:
     def read_now(self, statement: sa.Executable, params: dict[str, Any] | None = None) -> Sequence[sa.Row]:
         """The rows of one small read, as committed at this moment. Meant for the lookups made on
         every request (who is signed in, what changed in the directory)."""
-        if self._quick is None:
-            with self.engine.connect() as connection:
-                return connection.execute(statement, params or {}).all()
         return self._quick.execute(statement, params or {})
 
     def dispose(self) -> None:
-        if self._quick is not None:
-            self._quick.close()
+        self._quick.close()
         self.engine.dispose()
+
+
+class _QuickSqliteReads:
+    """A connection of its own for each quick read on SQLite, opened and closed around it."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    def execute(self, statement: sa.Executable, params: dict[str, Any]) -> Sequence[sa.Row]:
+        with self._engine.connect() as connection:
+            return connection.execute(statement, params).all()
+
+    def close(self) -> None:
+        self._engine.dispose()
 
 
 class _QuickReads:

@@ -50,7 +50,9 @@ class FormReader:
         required: bool = True,
         default: Any = None,
         lines: bool = False,
+        missing: str | None = None,
     ) -> Any:
+        """`missing` says what to do when a required field is left empty ("Enter the amount")."""
         raw = first(self.raw, name)
         # Checked before the spaces around it are trimmed: a line break or control character sent
         # at either end is refused as it would be anywhere else, not silently dropped.
@@ -59,9 +61,25 @@ class FormReader:
             self.errors[name] = problem
             return default
         text = raw.strip()
+        if not text and has_date_parts(self.raw, name):
+            try:
+                text = joined_date(self.raw, name)
+            except ValueError as exc:
+                self.errors[name] = str(exc)
+                return default
+            if text:
+                try:
+                    return parse(text)
+                except (ValueError, InvalidInput) as exc:
+                    message = str(exc) if isinstance(exc, ValueError) else next(iter(exc.errors.values()))
+                    # A date given in parts that is no real date is put in the same words.
+                    self.errors[name] = (
+                        "Enter a real date, for example 27 3 2026" if "year-month-day" in message else message
+                    )
+                    return default
         if not text:
             if required:
-                self.errors[name] = "This is required"
+                self.errors[name] = missing or "This is required"
             return default
         try:
             return parse(text)
@@ -109,8 +127,11 @@ class FormReader:
         *,
         required: bool = True,
         default: str | None = None,
+        missing: str | None = None,
     ) -> Any:
-        return self.value(name, lambda t: choice(t, choices), required=required, default=default)
+        return self.value(
+            name, lambda t: choice(t, choices), required=required, default=default, missing=missing
+        )
 
     def choices(self, name: str, choices: Mapping[str, str] | list[str] | tuple[str, ...]) -> list[str]:
         picked = []
@@ -196,6 +217,30 @@ def clock_time(value: str) -> time:
     if hour > 23 or minute > 59:
         raise ValueError("Enter a real time between 00:00 and 23:59")
     return time(hour, minute)
+
+
+DATE_PARTS = ("day", "month", "year")
+
+
+def has_date_parts(raw: Mapping[str, Any], name: str) -> bool:
+    """Whether a date came as day, month and year boxes (GOV.UK's date input)."""
+    return any(f"{name}-{part}" in raw for part in DATE_PARTS)
+
+
+def joined_date(raw: Mapping[str, Any], name: str) -> str:
+    """The date typed in day, month and year boxes as year-month-day; "" when all are empty.
+    Raises ValueError naming what is missing or not a number."""
+    parts = {part: first(raw, f"{name}-{part}").strip() for part in DATE_PARTS}
+    if not any(parts.values()):
+        return ""
+    missing = [part for part in DATE_PARTS if not parts[part]]
+    if missing:
+        raise ValueError(f"The date must include a {' and '.join(missing)}")
+    if not all(re.fullmatch(r"\d{1,4}", value) for value in parts.values()):
+        raise ValueError("Enter the day, month and year as numbers, for example 27 3 2026")
+    if len(parts["year"]) != 4:
+        raise ValueError("Enter the year as 4 numbers, for example 2026")
+    return f"{parts['year']}-{int(parts['month']):02d}-{int(parts['day']):02d}"
 
 
 def calendar_date(value: str) -> date:

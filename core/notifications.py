@@ -1,4 +1,5 @@
-"""Messages to a person inside Flourish: a place has come free, a drawdown needs a decision."""
+"""Messages to a person inside Flourish: a place has come free, a session was cancelled, a
+drawdown needs a decision. Each person reads their own in their notices."""
 
 from __future__ import annotations
 
@@ -45,4 +46,38 @@ def mark_read(db: Session, user_id: int, notification_id: int) -> None:
         sa.update(Notification)
         .where(Notification.id == notification_id, Notification.user_id == user_id)
         .values(read_at=clock.now())
+    )
+
+
+def recent(db: Session, user_id: int, limit: int = 50) -> list[Notification]:
+    """Unread first, newest first; then what was read, newest first."""
+    return list(
+        db.scalars(
+            sa.select(Notification)
+            .where(Notification.user_id == user_id)
+            .order_by(
+                Notification.read_at.is_not(None), Notification.created_at.desc(), Notification.id.desc()
+            )
+            .limit(limit)
+        )
+    )
+
+
+def get_own(db: Session, user_id: int, notification_id: int) -> Notification | None:
+    note = db.get(Notification, notification_id)
+    return note if note is not None and note.user_id == user_id else None
+
+
+def mark_all_read(db: Session, user_id: int) -> int:
+    result = db.execute(
+        sa.update(Notification)
+        .where(Notification.user_id == user_id, Notification.read_at.is_(None))
+        .values(read_at=clock.now())
+    )
+    return result.rowcount or 0
+
+
+def unread_count_statement(user_id: int) -> sa.Select:
+    return sa.select(sa.func.count(Notification.id)).where(
+        Notification.user_id == user_id, Notification.read_at.is_(None)
     )

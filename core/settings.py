@@ -102,6 +102,16 @@ class Settings:
     request_timeout_seconds: int = 30
     #: Show exception details in responses; never in production.
     debug: bool = False
+    #: The mail server for reminders and cancellation emails; empty writes them to the log instead.
+    smtp_host: str = ""
+    smtp_port: int = 587
+    #: Sign in to the mail server with these, when both are set.
+    smtp_user: str = ""
+    smtp_password: str = ""
+    #: Use STARTTLS on the connection (on unless SMTP_STARTTLS=false, e.g. for a local relay).
+    smtp_starttls: bool = True
+    #: Who emails come from.
+    mail_from: str = "Flourish <no-reply@flourish.invalid>"
     #: The publisher prefix 360Giving issued to VAR: grant ids in the open data are 360G-<prefix>-….
     grants_360g_prefix: str = "var-flourish"
 
@@ -139,6 +149,12 @@ def load_settings() -> Settings:
         log_json=_env_bool("LOG_JSON", False),
         request_timeout_seconds=_env_int("REQUEST_TIMEOUT_SECONDS", 30, minimum=1),
         debug=_env_bool("DEBUG", False),
+        smtp_host=os.environ.get("SMTP_HOST", "").strip(),
+        smtp_port=_env_int("SMTP_PORT", 587, minimum=1),
+        smtp_user=os.environ.get("SMTP_USER", "").strip(),
+        smtp_password=os.environ.get("SMTP_PASSWORD", ""),
+        smtp_starttls=_env_bool("SMTP_STARTTLS", True),
+        mail_from=os.environ.get("MAIL_FROM", "").strip() or "Flourish <no-reply@flourish.invalid>",
         grants_360g_prefix=_env_360g_prefix(),
     )
 

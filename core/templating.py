@@ -63,6 +63,23 @@ def current_user(request: Any) -> Actor | None:
     return user if isinstance(user, Actor) and user.signed_in else None
 
 
+#: The roles with a notices page (commissioners see aggregates only, never a person).
+NOTICE_ROLES = frozenset({Role.LINK_WORKER, Role.COORDINATOR, Role.VAR_MANAGER, Role.ADMIN})
+
+
+def unread_notices(request: Any) -> int | None:
+    """How many notices the signed-in person has not read, for the header; None where their
+    role has no notices."""
+    from core.notifications import unread_count_statement
+
+    user = current_user(request)
+    database = getattr(request.app.state, "database", None)
+    if user is None or user.user_id is None or user.role not in NOTICE_ROLES or database is None:
+        return None
+    rows = database.read_now(unread_count_statement(user.user_id))
+    return int(rows[0][0]) if rows else 0
+
+
 def demonstration_data(request: Any) -> bool:
     """Whether this site holds demonstration data, so every page says so."""
     flag = getattr(request.app.state, "demonstration", None)
@@ -84,6 +101,12 @@ def role_label(role: str | None) -> str:
         return role or ""
 
 
+def possessive(name: str) -> str:
+    """“Maureen’s”, and “Rother Valley Growers’” for a name ending in s."""
+    name = str(name)
+    return f"{name}’" if name.endswith(("s", "S")) else f"{name}’s"
+
+
 def plural(count: int, singular: str, plural_form: str | None = None) -> str:
     return f"{count} {singular if count == 1 else (plural_form or singular + 's')}"
 
@@ -95,10 +118,16 @@ def breakdown_rows(breakdown: dict[str, float]) -> Markup:
     page's rendering. Names are escaped once each; a formatted float needs no escaping."""
     return Markup(  # noqa: S704 - every part is escaped above or is a formatted number
         "".join(
-            f'<tr><th scope="row">{_part_name(name)}</th><td class="num">{float(value):.3f}</td></tr>'
+            f'<tr><th scope="row">{_part_name(name)}</th><td class="num">{_score(value)}</td></tr>'
             for name, value in breakdown.items()
         )
     )
+
+
+def _score(value: float) -> str:
+    """Three places, and never "-0.000" for a part that is nothing."""
+    text = f"{float(value):.3f}"
+    return "0.000" if text == "-0.000" else text
 
 
 @lru_cache(maxsize=64)
@@ -123,6 +152,7 @@ def make_environment(templates_dir: Path = TEMPLATES_DIR) -> Environment:
         london_datetime=london_datetime,
         clock_time=clock_time,
         role_label=role_label,
+        possessive=possessive,
         breakdown_rows=breakdown_rows,
     )
     env.globals.update(
@@ -130,6 +160,7 @@ def make_environment(templates_dir: Path = TEMPLATES_DIR) -> Environment:
         form_token=form_token,
         current_user=current_user,
         demonstration_data=demonstration_data,
+        unread_notices=unread_notices,
         take_flash=take_flash,
         plural=plural,
         htmx_available=HTMX_FILE.exists(),

@@ -202,6 +202,12 @@ async def typed_json(connection: ASGIConnection, route_handler: BaseRouteHandler
         name = re.split(r"[.\[`]", where.lstrip("."), maxsplit=1)[0] or "body"
         kind = re.match(r"Expected `([a-z]+)", expected)
         words = _EXPECTED.get(kind.group(1), expected) if kind else expected
+        if pattern := re.search(r"matching regex '(.*)'$", expected):
+            words = f"Send text in the form the API describes (the pattern {pattern.group(1)})"
+        elif " of length " in expected:
+            words = "Send text " + expected.split(" of ", 1)[1].replace("<=", "of at most").replace(
+                ">=", "of at least"
+            )
         raise InvalidInput({name: words}, f"{name}: {words}") from None
     except msgspec.DecodeError:
         # Malformed JSON is Litestar's to refuse, with its own message.

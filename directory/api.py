@@ -24,6 +24,7 @@ from core.web import DbSession, actor_of, typed_json
 from directory import services
 from directory.catalogue import Catalogue, load_records
 from directory.categories import CATEGORIES, DAYS
+from directory.dependencies import SessionCancelled
 from directory.models import Activity, ActivitySession, Organisation, Venue
 from directory.records import FEATURES, ActivityRecord
 from directory.schemas import (
@@ -192,12 +193,12 @@ Postcode = Annotated[str, msgspec.Meta(pattern=POSTCODE_PATTERN, description="A 
 CharityNumber = Annotated[
     str, msgspec.Meta(pattern=Optional + r"^([0-9]{6,8}|SC[0-9]{6}|NIC[0-9]{6}|[A-Z]{2}[0-9]{6})$")
 ]
-#: An identifier on one of the registers the API knows (the organisation form takes any other).
+#: An org-id identifier: a register's code and the organisation's number on it. The number must
+#: also have the shape its register gives numbers (GB-CHC: 6 to 8 digits, and so on).
 OrgId = Annotated[
     str,
     msgspec.Meta(
-        pattern=r"^(GB-CHC-[0-9]{6,8}|GB-SC-SC[0-9]{6}|GB-NIC-[0-9]{6}|GB-COH-([0-9]{8}|[A-Z]{2}[0-9]{6})"
-        r"|GB-MPR-(IP|RS)?[0-9]{1,6}[A-Z]?)$",
+        pattern=r"^[A-Za-z]{2}-[A-Za-z0-9]{2,10}-[A-Za-z0-9][A-Za-z0-9._/-]{0,59}$",
         examples=["GB-CHC-1048207"],
     ),
 ]
@@ -677,7 +678,12 @@ class DirectoryWriteApi(Controller):
         summary="Change a session's capacity, or cancel or reinstate it",
     )
     def change_session(
-        self, request: Request, db: DbSession, session_id: FromPath[int], data: SessionChangeBody
+        self,
+        request: Request,
+        db: DbSession,
+        session_cancelled: NamedDependency[SessionCancelled],
+        session_id: FromPath[int],
+        data: SessionChangeBody,
     ) -> SessionOut:
         actor = actor_of(request)
         session = None
@@ -688,6 +694,7 @@ class DirectoryWriteApi(Controller):
             session = services.cancel_session(
                 db, actor, session_id, data.reason, None if session else data.version
             )
+            session_cancelled(db, actor, session)
         elif data.cancelled is False:
             session = services.reinstate_session(db, actor, session_id)
         if session is None:  # nothing to change: the session as it is, to someone who may change it

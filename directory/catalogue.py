@@ -73,6 +73,8 @@ _WEEKLY = (
     sa.select(Schedule.activity_id, Schedule.weekday, Schedule.start_time, Schedule.end_time)
     .where(Schedule.activity_id.in_(_IDS))
     .where(sa.or_(Schedule.ends_on.is_(None), Schedule.ends_on >= sa.bindparam("today")))
+    # On a day of the month the weekday changes: its dated sessions say when it meets.
+    .where(~Schedule.monthly.startswith("day:"))
     .order_by(Schedule.weekday, Schedule.start_time)
 )
 # Plain rows rather than ORM objects: a large directory has a hundred thousand sessions.
@@ -157,6 +159,7 @@ def load_records(
                 confirmed_at=activity.confirmed_at,
                 weekly=tuple(weekly.get(activity.id, ())),
                 sessions=tuple(sessions.get(activity.id, ())),
+                feature_sources=tuple(sorted((activity.feature_sources or {}).items())),
             )
         )
     return records

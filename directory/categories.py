@@ -12,6 +12,20 @@ CATEGORIES: dict[str, str] = {
     "faith-culture": "Faith and culture",
 }
 
+#: Words people use for each kind of activity, so that searching for them finds the whole
+#: category, not only the listings whose own text happens to use the word.
+CATEGORY_WORDS: dict[str, str] = {
+    "arts-crafts": "arts crafts art craft painting drawing making creative",
+    "gardening-nature": "gardening garden nature allotment plants outdoors wildlife",
+    "walking-sport": "walking walk sport exercise fitness active physical",
+    "cooking-food": "cooking cook food meals baking eating",
+    "music-singing": "music singing sing choir songs",
+    "learning-digital": "learning learn digital computers computer skills courses",
+    "employment-volunteering": "employment work jobs volunteering volunteer",
+    "peer-support": "peer support group talking",
+    "faith-culture": "faith culture community heritage",
+}
+
 DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 DAY_LABELS = tuple(day.capitalize() for day in DAYS)
 

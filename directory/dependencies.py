@@ -12,14 +12,22 @@ from litestar import Request
 from litestar.di import NamedDependency, Provide
 from sqlmodel import Session
 
+from core.audit import Actor
 from core.web import arrived_ns
 from directory.catalogue import Catalogue
+from directory.models import Activity, ActivitySession
 from directory.search import SearchIndex
 
 #: Who is booked on some sessions, as a coordinator may see them: a first name and any support
 #: need, only where the person agreed to share them. Only referrals knows who is booked; the app
 #: hands its answer to the directory's pages as the dependency `people_booked`.
 PeopleBooked = Callable[[Session, list[int]], list[dict[str, Any]]]
+#: Tell the link worker of everyone booked on a session that it is cancelled (the app hands
+#: referrals' answer to the directory as `session_cancelled`); returns how many were booked.
+SessionCancelled = Callable[[Session, Actor, ActivitySession], int]
+#: An organisation's past sessions whose register still has someone not marked, oldest first,
+#: as (session, activity, people not yet marked): `registers_to_complete`.
+RegistersToComplete = Callable[[Session, str], list[tuple[ActivitySession, Activity, int]]]
 
 
 async def provide_catalogue(request: Request) -> Catalogue:

@@ -96,6 +96,9 @@ class Activity(SQLModel, table=True):
     continuation: bool = False
     volunteering: bool = False
     what_to_bring: str = Field(default="", max_length=500)
+    #: Where an imported feature came from, feature -> the listing's own words or the feed's
+    #: term ("women only", "Ladies' groups"), so an explanation can say "the listing says ...".
+    feature_sources: dict[str, str] = Field(default_factory=dict, sa_column=json_column())
     is_active: bool = True
     confirmed_at: datetime = Field(sa_column=utc_column())
     version: int = 1
@@ -120,7 +123,8 @@ class ActivityCategory(SQLModel, table=True):
 
 
 class Schedule(SQLModel, table=True):
-    """A weekly recurrence: the same day and time each week, until an optional end date."""
+    """A recurrence: the same day and time every week (or every `every_weeks` weeks), or once a
+    month (`monthly`), until an optional end date."""
 
     __tablename__ = "schedule"
     __table_args__ = (
@@ -137,7 +141,14 @@ class Schedule(SQLModel, table=True):
     capacity: int
     starts_on: date
     ends_on: date | None = None
+    #: Meets on Christmas Day and New Year's Day too; otherwise no session is listed on them.
+    runs_on_holidays: bool = False
     generated_until: date | None = None
+    #: 2 for fortnightly; counted from the first meeting on or after starts_on.
+    every_weeks: int = 1
+    #: "" for weekly; "day:15" on that day of each month; "week:2" on the second `weekday` of
+    #: each month ("week:-1" the last).
+    monthly: str = Field(default="", max_length=10)
     version: int = 1
 
 
@@ -207,3 +218,25 @@ class PostcodeCentroid(SQLModel, table=True):
     postcode: str = Field(primary_key=True, max_length=8)
     latitude: float
     longitude: float
+
+
+class TermMapping(SQLModel, table=True):
+    """A term from another directory's taxonomy, as met in imports, and what Flourish reads it as.
+
+    Terms no shipped mapping understood are kept with no targets so an administrator can see
+    them (`flourish oruk terms`) and map them (`flourish oruk map-term`); the next import uses
+    the mapping. Targets are "category:<slug>", "feature:<code>" or "none" (seen, means nothing).
+    """
+
+    __tablename__ = "term_mapping"
+    __table_args__ = (sa.UniqueConstraint("taxonomy", "term"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    #: The taxonomy's name as the feed gives it, lower case ("" when the feed gives none).
+    taxonomy: str = Field(max_length=200)
+    #: The term's name, lower case, spaces collapsed.
+    term: str = Field(max_length=200)
+    targets: list[str] = Field(default_factory=list, sa_column=json_column())
+    times_seen: int = 0
+    mapped_by: str = Field(default="", max_length=200)
+    updated_at: datetime = Field(sa_column=utc_column())

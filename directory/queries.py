@@ -141,6 +141,25 @@ def sessions_for_organisation(
     return [(s, a) for s, a in rows]
 
 
+def past_sessions_for_organisation(
+    db: Session, organisation_id: str, *, weeks: int = 12
+) -> list[tuple[ActivitySession, Activity]]:
+    """Sessions that have taken place in the last `weeks` weeks, most recent first."""
+    now = clock.now()
+    today = clock.today()
+    rows = db.execute(
+        sa.select(ActivitySession, Activity)
+        .join(Activity, Activity.id == ActivitySession.activity_id)
+        .where(
+            Activity.organisation_id == organisation_id,
+            ActivitySession.date <= today,
+            ActivitySession.date >= today - timedelta(weeks=weeks),
+        )
+        .order_by(ActivitySession.date.desc(), ActivitySession.start_time.desc(), Activity.title)
+    ).all()
+    return [(s, a) for s, a in rows if clock.local_datetime(s.date, s.start_time) <= now]
+
+
 def stale_activities(db: Session, organisation_id: str | None = None) -> list[Activity]:
     cutoff = clock.now() - STALE_AFTER
     query = (

@@ -103,6 +103,12 @@ class ActivityRecord:
     weekly: tuple[WeeklyTime, ...] = ()
     #: Sessions from today for the next eight weeks, in date order.
     sessions: tuple[UpcomingSession, ...] = field(default=())
+    #: (feature, the listing's own words for it) for features an import read from the listing.
+    feature_sources: tuple[tuple[str, str], ...] = ()
+
+    def source_of(self, feature: str) -> str:
+        """The listing's own words for a feature, or "" if it was entered in Flourish."""
+        return next((words for f, words in self.feature_sources if f == feature), "")
 
     @property
     def small_group(self) -> bool:

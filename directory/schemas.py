@@ -311,6 +311,7 @@ class ScheduleInput:
     starts_on: date
     ends_on: date | None
     version: int | None = None
+    runs_on_holidays: bool = False
 
 
 def read_schedule(raw: Mapping[str, Any]) -> ScheduleInput:
@@ -333,6 +334,7 @@ def read_schedule(raw: Mapping[str, Any]) -> ScheduleInput:
         starts_on=starts_on,
         ends_on=ends_on,
         version=_version(r),
+        runs_on_holidays=r.flag("runs_on_holidays"),
     )
     r.raise_if_errors()
     return result

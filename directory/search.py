@@ -22,7 +22,7 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import JaroWinkler
 from scipy import sparse
 
-from directory.categories import time_of_day
+from directory.categories import CATEGORIES, CATEGORY_WORDS, time_of_day
 from directory.records import FEATURES, STALE_AFTER, ActivityRecord
 
 STOP_WORDS = frozenset(
@@ -57,7 +57,7 @@ STOP_WORDS = frozenset(
         "your",
     ]
 )
-FIELD_WEIGHTS = {"title": 1.0, "tags": 0.9, "organisation": 0.7, "venue": 0.6, "body": 0.5}
+FIELD_WEIGHTS = {"title": 1.0, "tags": 0.9, "category": 0.85, "organisation": 0.7, "venue": 0.6, "body": 0.5}
 
 
 #: How alike two words must be (0-100) to count as the same word misspelt. Short words need to
@@ -148,6 +148,11 @@ def _searchable_text(record: ActivityRecord) -> dict[str, str]:
     return {
         "title": record.title,
         "tags": " ".join(record.tags),
+        # The category's name and the words people use for it: "gardening" finds every listing in
+        # gardening and nature.
+        "category": " ".join(
+            f"{CATEGORIES.get(key, '')} {CATEGORY_WORDS.get(key, '')}" for key in record.categories
+        ),
         "organisation": record.organisation_name,
         "venue": f"{record.venue_name or ''} {record.venue_address}",
         "body": f"{record.description} {record.newcomer_notes}",

@@ -14,9 +14,11 @@ from sqlmodel import Session
 
 from core import audit, clock
 from core.audit import Actor
+from core.auth.models import User
 from core.auth.roles import Role
 from core.database import held
 from core.errors import Conflict, Forbidden, InvalidInput, NotFound, StaleEdit
+from core.notifications import notify
 from directory import queries
 from directory.catalogue import note_change
 from directory.models import (
@@ -29,7 +31,14 @@ from directory.models import (
     Venue,
 )
 from directory.postcodes import PostcodeError, locate
-from directory.schemas import ActivityInput, OrganisationInput, ReportInput, ScheduleInput, VenueInput
+from directory.schemas import (
+    REPORT_REASONS,
+    ActivityInput,
+    OrganisationInput,
+    ReportInput,
+    ScheduleInput,
+    VenueInput,
+)
 
 #: Coordinators see and plan this far ahead; sessions are generated to here.
 PLANNING_HORIZON = timedelta(weeks=8)
@@ -276,16 +285,84 @@ def set_activity_active(db: Session, actor: Actor, activity_id: str, active: boo
 # ---- schedules and sessions ------------------------------------------------------------------
 
 
+def is_holiday(day: date) -> bool:
+    """Christmas Day and New Year's Day, when almost nothing meets."""
+    return (day.month, day.day) in ((12, 25), (1, 1))
+
+
 def weekly_dates(schedule: Schedule, start: date, end: date) -> list[date]:
-    first = max(start, schedule.starts_on)
-    last = min(end, schedule.ends_on) if schedule.ends_on else end
-    offset = (schedule.weekday - first.weekday()) % 7
-    day = first + timedelta(days=offset)
+    """The dates a schedule meets from start to end (both included)."""
+    return schedule_dates(
+        schedule.weekday,
+        schedule.starts_on,
+        schedule.ends_on,
+        start,
+        end,
+        every_weeks=getattr(schedule, "every_weeks", 1) or 1,
+        monthly=getattr(schedule, "monthly", "") or "",
+        on_holidays=getattr(schedule, "runs_on_holidays", False),
+    )
+
+
+def schedule_dates(
+    weekday: int,
+    starts_on: date,
+    ends_on: date | None,
+    start: date,
+    end: date,
+    *,
+    every_weeks: int = 1,
+    monthly: str = "",
+    on_holidays: bool = True,
+) -> list[date]:
+    """Dates from start to end for a weekly, every-n-weeks or monthly rule.
+
+    Every n weeks counts from the first `weekday` on or after starts_on, so a fortnightly group
+    keeps its fortnight whatever day the dates are asked from. "day:15" is the 15th of each month
+    (months without it are skipped); "week:2" the second `weekday`, "week:-1" the last.
+    Without `on_holidays`, Christmas Day and New Year's Day are left out.
+    """
+    first = max(start, starts_on)
+    last = min(end, ends_on) if ends_on else end
+    if first > last:
+        return []
+    if monthly:
+        dates = [d for d in _monthly_dates(weekday, monthly, first, last) if first <= d <= last]
+        return [d for d in dates if on_holidays or not is_holiday(d)]
+    step = 7 * max(int(every_weeks), 1)
+    anchor = starts_on + timedelta(days=(weekday - starts_on.weekday()) % 7)
+    skip = max(-(-(first - anchor).days // step), 0)
+    day = anchor + timedelta(days=skip * step)
     days = []
     while day <= last:
-        days.append(day)
-        day += timedelta(days=7)
+        if on_holidays or not is_holiday(day):
+            days.append(day)
+        day += timedelta(days=step)
     return days
+
+
+def _monthly_dates(weekday: int, rule: str, first: date, last: date) -> list[date]:
+    import calendar
+
+    kind, _, number_text = rule.partition(":")
+    try:
+        number = int(number_text)
+    except ValueError:
+        return []
+    out = []
+    year, month = first.year, first.month
+    while (year, month) <= (last.year, last.month):
+        days_in_month = calendar.monthrange(year, month)[1]
+        if kind == "day" and 1 <= number <= days_in_month:
+            out.append(date(year, month, number))
+        elif kind == "week" and number in (1, 2, 3, 4, 5, -1):
+            matching = [d for d in range(1, days_in_month + 1) if date(year, month, d).weekday() == weekday]
+            if number == -1:
+                out.append(date(year, month, matching[-1]))
+            elif number <= len(matching):
+                out.append(date(year, month, matching[number - 1]))
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return out
 
 
 def generate_sessions(db: Session, schedule: Schedule, *, until: date | None = None) -> int:
@@ -346,6 +423,7 @@ def add_schedule(db: Session, actor: Actor, activity_id: str, data: ScheduleInpu
         capacity=data.capacity,
         starts_on=data.starts_on,
         ends_on=data.ends_on,
+        runs_on_holidays=data.runs_on_holidays,
     )
     db.add(schedule)
     db.flush()
@@ -357,7 +435,17 @@ def add_schedule(db: Session, actor: Actor, activity_id: str, data: ScheduleInpu
 
 def _schedule_values(schedule: Schedule) -> dict[str, Any]:
     return audit.snapshot(
-        schedule, ["activity_id", "weekday", "start_time", "end_time", "capacity", "starts_on", "ends_on"]
+        schedule,
+        [
+            "activity_id",
+            "weekday",
+            "start_time",
+            "end_time",
+            "capacity",
+            "starts_on",
+            "ends_on",
+            "runs_on_holidays",
+        ],
     )
 
 
@@ -379,6 +467,7 @@ def update_schedule(
     day_moved = data.weekday != schedule.weekday
     schedule.weekday, schedule.start_time, schedule.end_time = data.weekday, data.start_time, data.end_time
     schedule.capacity, schedule.starts_on, schedule.ends_on = data.capacity, data.starts_on, data.ends_on
+    schedule.runs_on_holidays = data.runs_on_holidays
     schedule.version += 1
     today = clock.today()
     affected: list[ActivitySession] = []
@@ -391,8 +480,10 @@ def update_schedule(
         )
     ).all()
     for session in future:
-        out_of_range = session.date < schedule.starts_on or (
-            schedule.ends_on and session.date > schedule.ends_on
+        out_of_range = (
+            session.date < schedule.starts_on
+            or (schedule.ends_on and session.date > schedule.ends_on)
+            or (is_holiday(session.date) and not schedule.runs_on_holidays)
         )
         if day_moved or out_of_range:
             if session.places_booked == 0:
@@ -502,7 +593,14 @@ def cancel_session(
         raise Conflict("This session is already cancelled.")
     if session.date < clock.today():
         raise Conflict("This session has already taken place, so it cannot be cancelled.")
-    _cancel(db, actor, session, (reason or "").replace("\x00", "").strip()[:300])
+    reason = (reason or "").replace("\x00", "").strip()
+    if not reason:
+        raise InvalidInput(
+            {"reason": "Say why the session is cancelled: the link workers of people booked will see it"}
+        )
+    if len(reason) > 300:
+        raise InvalidInput({"reason": f"Keep the reason to 300 characters or fewer (it is {len(reason)})"})
+    _cancel(db, actor, session, reason)
     note_change(db, [session.activity_id])
     db.flush()
     return session
@@ -570,8 +668,29 @@ def report_problem(db: Session, actor: Actor, activity_id: str, data: ReportInpu
         report.id,
         after={"activity_id": activity.id, "reason": data.reason},
     )
+    _tell_about_report(db, activity, data.reason)
     db.flush()
     return report
+
+
+def _tell_about_report(db: Session, activity: Activity, reason: str) -> None:
+    """The organisation's coordinators and VAR's managers each get a notice of a problem report."""
+    people = db.scalars(
+        sa.select(User.id).where(
+            User.is_active.is_(True),
+            sa.or_(
+                sa.and_(User.role == Role.COORDINATOR, User.organisation_id == activity.organisation_id),
+                User.role == Role.VAR_MANAGER,
+            ),
+        )
+    ).all()
+    for user_id in people:
+        notify(
+            db,
+            user_id,
+            f"Someone reported a problem with “{activity.title}”: {REPORT_REASONS.get(reason, reason).lower()}.",
+            f"/activities/{activity.id}",
+        )
 
 
 def resolve_report(db: Session, actor: Actor, report_id: int) -> ListingReport:

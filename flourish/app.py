@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import logging
+from functools import partial
 from typing import Any
 
 from litestar import Litestar
 from litestar.config.compression import CompressionConfig
 from litestar.datastructures import State
-from litestar.di import Provide
+from litestar.di import NamedDependency, Provide
 from litestar.logging import LoggingConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.plugins.htmx import HTMXPlugin
@@ -60,12 +61,26 @@ def _dependencies() -> dict[str, Provide]:
     from core.web import DEPENDENCIES as CORE
     from directory.dependencies import DEPENDENCIES as DIRECTORY
     from matching.dependencies import DEPENDENCIES as MATCHING
-    from referrals.queries import people_booked
+    from referrals.booking import tell_session_cancelled
+    from referrals.queries import people_booked, registers_to_complete
 
-    async def provide_people_booked() -> Any:
-        return people_booked
+    async def provide_session_cancelled(settings: NamedDependency[Settings]) -> Any:
+        return partial(tell_session_cancelled, settings=settings)
 
-    return {**CORE, **DIRECTORY, **MATCHING, "people_booked": Provide(provide_people_booked)}
+    def given(value: Any) -> Provide:
+        async def provide() -> Any:
+            return value
+
+        return Provide(provide)
+
+    return {
+        **CORE,
+        **DIRECTORY,
+        **MATCHING,
+        "people_booked": given(people_booked),
+        "session_cancelled": Provide(provide_session_cancelled),
+        "registers_to_complete": given(registers_to_complete),
+    }
 
 
 def app_state(settings: Settings, database: Database) -> dict[str, Any]:

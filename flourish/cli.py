@@ -209,6 +209,24 @@ def sessions_extend() -> None:
     click.echo(f"Created {created} sessions.")
 
 
+@main.command("send-reminders")
+def send_reminders_command() -> None:
+    """Email tomorrow's reminders to people booked who agreed to be contacted (run daily)."""
+    from datetime import timedelta
+
+    from core import clock
+    from core.settings import get_settings
+    from referrals.reminders import send_reminders
+
+    database = configured_database()
+    with database.transaction() as db:
+        counts = send_reminders(db, get_settings(), clock.today() + timedelta(days=1))
+    click.echo(
+        f"Sent {counts['sent']} reminders; {counts['failed']} failed; {counts['already']} sent before; "
+        f"{counts['not_wanted']} people booked have not asked for email."
+    )
+
+
 @main.group()
 def postcodes() -> None:
     """Postcode lookups."""

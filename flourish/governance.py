@@ -60,6 +60,10 @@ def erase_patient_fields(patient: Patient) -> list[str]:
         "nhs_number": None,
         "date_of_birth": birthday,
         "support_needs": "",
+        "phone": "",
+        "email": "",
+        "contact_consent": False,
+        "preferred_contact": "",
         # Reports need only the postcode district; a sector narrows a person down further.
         "area": district_of(patient.area),
     }

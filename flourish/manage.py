@@ -10,6 +10,7 @@ from core import clock
 from core.auth.guards import var_managers
 from core.web import DbSession, actor_of, redirect, render
 from directory import queries, services
+from grants import services as grants
 
 
 class ManageController(Controller):
@@ -23,6 +24,7 @@ class ManageController(Controller):
             request,
             "manage/home.html",
             {
+                "drawdowns": [(r, o) for r, o in grants.queue(db) if r.status == "submitted"],
                 "reports": services.open_reports(db),
                 "stale": queries.stale_activities(db),
                 "organisations": {o.id: o.name for o, _ in queries.organisations_with_counts(db)},

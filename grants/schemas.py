@@ -162,8 +162,8 @@ class DrawdownInput:
 def read_period(raw: Mapping[str, Any], year: int) -> tuple[date | None, date | None, dict[str, str]]:
     """Just the period, for filling in evidence before the rest of the form is complete."""
     r = FormReader(raw)
-    start = r.value("period_start", forms.calendar_date)
-    end = r.value("period_end", forms.calendar_date)
+    start = r.value("period_start", forms.calendar_date, missing="Enter the first day of the period")
+    end = r.value("period_end", forms.calendar_date, missing="Enter the last day of the period")
     _within_year(r, "period_start", start, year)
     _within_year(r, "period_end", end, year)
     if start and end:
@@ -204,10 +204,14 @@ class DecisionInput:
 
 def read_decision(raw: Mapping[str, Any]) -> DecisionInput:
     r = FormReader(raw)
-    decision = r.choice("decision", DECISIONS)
+    decision = r.choice(
+        "decision", DECISIONS, missing="Choose whether to approve, ask for more information or reject"
+    )
     approved = None
     if decision == "approve":
-        approved = r.value("approved_amount", _pounds("approved_amount"))
+        approved = r.value(
+            "approved_amount", _pounds("approved_amount"), missing="Enter the amount to approve, in pounds"
+        )
     note = r.text("decision_note", required=False, max_length=MAX_LONG_TEXT, lines=True)
     if decision == "reject":
         r.check(
@@ -229,7 +233,7 @@ class PaymentInput:
 
 def read_payment(raw: Mapping[str, Any]) -> PaymentInput:
     r = FormReader(raw)
-    paid_on = r.value("paid_on", forms.calendar_date)
+    paid_on = r.value("paid_on", forms.calendar_date, missing="Enter the date it was paid")
     if paid_on is not None:
         r.check(paid_on <= clock.today(), "paid_on", "The payment date cannot be in the future")
     result = PaymentInput(

@@ -290,7 +290,8 @@ def request_page(
     manager = services.is_manager(actor)
     typed = values or {}
     defaults = {
-        "decision": {"approved_amount": pence_to_input(drawdown.amount_pence)},
+        # Nothing chosen and no amount filled in: money is approved only by choosing to.
+        "decision": {},
         "payment": {"paid_on": clock.today().isoformat()},
     }
     forms = {

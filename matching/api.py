@@ -30,6 +30,17 @@ Level = Literal[MUST, PREFER]
 Needs = msgspec.defstruct("Needs", [(f, Level | None, None) for f in FEATURES])
 
 
+ClockTime = Annotated[str, msgspec.Meta(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$", examples=["18:00"])]
+
+
+class Window(msgspec.Struct, rename={"start": "from", "end": "to"}):
+    """A time someone can come on one day of the week; `to` must be after `from`."""
+
+    day: Literal[DAYS]  # type: ignore[valid-type]
+    start: ClockTime
+    end: ClockTime
+
+
 @request_body
 class MatchRequest(msgspec.Struct):
     interests: Line = ""
@@ -46,6 +57,11 @@ class MatchRequest(msgspec.Struct):
         list[Literal[tuple(TIMES_OF_DAY)]],  # type: ignore[valid-type]
         msgspec.Meta(extra_json_schema={"uniqueItems": True}),
     ] = msgspec.field(default_factory=list)
+    #: When they can come: [{"day": "monday", "from": "18:00", "to": "21:00"}, ...]. A session
+    #: fits only if it lies wholly inside one; days and times above are a shorthand.
+    windows: Annotated[list[Window], msgspec.Meta(max_length=21)] = msgspec.field(default_factory=list)
+    #: Show activities at other times too, after those that fit, each marked.
+    show_all_times: bool = False
     needs: Needs = msgspec.field(default_factory=Needs)
     goals: Line = ""
     gender: Literal[tuple(GENDERS)] = ""  # type: ignore[valid-type]
@@ -78,6 +94,9 @@ class MatchItem(msgspec.Struct):
     next_session: SessionSummary | None
     explanation: str
     reasons: list[str]
+    #: The person's limits this suggestion does not meet; empty when it fits. Suggestions that
+    #: break a limit always come after every one that fits.
+    breaks: list[str] = msgspec.field(default_factory=list)
 
 
 class MatchResponse(msgspec.Struct):
@@ -86,6 +105,7 @@ class MatchResponse(msgspec.Struct):
     relaxed_needs: list[str]
     relaxed_distance: bool
     problems: dict[str, str]
+    relaxed_times: bool = False
 
 
 EXAMPLE = {
@@ -111,7 +131,10 @@ class MatchApi(Controller):
         responses=error_responses(400),
         summary="Rank activities for a profile, with reasons",
         description="Needs are features (" + ", ".join(FEATURES) + ") mapped to 'must' or 'prefer'. "
-        "Days are monday … sunday; times are morning, afternoon, evening. An unknown postcode is reported "
+        "Days are monday … sunday; times are morning, afternoon, evening; windows are "
+        '[{"day": "monday", "from": "18:00", "to": "21:00"}], and a session fits only inside one. '
+        "Days, times and distance are limits: when nothing meets them they are eased, said so in "
+        "`notes`, and each suggestion that does not fit lists why in `breaks`. An unknown postcode is reported "
         "in `problems` and the match runs without distance.",
     )
     async def match(
@@ -129,6 +152,7 @@ class MatchApi(Controller):
             "needs": needs,
             "max_miles": "" if data.max_miles is None else str(data.max_miles),
             "age": "" if data.age is None else str(data.age),
+            "windows": [msgspec.to_builtins(window) for window in data.windows],
         }
         if looks_up_postcode(raw):
             form = await sync_to_thread(_read_with_database, database, raw)
@@ -144,6 +168,7 @@ class MatchApi(Controller):
             notes=list(outcome.notes),
             relaxed_needs=list(outcome.relaxed_needs),
             relaxed_distance=outcome.relaxed_distance,
+            relaxed_times=outcome.relaxed_times,
             problems={k: v for k, v in form.errors.items() if k == "postcode"},
         )
 
@@ -169,4 +194,5 @@ def _item(result) -> MatchItem:
         next_session=SessionSummary(s.id, s.date, s.start_time, s.end_time, s.places_left) if s else None,
         explanation=result.explanation.text,
         reasons=list(result.explanation.clauses),
+        breaks=list(result.breaks),
     )

@@ -9,18 +9,19 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date, datetime
 
 import numpy as np
 
 from directory.records import ActivityRecord
+from matching.criteria import Criteria, prepare
 from matching.diversity import diversify
-from matching.explain import Facts, explain, need_names, quote
-from matching.index import ActivityIndex
+from matching.explain import Facts, explain, need_names, quote, quoted_list
+from matching.index import FEATURE_NAMES, ActivityIndex
 from matching.profile import Profile
-from matching.request import Request, prepare
 from matching.results import MatchOutcome, MatchResult
-from matching.schedule import local_time_of_day, next_session, rotherham_today
+from matching.schedule import join_words, local_time_of_day, next_session, rotherham_today
 from matching.scoring import Signals, Weights, combine, signals
 from matching.synonyms import synonym_words
 from matching.text import SpellingCorrector, vocabulary
@@ -104,49 +105,58 @@ class MatchingEngine:
     def _match(self, profile: Profile, today: date, now: datetime, limit: int) -> MatchOutcome:
         ix = self._index
         ix.refresh_day(today)
-        request = prepare(profile, self._corrector)
-        sig = signals(ix, request, now, self.weights)
-        feasible, relaxed_needs, relaxed_distance = _feasible(sig, request)
-        notes = _notes(profile, request, sig, feasible, relaxed_needs, relaxed_distance)
+        criteria = prepare(profile, self._corrector)
+        sig = signals(ix, criteria, now, self.weights)
+        limits = _limits(sig, criteria)
+        offered, fitting, relaxed = _offered(sig, criteria, limits)
+        relaxed_needs = [r for r in relaxed if r in FEATURE_NAMES]
+        notes = _notes(profile, criteria, sig, offered, fitting, relaxed)
+        outcome_flags = {
+            "relaxed_needs": tuple(relaxed_needs),
+            "relaxed_distance": "distance" in relaxed,
+            "relaxed_times": "times" in relaxed,
+        }
         limit = max(int(limit), 0)
-        found = int(np.count_nonzero(feasible))
+        found = int(np.count_nonzero(offered))
         if not found or not limit:
-            return MatchOutcome((), tuple(notes), tuple(relaxed_needs), relaxed_distance)
+            return MatchOutcome((), tuple(notes), **outcome_flags)
 
-        parts = combine(sig, request, self.weights, feasible)
+        parts = combine(sig, criteria, self.weights, fitting if fitting.any() else offered)
         names = list(parts)
         total = np.zeros(sig.n)
         for values in parts.values():
             total += values
-        total[~feasible] = -np.inf
+        # Suggestions that break a limit come after every one that fits, whatever their score.
+        rank = np.where(fitting, total, total - _BEHIND)
+        rank[~offered] = -np.inf
         size = min(found, max(self.pool, limit))
-        rows = np.argpartition(-total, size - 1)[:size] if size < sig.n else np.arange(sig.n)
-        rows = rows[feasible[rows]]
+        rows = np.argpartition(-rank, size - 1)[:size] if size < sig.n else np.arange(sig.n)
+        rows = rows[offered[rows]]
         table = np.stack([parts[name][rows] for name in names], axis=1).tolist() if names else []
-        scores = [sum(values) for values in table]
         order = diversify(
-            scores,
+            rank[rows].tolist(),
             ix.organisation[rows].tolist(),
             ix.primary_category[rows].tolist(),
             penalty=-self.weights.variety,
         )
 
-        chosen: list[tuple[float, int, dict[str, float]]] = []
+        chosen: list[tuple[bool, float, int, dict[str, float]]] = []
         for position, cut in order[:limit]:
             breakdown = dict(zip(names, table[position], strict=True)) | {"variety": cut}
-            chosen.append((sum(breakdown.values()), int(rows[position]), breakdown))
+            row = int(rows[position])
+            chosen.append((bool(fitting[row]), sum(breakdown.values()), row, breakdown))
         # Re-summing can differ from the pool's sums in the last bit; keep ties in diversity order.
-        chosen.sort(key=lambda item: -item[0])
+        chosen.sort(key=lambda item: (not item[0], -item[1]))
 
         local_now = local_time_of_day(now, today)
         results = []
-        for score, row, breakdown in chosen:
+        for fits, score, row, breakdown in chosen:
             record = ix.records[row]
             assert record is not None
             facts = Facts(
                 miles=_miles(sig, row),
                 places_free=int(sig.places_allowed[row]) if ix.listed_total[row] else None,
-                next_session=next_session(record, sig.slot_mask, today, local_now),
+                next_session=next_session(record, sig.slot_mask, today, local_now, criteria.windows),
                 slot_mask=sig.slot_mask,
                 stale=bool(sig.stale[row]),
             )
@@ -158,11 +168,16 @@ class MatchingEngine:
                     miles=facts.miles,
                     places_free=facts.places_free,
                     next_session=facts.next_session,
-                    explanation=explain(record, request, facts, today),
+                    explanation=explain(record, criteria, facts, today),
                     record=record,
+                    breaks=() if fits else _breaks(limits, criteria, row),
                 )
             )
-        return MatchOutcome(tuple(results), tuple(notes), tuple(relaxed_needs), relaxed_distance)
+        return MatchOutcome(tuple(results), tuple(notes), **outcome_flags)
+
+
+#: Taken off the rank (not the score) of a suggestion that breaks a limit, so it sorts last.
+_BEHIND = 1000.0
 
 
 def _miles(sig: Signals, row: int) -> float | None:
@@ -172,71 +187,127 @@ def _miles(sig: Signals, row: int) -> float | None:
     return None if miles != miles else miles
 
 
-def _feasible(sig: Signals, request: Request) -> tuple[np.ndarray, list[str], bool]:
-    """Who can be offered, relaxing must-haves (then the distance limit) only if nobody can.
+@dataclass(frozen=True)
+class _Limits:
+    """Per row, whether each of the person's relaxable limits is met."""
 
-    Must-haves are dropped one at a time, each time the one whose loss brings back the most
-    activities. If the distance limit alone already leaves nothing, it is lifted first, since no
-    must-have is to blame.
+    near: np.ndarray | None
+    timely: np.ndarray | None
+    musts: dict[str, np.ndarray]
+
+
+def _limits(sig: Signals, criteria: Criteria) -> _Limits:
+    near = None
+    if sig.miles is not None and criteria.max_miles is not None:
+        near = ~(sig.miles > criteria.max_miles)  # unknown locations (NaN) stay in
+    return _Limits(near, sig.time_ok, {f: sig.feature_ok[f] for f in criteria.musts})
+
+
+#: The order limits are relaxed in when nothing meets them all, as the page states it.
+RELAXING_ORDER = "the distance first, then the days and times, then the must-haves one at a time"
+
+
+def _offered(sig: Signals, criteria: Criteria, limits: _Limits) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """(what can be offered, what fits every limit, the limits relaxed, in order).
+
+    Who can come (single-sex groups, ages) is never relaxed. When nothing fits every other
+    limit, they are relaxed in RELAXING_ORDER until something is left; must-haves go one at a
+    time, each time the one whose loss brings back the most. If the person asked to see other
+    times too, activities at other times are offered as well. Everything offered that does not
+    fit is marked by the engine (see MatchResult.breaks).
     """
     base = sig.eligible
-    within = None
-    if sig.miles is not None and request.max_miles is not None:
-        within = ~(sig.miles > request.max_miles)  # unknown locations (NaN) stay in
-    musts = list(request.musts)
 
-    def allowed(needs: list[str], near: bool) -> np.ndarray:
-        mask = base & within if near and within is not None else base.copy()
-        for f in needs:
-            mask &= sig.feature_ok[f]
+    def allowed(near: bool, timely: bool, musts: list[str]) -> np.ndarray:
+        mask = base.copy()
+        if near and limits.near is not None:
+            mask &= limits.near
+        if timely and limits.timely is not None:
+            mask &= limits.timely
+        for f in musts:
+            mask &= limits.musts[f]
         return mask
 
-    relaxed_needs: list[str] = []
-    relaxed_distance = False
-    if not base.any():
-        return base, relaxed_needs, relaxed_distance
-    near = True
-    if within is not None and not (base & within).any():
-        near, relaxed_distance = False, True
-    feasible = allowed(musts, near)
-    while not feasible.any() and musts:
-        counts = {f: int(np.count_nonzero(allowed([g for g in musts if g != f], near))) for f in musts}
-        rarity = {f: int(np.count_nonzero(base & sig.feature_ok[f])) for f in musts}
+    musts = list(criteria.musts)
+    fitting = allowed(True, True, musts)
+    relaxed: list[str] = []
+    offered = fitting
+    if criteria.show_all_times and limits.timely is not None:
+        offered = fitting | allowed(True, False, musts)
+    if fitting.any() or not base.any():
+        return offered, fitting, relaxed if offered is fitting else ["times"]
+    near, timely = True, True
+    if limits.near is not None:
+        near = False
+        relaxed.append("distance")
+        offered = allowed(near, timely, musts)
+    if not offered.any() and limits.timely is not None:
+        timely = False
+        relaxed.append("times")
+        offered = allowed(near, timely, musts)
+    while not offered.any() and musts:
+        counts = {
+            f: int(np.count_nonzero(allowed(near, timely, [g for g in musts if g != f]))) for f in musts
+        }
+        rarity = {f: int(np.count_nonzero(base & limits.musts[f])) for f in musts}
         drop = max(musts, key=lambda f: (counts[f], -rarity[f]))
         musts.remove(drop)
-        relaxed_needs.append(drop)
-        feasible = allowed(musts, near)
-    return feasible, relaxed_needs, relaxed_distance
+        relaxed.append(drop)
+        offered = allowed(near, timely, musts)
+    return offered, fitting, relaxed
+
+
+def _breaks(limits: _Limits, criteria: Criteria, row: int) -> tuple[str, ...]:
+    broken = []
+    if limits.near is not None and not limits.near[row] and criteria.max_miles is not None:
+        unit = "mile" if criteria.max_miles == 1 else "miles"
+        broken.append(f"further than {criteria.max_miles:g} {unit}")
+    if limits.timely is not None and not limits.timely[row]:
+        broken.append("not at a time they said they can come")
+    for f, ok in limits.musts.items():
+        if not ok[row]:
+            broken.append(f"not {need_names((f,))}")
+    return tuple(broken)
 
 
 def _notes(
     profile: Profile,
-    request: Request,
+    criteria: Criteria,
     sig: Signals,
-    feasible: np.ndarray,
-    relaxed_needs: list[str],
-    relaxed_distance: bool,
+    offered: np.ndarray,
+    fitting: np.ndarray,
+    relaxed: list[str],
 ) -> list[str]:
     notes: list[str] = []
-    if not feasible.any():
+    if not offered.any():
         notes.append("There is nothing more to suggest from the directory right now.")
-    if relaxed_needs:
+    if relaxed and not fitting.any() and offered.any():
+        said = []
+        for what in relaxed:
+            if what == "distance" and criteria.max_miles is not None:
+                unit = "mile" if criteria.max_miles == 1 else "miles"
+                said.append(f"places further than {criteria.max_miles:g} {unit}")
+            elif what == "times":
+                said.append("times they did not say they can come")
+            elif what in FEATURE_NAMES:
+                said.append(f"activities that are not {need_names((what,))}")
         notes.append(
-            f"Nothing met every must-have, so these results do not all have: {need_names(tuple(relaxed_needs))}."
+            "Nothing fitted everything they asked for, so these include "
+            + join_words(said)
+            + f" (limits are eased in this order: {RELAXING_ORDER}). Each one says what it does not meet."
         )
-    if relaxed_distance and request.max_miles is not None:
-        unit = "mile" if request.max_miles == 1 else "miles"
+    elif criteria.show_all_times and criteria.windows and offered.any() and (offered & ~fitting).any():
         notes.append(
-            f"Nothing was within {request.max_miles:g} {unit}, so these include places further away."
+            "Activities at other times are shown too, after those that fit, each marked as not at a time they can come."
         )
-    if request.max_miles is not None and request.point is None:
+    if criteria.max_miles is not None and criteria.point is None:
         notes.append("A distance limit needs a postcode, so distance was not used.")
     if profile.is_empty():
         notes.append(
             "Nothing has been filled in yet, so these are simply activities with places coming up. "
             "Add what you enjoy, a postcode or the days you are free for closer matches."
         )
-    elif not request.has_interests:
+    elif not criteria.has_interests:
         said = " ".join(profile.interests.split())[:60] if isinstance(profile.interests, str) else ""
         if said:
             notes.append(
@@ -244,11 +315,15 @@ def _notes(
             )
         else:
             notes.append("No interests given yet, so these are ranked by your other answers.")
-    elif sig.text is None or not (sig.text[feasible] > 0).any():
+    elif sig.text is None or not (sig.text[offered] > 0).any():
         said = " ".join(str(profile.interests).split())[:60]
         notes.append(
             f"None of the activities that fit your other answers mention {quote(said)}, "
             "so these are ranked by those answers."
         )
-    notes.extend(request.feedback.notes)
+    if criteria.expansion.avoid_said:
+        notes.append(
+            f"Activities like what they do not want ({quoted_list(list(criteria.expansion.avoid_said))}) are ranked lower."
+        )
+    notes.extend(criteria.feedback.notes)
     return notes

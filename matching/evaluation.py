@@ -12,9 +12,10 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from directory.categories import DAYS, time_of_day
+from directory.categories import DAYS
 from directory.records import ActivityRecord
 from matching.baseline import BM25Ranker, nearest_first
+from matching.criteria import fits_windows, read_windows
 from matching.engine import MatchingEngine
 from matching.geo import miles_between
 from matching.profile import MUST, Profile
@@ -65,7 +66,8 @@ def score(name: str, ranker: Ranker, vignettes: Sequence[Vignette], k: int = 5) 
 
 
 def eligible(record: ActivityRecord, profile: Profile) -> bool:
-    """The hard limits a link worker would apply by hand: musts, who can come, days, distance."""
+    """The hard limits a link worker would apply by hand: musts, who can come, distance, and
+    times (a weekly time wholly inside one of the person's windows)."""
     for feature, level in profile.needs.items():
         if level == MUST and not record.has_feature(feature):
             return False
@@ -76,13 +78,16 @@ def eligible(record: ActivityRecord, profile: Profile) -> bool:
         or (record.age_max is not None and profile.age > record.age_max)
     ):
         return False
-    if profile.days or profile.times:
-        slots = [(w.weekday, time_of_day(w.start_time.hour)) for w in record.weekly]
-        if not any(
-            (not profile.days or d in profile.days) and (not profile.times or t in profile.times)
-            for d, t in slots
-        ):
-            return False
+    windows = read_windows(profile.windows, profile.days, profile.times)
+    if (
+        windows
+        and record.weekly
+        and not any(
+            fits_windows(windows, w.weekday, _minute(w.start_time), _minute(w.end_time))
+            for w in record.weekly
+        )
+    ):
+        return False
     far = (
         profile.max_miles is not None
         and profile.latitude is not None
@@ -91,6 +96,10 @@ def eligible(record: ActivityRecord, profile: Profile) -> bool:
         > profile.max_miles
     )
     return not far
+
+
+def _minute(at) -> int:
+    return at.hour * 60 + at.minute
 
 
 def rankers(

@@ -13,7 +13,7 @@ from datetime import date
 
 from directory.categories import CATEGORIES
 from directory.records import ActivityRecord, UpcomingSession
-from matching.request import Request
+from matching.criteria import Criteria
 from matching.results import Explanation
 from matching.schedule import (
     can_make_part,
@@ -108,24 +108,24 @@ class Facts:
     stale: bool
 
 
-def explain(record: ActivityRecord, request: Request, facts: Facts, today: date) -> Explanation:
+def explain(record: ActivityRecord, criteria: Criteria, facts: Facts, today: date) -> Explanation:
     clauses = [
-        *_interests(record, request),
-        _distance(request, facts),
+        *_interests(record, criteria),
+        _distance(criteria, facts),
         _group(record),
         _welcome(record),
-        *_needs_met(record, request),
+        *_needs_met(record, criteria),
         _cost(record),
-        _longer_term(record, request),
+        _longer_term(record, criteria),
         _when(record, facts, today),
-        *_gentle_notes(record, request, facts),
+        *_gentle_notes(record, criteria, facts),
     ]
     return Explanation(tuple(c for c in (sentence(c) for c in clauses if c) if c))
 
 
-def _interests(record: ActivityRecord, request: Request) -> list[str]:
+def _interests(record: ActivityRecord, criteria: Criteria) -> list[str]:
     clauses: list[str] = []
-    expansion = request.expansion
+    expansion = criteria.expansion
     if expansion:
         forms = surface_forms(record.text(), expansion.weights)
         matched = [t for t in expansion.by_weight if t in forms]
@@ -139,25 +139,27 @@ def _interests(record: ActivityRecord, request: Request) -> list[str]:
                 listed.append(forms[term])
         if matched:
             clauses.append(f"You said {quoted_list(said[:3])}: it mentions {quoted_list(listed[:3])}")
-    picked = [s for s in record.categories if s in request.categories and not request.categories[s][1]]
+    picked = [s for s in record.categories if s in criteria.categories and not criteria.categories[s][1]]
     if picked:
         clauses.append(f"It is listed under {CATEGORIES[picked[0]]}, which you picked")
     elif not clauses:
-        inferred = [s for s in record.categories if s in request.categories]
+        inferred = [s for s in record.categories if s in criteria.categories]
         if inferred:
-            said = list(request.categories[inferred[0]][1])[:3]
+            said = list(criteria.categories[inferred[0]][1])[:3]
             clauses.append(f"You said {quoted_list(said)}: it is listed under {CATEGORIES[inferred[0]]}")
     return clauses
 
 
-def _distance(request: Request, facts: Facts) -> str:
+def _distance(criteria: Criteria, facts: Facts) -> str:
     if facts.miles is None:
         return ""
-    where = request.profile.location_label.strip() if isinstance(request.profile.location_label, str) else ""
+    where = (
+        criteria.profile.location_label.strip() if isinstance(criteria.profile.location_label, str) else ""
+    )
     text = f"{miles_words(facts.miles)} from {where or 'you'}"
-    if request.max_miles is not None and facts.miles > request.max_miles:
-        unit = "mile" if request.max_miles == 1 else "miles"
-        text += f", further than the {request.max_miles:g} {unit} you said"
+    if criteria.max_miles is not None and facts.miles > criteria.max_miles:
+        unit = "mile" if criteria.max_miles == 1 else "miles"
+        text += f", further than the {criteria.max_miles:g} {unit} you said"
     return text
 
 
@@ -180,17 +182,29 @@ def _welcome(record: ActivityRecord) -> str:
     return f"{who} meets newcomers. {sentence(note)}"
 
 
-def _needs_met(record: ActivityRecord, request: Request) -> list[str]:
-    asked = (*request.musts, *request.prefers)
-    return [NEED_MET[f] for f in asked if f in NEED_MET and record.has_feature(f)]
+def _needs_met(record: ActivityRecord, criteria: Criteria) -> list[str]:
+    """Needs met, each in the listing's own words when an import read it from them."""
+    asked = (*criteria.musts, *criteria.prefers)
+    clauses = []
+    for f in asked:
+        if not record.has_feature(f):
+            continue
+        source = record.source_of(f)
+        if source.startswith(Q_OPEN):
+            clauses.append(f"{NEED_NAMES[f].capitalize()}: the listing says {source}")
+        elif source:
+            clauses.append(f"{NEED_NAMES[f].capitalize()}: the listing is marked {quote(source)}")
+        elif f in NEED_MET:
+            clauses.append(NEED_MET[f])
+    return clauses
 
 
 def _cost(record: ActivityRecord) -> str:
     return "Free" if record.cost_pence <= 0 else f"Costs {money(record.cost_pence)}"
 
 
-def _longer_term(record: ActivityRecord, request: Request) -> str:
-    if not request.longer_term:
+def _longer_term(record: ActivityRecord, criteria: Criteria) -> str:
+    if not criteria.longer_term:
         return ""
     offers = []
     if record.peer_led:
@@ -201,7 +215,7 @@ def _longer_term(record: ActivityRecord, request: Request) -> str:
         offers.append("there is a chance to volunteer")
     if not offers:
         return ""
-    return f"You hope to {quote(request.longer_term[0])}: {join_words(offers)}"
+    return f"You hope to {quote(criteria.longer_term[0])}: {join_words(offers)}"
 
 
 def _when(record: ActivityRecord, facts: Facts, today: date) -> str:
@@ -221,13 +235,13 @@ def _when(record: ActivityRecord, facts: Facts, today: date) -> str:
     return f"It meets on {plural_days(days)}" if days else ""
 
 
-def _gentle_notes(record: ActivityRecord, request: Request, facts: Facts) -> list[str]:
+def _gentle_notes(record: ActivityRecord, criteria: Criteria, facts: Facts) -> list[str]:
     notes: list[str] = []
     if facts.slot_mask is not None:
         pairs = meeting_slots(record)
         if pairs and not any(can_make_part(facts.slot_mask, d, part) for d, part in pairs):
             notes.append(f"It meets on {slot_words(pairs)}, which is not a time you said suits you")
-    for feature in (*request.musts, *request.prefers):
+    for feature in (*criteria.musts, *criteria.prefers):
         if not record.has_feature(feature) and NEED_NOT_MET.get(feature):
             notes.append(NEED_NOT_MET[feature])
     if facts.stale:

@@ -25,7 +25,7 @@ import scipy.sparse as sp
 from directory.categories import CATEGORIES, TIMES_OF_DAY, time_of_day
 from directory.records import FEATURES, ActivityRecord
 from matching.geo import unit_vector
-from matching.text import tokens
+from matching.text import sense_spans, tokens
 
 FEATURE_NAMES: tuple[str, ...] = tuple(FEATURES)
 CATEGORY_SLUGS: tuple[str, ...] = tuple(CATEGORIES)
@@ -48,13 +48,18 @@ def slot(weekday: int, hour: int) -> int:
 
 
 def document_tokens(record: ActivityRecord) -> list[str]:
-    """What the text model reads for one activity, with title and tags weighted up."""
+    """What the text model reads for one activity, with title and tags weighted up, and each
+    multi-word sense ("hearing voices") as one more term."""
+    title, tags, description = tokens(record.title), tokens(" ".join(record.tags)), tokens(record.description)
+    notes = tokens(record.newcomer_notes)
+    senses = [term for part in (title, tags, description, notes) for _, _, term in sense_spans(part)]
     return (
-        tokens(record.title) * TITLE_REPEAT
-        + tokens(" ".join(record.tags)) * TAG_REPEAT
-        + tokens(record.description)
-        + tokens(record.newcomer_notes)
+        title * TITLE_REPEAT
+        + tags * TAG_REPEAT
+        + description
+        + notes
         + tokens(record.organisation_name)
+        + senses
     )
 
 
@@ -73,6 +78,25 @@ def _slots_of(record: ActivityRecord) -> int:
     for session in record.sessions:
         bits |= 1 << slot(session.date.weekday(), session.start_time.hour)
     return bits
+
+
+def meeting_times(record: ActivityRecord) -> list[tuple[int, int, int]]:
+    """(weekday, start minute, end minute) of its weekly times and of its dated sessions (a
+    monthly group on the 15th meets on different weekdays)."""
+    found = {
+        (w.weekday, w.start_time.hour * 60 + w.start_time.minute, w.end_time.hour * 60 + w.end_time.minute)
+        for w in record.weekly
+        if 0 <= w.weekday <= 6
+    }
+    found |= {
+        (
+            s.date.weekday(),
+            s.start_time.hour * 60 + s.start_time.minute,
+            s.end_time.hour * 60 + s.end_time.minute,
+        )
+        for s in record.sessions
+    }
+    return sorted((d, start, max(end, start)) for d, start, end in found)
 
 
 def _days_of(slot_bits: int) -> int:
@@ -116,6 +140,7 @@ class ActivityIndex:
         for row, record in enumerate(records):
             self._fill_row(row, record)
         self._collect_sessions(records)
+        self._collect_times(records)
         self.refresh_day(self.today, force=True)
 
     def _fit_text(self, records: list[ActivityRecord]) -> None:
@@ -225,6 +250,48 @@ class ActivityIndex:
         self._s_slot = np.array(slots, dtype=np.int64)
         self._s_left = np.array(left, dtype=np.float64)
         self.sessions_changed[:] = False
+
+    def _collect_times(self, records: Sequence[ActivityRecord]) -> None:
+        """Every meeting time as flat arrays sorted by weekday, so a window on one day only
+        looks at that day's times."""
+        rows: list[int] = []
+        days: list[int] = []
+        starts: list[int] = []
+        ends: list[int] = []
+        for row, record in enumerate(records):
+            for day, start, end in meeting_times(record):
+                rows.append(row)
+                days.append(day)
+                starts.append(start)
+                ends.append(end)
+        order = np.argsort(np.array(days, dtype=np.int64), kind="stable")
+        self._t_row = np.array(rows, dtype=np.int64)[order]
+        day_array = np.array(days, dtype=np.int64)[order]
+        self._t_start = np.array(starts, dtype=np.int32)[order]
+        self._t_end = np.array(ends, dtype=np.int32)[order]
+        self._t_day_start = np.searchsorted(day_array, np.arange(8))
+        #: Rows whose times changed since the arrays were built: their times are in _t_changed.
+        self._t_changed: dict[int, list[tuple[int, int, int]]] = {}
+
+    def fits_windows(self, windows: Sequence[tuple[int, int, int]]) -> np.ndarray:
+        """Per row: True if one of its meeting times lies wholly inside one of the windows."""
+        n = self.n_rows
+        fit = np.zeros(n, dtype=bool)
+        for day, start, end in windows:
+            lo, hi = self._t_day_start[day], self._t_day_start[day + 1]
+            inside = (self._t_start[lo:hi] >= start) & (self._t_end[lo:hi] <= end)
+            fit[self._t_row[lo:hi][inside]] = True
+        for row, times in self._t_changed.items():
+            fit[row] = any(td == d and s <= ts and te <= e for td, ts, te in times for d, s, e in windows)
+        return fit
+
+    def lists_times(self) -> np.ndarray:
+        """Per row: True if it lists any meeting time at all."""
+        listed = np.zeros(self.n_rows, dtype=bool)
+        listed[self._t_row[self._t_row < self.n_rows]] = True
+        for row, times in self._t_changed.items():
+            listed[row] = bool(times)
+        return listed
 
     # Dates --------------------------------------------------------------------------------
 
@@ -366,6 +433,7 @@ class ActivityIndex:
         self._overlay_flat = None
         self.in_overlay[row] = True
         self.sessions_changed[row] = True
+        self._t_changed[row] = meeting_times(record)
         self._count_row_sessions(row, record)
         if len(self._overlay) > max(self.OVERLAY_LIMIT, self.n_rows // 20):
             self._compact()
@@ -388,6 +456,7 @@ class ActivityIndex:
             return False
         self.alive[row] = False
         self.records[row] = None
+        self._t_changed[row] = []
         if self._overlay.pop(row, None) is not None:
             self._overlay_flat = None
         self.in_overlay[row] = False
@@ -405,4 +474,5 @@ class ActivityIndex:
         arrays = sum(getattr(self, name).nbytes for name in self._ROW_ARRAYS)
         text = self._csc.data.nbytes + self._csc.indices.nbytes + self._csc.indptr.nbytes + self.idf.nbytes
         sessions = self._s_row.nbytes + self._s_day.nbytes + self._s_slot.nbytes + self._s_left.nbytes
+        sessions += self._t_row.nbytes + self._t_start.nbytes + self._t_end.nbytes
         return int(arrays + text + sessions)

@@ -27,6 +27,12 @@ class Profile:
     days: tuple[int, ...] = ()
     #: "morning", "afternoon" and/or "evening"; empty means any time.
     times: tuple[str, ...] = ()
+    #: When they can come, as (weekday, from minute, to minute) windows: "weekday evenings and
+    #: Saturday daytime" is six windows, not every chosen day at every chosen time. Days and
+    #: times above are a shorthand read as every chosen day at every chosen part of the day.
+    windows: tuple[tuple[int, int, int], ...] = ()
+    #: Show activities at other times too (each marked as not at a time they can come).
+    show_all_times: bool = False
     #: Feature (from directory.records.FEATURES) -> "must" or "prefer".
     needs: Mapping[str, str] = field(default_factory=dict)
     #: What they hope for, in their own words: "make friends and keep going".
@@ -46,6 +52,7 @@ class Profile:
             or self.max_miles is not None
             or self.days
             or self.times
+            or self.windows
             or self.needs
             or (self.goals or "").strip()
         )

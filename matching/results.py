@@ -31,6 +31,14 @@ class MatchResult:
     next_session: UpcomingSession | None
     explanation: Explanation
     record: ActivityRecord = field(repr=False)
+    #: The person's limits this suggestion does not meet, in plain words ("not at a time they
+    #: can come"); empty for every suggestion that fits. Such suggestions always come after
+    #: every one that fits.
+    breaks: tuple[str, ...] = ()
+
+    @property
+    def fits(self) -> bool:
+        return not self.breaks
 
 
 @dataclass(frozen=True)
@@ -42,6 +50,9 @@ class MatchOutcome:
     relaxed_needs: tuple[str, ...] = ()
     #: True when nothing was within the person's distance limit and it was lifted.
     relaxed_distance: bool = False
+    #: True when nothing met at a time they can come and times were lifted (or they asked to
+    #: see other times too).
+    relaxed_times: bool = False
 
     @property
     def ids(self) -> list[str]:

@@ -30,18 +30,28 @@ def can_make_part(slot_mask: int | None, weekday: int, part: str) -> bool:
 
 
 def next_session(
-    record: ActivityRecord, slot_mask: int | None, today: date, now: time | None = None
+    record: ActivityRecord,
+    slot_mask: int | None,
+    today: date,
+    now: time | None = None,
+    windows: tuple[tuple[int, int, int], ...] = (),
 ) -> UpcomingSession | None:
     """The first session from today, at a time the person can make, with a place left.
 
     `now` is the local time of day: a session today that has already started is not offered.
+    With windows, a session counts only if it lies wholly inside one of them.
     """
     for s in record.sessions:
         if s.date < today or s.places_left <= 0:
             continue
         if s.date == today and now is not None and s.start_time <= now:
             continue
-        if can_make(slot_mask, s.date.weekday(), s.start_time.hour):
+        if windows:
+            start = s.start_time.hour * 60 + s.start_time.minute
+            end = s.end_time.hour * 60 + s.end_time.minute
+            if any(d == s.date.weekday() and lo <= start and end <= hi for d, lo, hi in windows):
+                return s
+        elif can_make(slot_mask, s.date.weekday(), s.start_time.hour):
             return s
     return None
 

@@ -84,6 +84,11 @@ def read_profile(raw: Mapping[str, Any], db: Any = None) -> ProfileForm:
         except PostcodeError as exc:
             r.errors["postcode"] = f"{exc}. Results below are not sorted by distance."
     rejected = tuple(_rejected(raw))
+    windows = _windows(raw, r.errors)
+    show_all = (
+        first(raw, "show_all_times").strip().lower() in ("yes", "true", "on", "1")
+        or raw.get("show_all_times") is True
+    )
     profile = Profile(
         interests=interests or "",
         categories=categories,
@@ -93,6 +98,8 @@ def read_profile(raw: Mapping[str, Any], db: Any = None) -> ProfileForm:
         max_miles=max_miles,
         days=days,
         times=times,
+        windows=windows,
+        show_all_times=show_all,
         needs=_needs(raw),
         goals=goals or "",
         gender=gender,
@@ -101,6 +108,49 @@ def read_profile(raw: Mapping[str, Any], db: Any = None) -> ProfileForm:
     )
     values = {k: v for k, v in raw.items() if k != "csrf_token"}
     return ProfileForm(profile, r.errors, values)
+
+
+_CLOCK = re.compile(r"([01]?\d|2[0-3])[:.]([0-5]\d)")
+
+
+def _minutes(text: str) -> int | None:
+    text = text.strip()
+    if text in ("24:00", "24.00"):
+        return 24 * 60
+    match = _CLOCK.fullmatch(text)
+    return int(match.group(1)) * 60 + int(match.group(2)) if match else None
+
+
+def _windows(raw: Mapping[str, Any], errors: dict[str, str]) -> tuple[tuple[int, int, int], ...]:
+    """Windows from the form's weekly grid (window-monday-from / -to) or the API's list of
+    {"day": "monday", "from": "18:00", "to": "21:00"}."""
+    given: list[tuple[str, str, str]] = []
+    for day in DAYS:
+        start, end = first(raw, f"window-{day}-from"), first(raw, f"window-{day}-to")
+        if start.strip() or end.strip():
+            given.append((day, start, end))
+    items = raw.get("windows")
+    if isinstance(items, list):
+        for item in items[:50]:
+            if isinstance(item, Mapping):
+                given.append((str(item.get("day", "")), str(item.get("from", "")), str(item.get("to", ""))))
+            else:
+                errors["windows"] = (
+                    'Give each time window as {"day": "monday", "from": "18:00", "to": "21:00"}'
+                )
+    windows = []
+    for day, start, end in given:
+        day = day.strip().lower()
+        lo, hi = _minutes(start), _minutes(end)
+        if day not in DAYS:
+            errors["windows"] = f"{day[:20]!r} is not a day of the week: use monday to sunday"
+        elif lo is None or hi is None or hi <= lo:
+            errors["windows"] = (
+                f"Give {day.capitalize()} a from and a to time like 18:00 and 21:00, the second after the first"
+            )
+        else:
+            windows.append((DAYS.index(day), lo, hi))
+    return tuple(windows)
 
 
 def _age(text: str) -> int:
@@ -135,6 +185,10 @@ def profile_summary(profile: Profile) -> dict[str, Any]:
         "max_miles": profile.max_miles,
         "days": [DAYS[d] for d in profile.days],
         "times": list(profile.times),
+        "windows": [
+            {"day": DAYS[d], "from": f"{lo // 60:02d}:{lo % 60:02d}", "to": f"{hi // 60:02d}:{hi % 60:02d}"}
+            for d, lo, hi in profile.windows
+        ],
         "needs": dict(profile.needs),
         "goals": profile.goals,
     }

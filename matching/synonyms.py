@@ -8,15 +8,15 @@ track of which of the person's own words led to each term, so explanations can q
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 
-from matching.text import STOP_WORDS, SpellingCorrector, Word, stem, tokens, words
+from matching.text import STOP_WORDS, SpellingCorrector, Word, sense_spans, sense_term, stem, tokens, words
 
 _GARDEN = ("gardening", "garden", "allotment", "growing", "plants", "vegetables")
 _NATURE = ("nature", "wildlife", "outdoors", "conservation", "countryside", "park")
-_SOCIAL = ("social", "coffee morning", "chat", "friendly", "company", "lunch club", "cuppa")
+_SOCIAL = ("social", "coffee morning", "chat", "friendship", "company", "lunch club", "cuppa")
 _PEER = ("peer support", "support group", "understand", "anxiety", "wellbeing", "listening")
 _ART = ("art", "arts", "craft", "drawing", "painting", "sketching", "creative")
 _MUSIC = ("music", "singing", "choir", "songs", "instruments")
@@ -49,7 +49,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "fruit": ("gardening", "orchard", "growing"),
     "trees": ("nature", "conservation", "woodland", "orchard"),
     "birds": ("nature", "wildlife", "birdwatching"),
-    "bird watching": ("nature", "wildlife", "birdwatching"),
+    "bird watching": ("nature", "wildlife", "birdwatching", "birds"),
     "wildlife": _NATURE,
     "nature": _NATURE,
     "animals": ("nature", "wildlife", "farm"),
@@ -96,6 +96,15 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "dominoes": ("games", "dominoes", "social"),
     "chess": ("games", "chess", "board games"),
     # Peer support
+    "hearing voices": ("hearing voices", "voice hearers", "peer support", "mental health"),
+    "hear voices": ("hearing voices", "voice hearers", "peer support", "mental health"),
+    "cuppa and a chat": _SOCIAL,
+    "bit of exercise": ("gentle exercise", "exercise", "walking", "movement", "chair"),
+    "get back to work": _WORK,
+    "making friends": (*_SOCIAL, "friendship", "group"),
+    "sporty": _SPORT,
+    "sports": _SPORT,
+    "talking": ("talking", "chat", "discussion", "share"),
     "anxious": _PEER,
     "anxiety": _PEER,
     "nervous": (*_PEER, "confidence"),
@@ -118,6 +127,17 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "same boat": _PEER,
     "support": ("support", "peer support", "support group"),
     "grief": ("bereavement", "peer support", "support group"),
+    "grieving": ("bereavement", "grief", "peer support"),
+    "lost my mum": ("bereavement", "grief", "peer support"),
+    "lost my dad": ("bereavement", "grief", "peer support"),
+    "lost my husband": ("bereavement", "grief", "peer support"),
+    "lost my wife": ("bereavement", "grief", "peer support"),
+    "lost my partner": ("bereavement", "grief", "peer support"),
+    "lost someone": ("bereavement", "grief", "peer support"),
+    "passed away": ("bereavement", "grief", "peer support"),
+    "died": ("bereavement", "grief", "peer support"),
+    "with my hands": ("craft", "crafts", "making", "woodwork", "pottery", "knitting", "sewing", "repair"),
+    "hands on": ("craft", "making", "woodwork", "repair"),
     "bereavement": ("bereavement", "peer support", "support group"),
     "carer": _CARERS,
     "caring": _CARERS,
@@ -318,6 +338,20 @@ CONTEXT_PHRASES: tuple[str, ...] = (
     "before i got ill",
     "dont mind",
     "never mind",
+    # When they can come is asked for separately: "mornings only" is not a coffee morning.
+    "mornings only",
+    "morning only",
+    "afternoons only",
+    "evenings only",
+    "weekends only",
+    "in the mornings",
+    "in the afternoons",
+    "in the evenings",
+    "at weekends",
+    "on weekdays",
+    "work lates",
+    "work earlies",
+    "work nights",
 )
 
 #: Words that turn what follows into a dislike ("I hate gyms"): the disliked words are not
@@ -338,6 +372,69 @@ DISLIKE_WORDS: tuple[str, ...] = (
     "sick of",
     "fed up of",
     "fed up with",
+)
+
+#: Words that say the rest of a clause is not wanted ("nothing sporty or loud", "no talking
+#: groups", "not religious"): those words are not searched for, and activities that speak of
+#: them are ranked lower.
+NEGATION_WORDS: tuple[str, ...] = (
+    "no",
+    "not",
+    "nothing",
+    "none",
+    "without",
+    "dont want",
+    "don't want",
+    "do not want",
+    "dont like",
+    "don't like",
+    "do not like",
+    "never again",
+    "not keen on",
+    "anything but",
+)
+
+#: Words after "not" that do not make a dislike ("not bothered", "not sure").
+NOT_NEGATED: frozenset[str] = frozenset({"bothered", "sure", "fussed", "mind", "too", "very", "much"})
+
+#: What people say about the kind of place that suits them, read as a preference for a feature
+#: rather than as an interest: "nervous in big groups" asks for a small group.
+NEED_PHRASES: dict[str, str] = {
+    "big groups": "small_group",
+    "big group": "small_group",
+    "large groups": "small_group",
+    "lots of people": "small_group",
+    "loads of people": "small_group",
+    "crowds": "small_group",
+    "crowded": "small_group",
+    "busy places": "small_group",
+    "small group": "small_group",
+    "small groups": "small_group",
+    "loud": "quiet_space",
+    "noisy": "quiet_space",
+    "noise": "quiet_space",
+    "quiet": "quiet_space",
+    "bring a friend": "buddy_welcome",
+    "bring my friend": "buddy_welcome",
+    "come with me": "buddy_welcome",
+    "on my own the first time": "buddy_welcome",
+    "meet me": "met_at_door",
+    "meet me at the door": "met_at_door",
+    "just turn up": "drop_in",
+    "drop in": "drop_in",
+    "no booking": "drop_in",
+    "cant afford": "no_cost",
+    "can't afford": "no_cost",
+    "no money": "no_cost",
+    "skint": "no_cost",
+    "wheelchair": "step_free",
+    "stairs": "step_free",
+}
+
+#: Words too common in listings to say anything when disliked ("no talking groups" is not
+#: against every group).
+GENERIC_WORDS: frozenset[str] = frozenset(
+    {"group", "groups", "session", "sessions", "people", "activity", "activities", "club", "class", "thing"}
 )
 
 #: Words that show which of the directory's categories an interest belongs to.
@@ -483,6 +580,12 @@ class Expansion:
     said: dict[str, tuple[str, ...]] = field(default_factory=dict)
     categories: dict[str, tuple[str, ...]] = field(default_factory=dict)
     corrections: dict[str, str] = field(default_factory=dict)
+    #: Term stems the person does not want, with how much each counts ("nothing sporty").
+    avoid: dict[str, float] = field(default_factory=dict)
+    #: The person's words of dislike as typed ("nothing sporty or loud").
+    avoid_said: tuple[str, ...] = ()
+    #: Features their words ask for -> the words, as typed ("big groups" -> small_group).
+    needs: dict[str, str] = field(default_factory=dict)
 
     def __bool__(self) -> bool:
         return bool(self.weights)
@@ -507,7 +610,8 @@ def _phrase_index() -> tuple[dict[tuple[str, ...], tuple[str, ...]], int]:
             continue
         bucket = index.setdefault(key, [])
         for term in terms:
-            for t in tokens(term):
+            sense = sense_term(term)
+            for t in [sense] if sense else tokens(term):
                 if t not in bucket:
                     bucket.append(t)
     longest = max((len(k) for k in index), default=1)
@@ -537,7 +641,13 @@ def synonym_words() -> set[str]:
 
 
 def expand(text: str, corrector: SpellingCorrector | None = None) -> Expansion:
-    """Read free text into weighted term stems, remembering which words led to which terms."""
+    """Read free text into weighted term stems, remembering which words led to which terms.
+
+    In order: phrases that ask for a feature ("big groups"), words about their life ("I work
+    full time") and dislikes ("nothing sporty or loud") are taken out of the search; multi-word
+    senses ("hearing voices") count as one term and not as their words; the remaining words and
+    their synonyms are searched for.
+    """
     found = words(text)
     if not found:
         return Expansion()
@@ -553,9 +663,17 @@ def expand(text: str, corrector: SpellingCorrector | None = None) -> Expansion:
                 stems[i] = stem(fixed)
                 corrections[text[w.start : w.end]] = fixed
 
-    # Words about their life or things they dislike are not searched for, nor phrases using them.
-    skipped = _not_interests(text, found, stems)
-    stems = ["" if skip else s for s, skip in zip(stems, skipped, strict=True)]
+    def span(start: int, end: int) -> str:
+        return text[found[start].start : found[end - 1].end]
+
+    needs = _need_phrases(stems)
+    skipped = [False] * len(found)
+    for start, end, _ in needs:
+        skipped[start:end] = [True] * (end - start)
+    disliked = _not_interests(text, found, stems, skipped)
+    needs_found = {feature: span(start, end) for start, end, feature in needs}
+    avoid, avoid_said = _avoided(found, stems, disliked, span)
+    stems = ["" if skip or dis else s for s, skip, dis in zip(stems, skipped, disliked, strict=True)]
 
     weights: dict[str, float] = {}
     said: dict[str, list[str]] = {}
@@ -567,11 +685,26 @@ def expand(text: str, corrector: SpellingCorrector | None = None) -> Expansion:
         if source not in sources:
             sources.append(source)
 
-    for i, w in enumerate(found):
-        if stems[i] and w.plain not in STOP_WORDS and len(w.plain) > 1:
-            add(stems[i], 1.0, text[w.start : w.end])
-    for start, end, terms in _phrases(stems):
-        source = text[found[start].start : found[end - 1].end]
+    # Multi-word senses first: their words do not count on their own.
+    plain_positions = [
+        i for i, w in enumerate(found) if stems[i] and w.plain not in STOP_WORDS and len(w.plain) > 1
+    ]
+    in_sense: set[int] = set()
+    for start, end, term in sense_spans([stems[i] for i in plain_positions]):
+        first, last = plain_positions[start], plain_positions[end - 1]
+        in_sense.update(plain_positions[start:end])
+        add(term, 1.0, span(first, last + 1))
+    # A multi-word synonym ("green fingers", "with my hands") is read for what it means, not for
+    # its words: "hands" is not a hand massage.
+    phrases = list(_phrases(stems))
+    for start, end, _ in phrases:
+        if end - start > 1:
+            in_sense.update(range(start, end))
+    for i in plain_positions:
+        if i not in in_sense:
+            add(stems[i], 1.0, text[found[i].start : found[i].end])
+    for start, end, terms in phrases:
+        source = span(start, end)
         for term in terms:
             add(term, SYNONYM_WEIGHT, source)
 
@@ -587,7 +720,65 @@ def expand(text: str, corrector: SpellingCorrector | None = None) -> Expansion:
         said={k: tuple(v) for k, v in said.items()},
         categories={k: tuple(v) for k, v in categories.items()},
         corrections=corrections,
+        avoid={t: w for t, w in avoid.items() if t not in weights},
+        avoid_said=avoid_said,
+        needs=needs_found,
     )
+
+
+@lru_cache(maxsize=1)
+def _need_keys() -> list[tuple[tuple[str, ...], str]]:
+    return sorted(((_key(p), f) for p, f in NEED_PHRASES.items() if _key(p)), key=lambda kf: -len(kf[0]))
+
+
+def _need_phrases(stems: list[str]) -> list[tuple[int, int, str]]:
+    """(start, end, feature) for each phrase that asks for a feature, longest first, no overlaps."""
+    used = [False] * len(stems)
+    found = []
+    present = set(stems)
+    for key, feature in _need_keys():
+        if key[0] not in present:
+            continue
+        for i in _occurrences(key, stems):
+            if not any(used[i : i + len(key)]):
+                used[i : i + len(key)] = [True] * len(key)
+                found.append((i, i + len(key), feature))
+    return sorted(found)
+
+
+def _avoided(
+    found: list[Word], stems: list[str], disliked: list[bool], span: Callable[[int, int], str]
+) -> tuple[dict[str, float], tuple[str, ...]]:
+    """Terms the person does not want: the disliked words and their synonyms, generic words left out."""
+    avoid: dict[str, float] = {}
+    said: list[str] = []
+    index, _ = _phrase_index()
+    generic = {stem(w) for w in GENERIC_WORDS}
+    negators = set(_context_and_dislike_keys()[1])
+    i = 0
+    while i < len(found):
+        if not disliked[i]:
+            i += 1
+            continue
+        j = i
+        while j < len(found) and disliked[j]:
+            j += 1
+        last = j
+        while last > i + 1 and (
+            found[last - 1].plain in STOP_WORDS or found[last - 1].plain in ("or", "nor")
+        ):
+            last -= 1
+        said.append(span(i, last))
+        for k in range(i, j):
+            w, s = found[k], stems[k]
+            if w.plain in STOP_WORDS or len(w.plain) < 2 or s in generic or (s,) in negators:
+                continue
+            avoid[s] = 1.0
+            for term in index.get((s,), ()):
+                if term not in generic:
+                    avoid.setdefault(term, SYNONYM_WEIGHT)
+        i = j
+    return avoid, tuple(said)
 
 
 @lru_cache(maxsize=1)
@@ -595,38 +786,51 @@ def _context_and_dislike_keys() -> tuple[list[tuple[str, ...]], list[tuple[str, 
     def keys(phrases: tuple[str, ...]) -> list[tuple[str, ...]]:
         return sorted({_key(p) for p in phrases if _key(p)}, key=len, reverse=True)
 
-    return keys(CONTEXT_PHRASES), keys(DISLIKE_WORDS)
+    return keys(CONTEXT_PHRASES), keys(DISLIKE_WORDS + NEGATION_WORDS)
 
 
 _CLAUSE_ENDS = frozenset(",.;:!?")
-_CLAUSE_WORDS = frozenset({"but", "and", "though", "although", "or"})
+_CLAUSE_WORDS = frozenset({"but", "and", "though", "although", "so", "because", "except"})
 _DISLIKE_REACH = 4
 
 
-def _not_interests(text: str, found: list[Word], stems: list[str]) -> list[bool]:
-    """Which words belong to a context phrase or a dislike, and so say nothing about interests."""
-    skipped = [False] * len(found)
+def _not_interests(text: str, found: list[Word], stems: list[str], taken: list[bool]) -> list[bool]:
+    """Which words belong to a context phrase or a dislike, and so say nothing about interests.
+
+    Context words are marked in `taken` (left out, not disliked); the words a dislike or a
+    negation reaches ("nothing sporty or loud": up to four words, through "or" and "nor", until
+    a comma, "but" or "and") come back marked True.
+    """
+    disliked = [False] * len(found)
     context, dislikes = _context_and_dislike_keys()
     present = set(stems)
+    index, _ = _phrase_index()
     for key in context:
         if key[0] not in present:
             continue
         for i in _occurrences(key, stems):
-            skipped[i : i + len(key)] = [True] * len(key)
+            taken[i : i + len(key)] = [True] * len(key)
     for key in dislikes:
         if key[0] not in present:
             continue
         for i in _occurrences(key, stems):
             end = i + len(key)
-            skipped[i:end] = [True] * len(key)
-            j = end
-            while j < len(found) and j < end + _DISLIKE_REACH:
+            if any(taken[i:end]) or disliked[i]:
+                continue
+            if end < len(found) and (found[end].plain in NOT_NEGATED or tuple(stems[i : end + 1]) in index):
+                continue  # "not bothered", "not sure"
+            taken[i:end] = [True] * len(key)
+            j, reached = end, 0
+            while j < len(found) and reached < _DISLIKE_REACH:
                 gap = text[found[j - 1].end : found[j].start]
                 if any(ch in _CLAUSE_ENDS for ch in gap) or found[j].plain in _CLAUSE_WORDS:
                     break
-                skipped[j] = True
+                if not taken[j]:
+                    disliked[j] = True
+                    if found[j].plain not in STOP_WORDS:
+                        reached += 1
                 j += 1
-    return skipped
+    return disliked
 
 
 def _occurrences(key: tuple[str, ...], stems: list[str]) -> list[int]:

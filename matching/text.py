@@ -55,6 +55,8 @@ _KEEP_ER = _word_set(
     """
 )
 _NO_UNDOUBLE = frozenset("lsz")
+#: Words the light stemmer would merge with a different word ("car" and "caring" both "car").
+_OWN_STEMS = {"car": "motorcar", "cars": "motorcar"}
 _VOWELS = frozenset("aeiouy")
 
 
@@ -84,6 +86,8 @@ def stem(word: str) -> str:
     "-ing"/"-ed" come off before "-er" so that "nattering" and "natter" both become "nat".
     """
     w = word
+    if w in _OWN_STEMS:
+        return _OWN_STEMS[w]
     if len(w) <= 3 or not w.isalpha():
         return w
     if w.endswith("ies") and len(w) > 4:
@@ -140,6 +144,52 @@ def _written_stem(written: str) -> str:
 def tokens(text: str) -> list[str]:
     """The stems a text model should see: stop words and single letters dropped."""
     return [s for s in map(_written_stem, _WORD.findall(text or "")) if s]
+
+
+#: Multi-word senses read as one term, in listings and in what people say, so that their words
+#: do not match on their own: "hearing voices" is not a singing group's "voice".
+SENSE_PHRASES: tuple[str, ...] = (
+    "hearing voices",
+    "hear voices",
+    "voice hearers",
+    "big groups",
+    "big group",
+    "large groups",
+)
+
+
+@lru_cache(maxsize=1)
+def _sense_keys() -> dict[tuple[str, ...], str]:
+    keys: dict[tuple[str, ...], str] = {}
+    for phrase in SENSE_PHRASES:
+        key = tuple(tokens(phrase))
+        if len(key) > 1:
+            keys[key] = " ".join(key)
+    return keys
+
+
+def sense_term(phrase: str) -> str | None:
+    """The single term a multi-word sense is read as, or None if it is not one."""
+    return _sense_keys().get(tuple(tokens(phrase)))
+
+
+def sense_spans(stems: list[str]) -> list[tuple[int, int, str]]:
+    """(start, end, term) for each multi-word sense in a run of stems (stop words already out)."""
+    keys = _sense_keys()
+    found = []
+    i = 0
+    while i < len(stems):
+        for n in (3, 2):
+            if i + n > len(stems):
+                continue
+            term = keys.get(tuple(stems[i : i + n]))
+            if term is not None:
+                found.append((i, i + n, term))
+                i += n
+                break
+        else:
+            i += 1
+    return found
 
 
 def surface_forms(text: str, wanted: Container[str] | None = None) -> dict[str, str]:

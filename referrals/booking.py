@@ -15,9 +15,19 @@ from core.audit import Actor
 from core.database import held, locked
 from core.errors import Conflict, NotFound
 from core.notifications import notify
+from core.settings import Settings
 from directory.catalogue import note_change
 from directory.models import Activity, ActivitySession
-from referrals.models import Attendance, Booking, BookingStatus, Patient, WaitingListEntry, WaitingStatus
+from referrals.models import (
+    Attendance,
+    Booking,
+    BookingStatus,
+    Patient,
+    Referral,
+    WaitingListEntry,
+    WaitingStatus,
+)
+from referrals.reminders import email_cancellation
 
 
 class SessionFull(Conflict):
@@ -207,3 +217,58 @@ def join_waiting_list(
         after={"session_id": session.id, "patient_id": patient_id},
     )
     return existing
+
+
+def tell_session_cancelled(
+    db: Session, actor: Actor, session: ActivitySession, *, settings: Settings | None = None
+) -> int:
+    """A provider cancelled a session: tell the link worker of each person booked on it, with
+    the reason, and email each person who agreed to it (when `settings` are given), so that
+    nobody travels to a session that is not happening. Returns how many people were booked."""
+    activity = db.get(Activity, session.activity_id)
+    rows = db.execute(
+        sa.select(Booking, Patient)
+        .join(Patient, Patient.id == Booking.patient_id)
+        .where(Booking.session_id == session.id, Booking.status == "booked")
+        .order_by(Booking.booked_at)
+    ).all()
+    when = f"{session.date:%A} {session.date.day} {session.date:%B} at {session.start_time:%H:%M}"
+    for booking, patient in rows:
+        referral = db.get(Referral, booking.referral_id) if booking.referral_id else None
+        link_worker_id = (referral.link_worker_id if referral else None) or patient.link_worker_id
+        if link_worker_id:
+            name = f"{patient.first_name} {patient.last_name}".strip() or patient.reference
+            notify(
+                db,
+                link_worker_id,
+                f"{activity.title} on {when} is cancelled ({session.cancelled_reason}). {name} was booked: "
+                "offer them the next session or another activity.",
+                f"/referrals/{referral.id}" if referral else f"/activities/{activity.id}",
+            )
+    emailed = email_cancellation(db, settings, session) if settings is not None else 0
+    audit.record(
+        db,
+        actor,
+        "session.cancellation_told",
+        "activity_session",
+        session.id,
+        after={"people_booked": len(rows), "emailed": emailed},
+    )
+    return len(rows)
+
+
+def next_bookable_session(db: Session, activity_id: str, after: ActivitySession) -> ActivitySession | None:
+    """The next session of the same activity that is on, has not started and has a place."""
+    candidates = db.scalars(
+        sa.select(ActivitySession)
+        .where(
+            ActivitySession.activity_id == activity_id,
+            ActivitySession.cancelled.is_(False),
+            ActivitySession.date >= max(after.date, clock.today()),
+            ActivitySession.id != after.id,
+            ActivitySession.places_booked < ActivitySession.capacity,
+        )
+        .order_by(ActivitySession.date, ActivitySession.start_time)
+        .limit(10)
+    )
+    return next((s for s in candidates if session_start(s) > clock.now()), None)

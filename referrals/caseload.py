@@ -3,7 +3,7 @@ call. VAR sees the size of every caseload."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 import sqlalchemy as sa
@@ -26,6 +26,8 @@ class CaseloadRow:
     next_step: str | None
     due_on: date | None
     call_reason: str | None
+    #: Places on sessions still to come that the organisation has cancelled: (date, title).
+    cancelled: list[tuple[date, str]] = field(default_factory=list)
 
     @property
     def days_overdue(self) -> int | None:
@@ -67,8 +69,52 @@ def caseload_rows(db: Session, actor: Actor, *, team: bool = False) -> list[Case
                 pathway.needs_a_call(today),
             )
         )
-    rows.sort(key=lambda r: (r.due_on is None, r.due_on or today))
+    cancelled = db.execute(
+        sa.select(Booking.referral_id, ActivitySession.date, Activity.title)
+        .join(ActivitySession, ActivitySession.id == Booking.session_id)
+        .join(Activity, Activity.id == ActivitySession.activity_id)
+        .where(
+            Booking.referral_id.in_([r.referral.id for r in rows] or [-1]),
+            Booking.status == "booked",
+            ActivitySession.cancelled.is_(True),
+            ActivitySession.date >= today,
+        )
+        .order_by(ActivitySession.date)
+    ).all()
+    by_referral = {r.referral.id: r for r in rows}
+    for referral_id, on, title in cancelled:
+        by_referral[referral_id].cancelled.append((on, title))
+    rows.sort(key=lambda r: (not r.cancelled, r.due_on is None, r.due_on or today))
     return rows
+
+
+#: The caseload's filters: each a step of the pathway as the "Next" column names it.
+NEXT_STEPS = (
+    "Make first contact",
+    "Agree a plan together",
+    "Book a first session",
+    "Check they got to their first session",
+    "Ten-week review",
+    "Six-month discharge review",
+)
+
+
+def filter_rows(
+    rows: list[CaseloadRow], *, words: str = "", step: str = "", overdue: bool = False
+) -> list[CaseloadRow]:
+    """The caseload narrowed to a name or reference, a next step, or only those overdue."""
+    words = words.strip().lower()
+    kept = []
+    for row in rows:
+        name = f"{row.patient.first_name} {row.patient.last_name} {row.patient.reference}".lower()
+        if words and not all(word in name for word in words.split()):
+            continue
+        if step and row.next_step != step:
+            continue
+        if overdue and not (row.days_overdue is not None and row.days_overdue > 0):
+            continue
+        kept.append(row)
+    return kept
 
 
 def week_of(today: date) -> tuple[date, date]:

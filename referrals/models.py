@@ -34,6 +34,12 @@ class Patient(SQLModel, table=True):
     consent_recorded_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
     #: What a provider must know to welcome this person safely (shown to their coordinator).
     support_needs: str = Field(default="", max_length=1000)
+    #: How to reach the person, and whether they agreed to be contacted by Flourish (reminders
+    #: the day before a session, cancellations) and how they prefer: phone, email or blank.
+    phone: str = Field(default="", max_length=40)
+    email: str = Field(default="", max_length=320)
+    contact_consent: bool = False
+    preferred_contact: str = Field(default="", max_length=10)
     created_at: datetime = Field(sa_column=utc_column())
     #: Set when identifying fields have been erased under the retention policy or a request.
     erased_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
@@ -175,3 +181,22 @@ class OutcomeRecord(SQLModel, table=True):
     service_outcomes: dict[str, int] = Field(default_factory=dict, sa_column=json_column())
     recorded_at: datetime = Field(sa_column=utc_column())
     recorded_by: int | None = Field(default=None, foreign_key="app_user.id")
+
+
+class MessageSent(SQLModel, table=True):
+    """An email sent to a person about a booking (a reminder, a cancellation): one of each kind
+    per booking, so a reminder is never sent twice. Holds no health information."""
+
+    __tablename__ = "message_sent"
+    __table_args__ = (sa.UniqueConstraint("booking_id", "kind"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    booking_id: int = Field(foreign_key="booking.id", index=True)
+    patient_id: int = Field(foreign_key="patient.id", index=True)
+    #: reminder or cancellation
+    kind: str = Field(max_length=20)
+    subject: str = Field(max_length=200)
+    sent_at: datetime = Field(sa_column=utc_column())
+    #: smtp, console (no mail server configured) or failed
+    outcome: str = Field(max_length=20)
+    detail: str = Field(default="", max_length=300)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 from referrals.outcomes import TIMEPOINTS
@@ -44,6 +45,7 @@ def outcome_chart(records: list[Any]) -> dict[str, Any] | None:
                 "label_y": points[-1][1],
             }
         )
+    _spread_labels(series)
     return {
         "width": WIDTH,
         "height": HEIGHT,
@@ -55,3 +57,21 @@ def outcome_chart(records: list[Any]) -> dict[str, Any] | None:
         "y_ticks": [(round(y(v, 10), 1), v) for v in (0, 5, 10)],
         "series": series,
     }
+
+
+#: The least distance between two end labels, in the chart's units (its text is 12 high).
+LABEL_GAP = 15
+
+
+def _spread_labels(series: list[dict[str, Any]]) -> None:
+    """Move the labels at the lines' ends apart where answers are close, so none overlap, and
+    keep them inside the chart."""
+    ordered = sorted(series, key=lambda s: s["label_y"])
+    for above, below in itertools.pairwise(ordered):
+        below["label_y"] = max(below["label_y"], above["label_y"] + LABEL_GAP)
+    overflow = ordered[-1]["label_y"] - (HEIGHT - BOTTOM) if ordered else 0
+    if overflow > 0:
+        for item in ordered:
+            item["label_y"] -= overflow
+        for below, above in zip(reversed(ordered), list(reversed(ordered))[1:], strict=False):
+            above["label_y"] = min(above["label_y"], below["label_y"] - LABEL_GAP)

@@ -272,3 +272,34 @@ def extend_review(db: Session, actor: Actor, referral: Referral, new_due: date, 
         before=before,
         after={"review_due_on": new_due, "reason": reason.strip()},
     )
+
+
+def agreed_by_booking(db: Session, actor: Actor, referral: Referral) -> list[PathwayEvent]:
+    """A place booked together with the person means they have been met and a plan agreed: the
+    steps not yet recorded are recorded for today, so the pathway moves on to what comes next."""
+    pathway = load_pathway(db, referral)
+    today = clock.today()
+    recorded = []
+    for step in ("first_contact", "plan_agreed"):
+        if pathway.current(step) is not None:
+            continue
+        event = PathwayEvent(
+            referral_id=referral.id,
+            step=step,
+            occurred_on=max(today, referral.received_on),
+            note="Recorded when a place was booked together",
+            recorded_at=clock.now(),
+            recorded_by=actor.user_id,
+        )
+        db.add(event)
+        db.flush()
+        audit.record(
+            db,
+            actor,
+            f"pathway.{step}",
+            "referral",
+            referral.id,
+            after={"occurred_on": event.occurred_on, "note": event.note},
+        )
+        recorded.append(event)
+    return recorded

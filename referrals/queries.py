@@ -7,6 +7,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session
 
+from core import clock
+from directory.models import Activity, ActivitySession
 from referrals.models import Booking, BookingStatus, Patient
 
 
@@ -35,3 +37,30 @@ def people_booked(db: Session, session_ids: list[int]) -> list[dict[str, Any]]:
             }
         )
     return people
+
+
+def registers_to_complete(db: Session, organisation_id: str) -> list[tuple[ActivitySession, Activity, int]]:
+    """Sessions of this organisation that have taken place, were not cancelled, and still have
+    someone booked whose attendance nobody has marked: oldest first, as the pathway and the
+    grant's evidence both wait on them."""
+    now = clock.now()
+    unmarked = sa.func.count(Booking.id)
+    rows = db.execute(
+        sa.select(ActivitySession, Activity, unmarked)
+        .join(Activity, Activity.id == ActivitySession.activity_id)
+        .join(Booking, Booking.session_id == ActivitySession.id)
+        .where(
+            Activity.organisation_id == organisation_id,
+            ActivitySession.cancelled.is_(False),
+            ActivitySession.date <= clock.today(),
+            Booking.status == "booked",
+            Booking.attendance.is_(None),
+        )
+        .group_by(ActivitySession.id, Activity.id)
+        .order_by(ActivitySession.date, ActivitySession.start_time)
+    ).all()
+    return [
+        (session, activity, count)
+        for session, activity, count in rows
+        if clock.local_datetime(session.date, session.start_time) <= now
+    ]

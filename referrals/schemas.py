@@ -13,6 +13,8 @@ from core.forms import FormReader, first, many
 from referrals.nhs_number import NhsNumberError, normalise_nhs_number
 
 GENDERS = {"": "Prefer not to say", "woman": "Woman", "man": "Man"}
+#: How a person prefers to be contacted.
+CONTACT_WAYS = {"phone": "Phone", "email": "Email"}
 
 
 def _nhs(value: str) -> str:
@@ -53,12 +55,18 @@ class PatientInput:
     cmht_team: str
     consent_to_share: bool
     support_needs: str
+    phone: str = ""
+    email: str = ""
+    contact_consent: bool = False
+    preferred_contact: str = ""
 
 
 def read_patient(raw: Mapping[str, Any]) -> PatientInput:
     r = FormReader(raw)
     result = PatientInput(
-        first_name=r.text("first_name", max_length=80),
+        first_name=r.value(
+            "first_name", lambda t: forms.text(t, 80), missing="Enter the person's first name", default=""
+        ),
         last_name=r.text("last_name", required=False, max_length=80),
         nhs_number=r.value("nhs_number", _nhs, required=False),
         date_of_birth=r.value("date_of_birth", _birth_date, required=False),
@@ -67,9 +75,27 @@ def read_patient(raw: Mapping[str, Any]) -> PatientInput:
         cmht_team=r.text("cmht_team", required=False, max_length=120),
         consent_to_share=r.flag("consent_to_share"),
         support_needs=r.text("support_needs", required=False, max_length=1000, lines=True),
+        phone=r.value("phone", forms.phone, required=False, default=""),
+        email=r.value("email", forms.email, required=False, default=""),
+        contact_consent=r.flag("contact_consent"),
+        preferred_contact=r.choice("preferred_contact", CONTACT_WAYS, required=False, default=""),
     )
+    _check_contact(r, result)
     r.raise_if_errors()
     return result
+
+
+def _check_contact(r: FormReader, person: PatientInput) -> None:
+    if person.preferred_contact == "email":
+        r.check(bool(person.email), "email", "Enter their email address, as they prefer email")
+    if person.preferred_contact == "phone":
+        r.check(bool(person.phone), "phone", "Enter their phone number, as they prefer the phone")
+    if person.contact_consent and not (person.phone or person.email) and "phone" not in r.errors:
+        r.check(
+            "email" in r.errors,
+            "phone",
+            "Enter a phone number or email address, or untick their agreement to be contacted",
+        )
 
 
 @dataclass
@@ -148,7 +174,7 @@ def _past_date(value: str) -> date:
 def read_received(raw: Mapping[str, Any]) -> dict[str, Any]:
     r = FormReader(raw)
     result = {
-        "received_on": r.value("received_on", _past_date),
+        "received_on": r.value("received_on", _past_date, missing="Enter the date the referral was received"),
         "care_coordinator": r.text("care_coordinator", required=False, max_length=120),
         "cmht_team": r.text("cmht_team", required=False, max_length=120),
         "reason": r.text("reason", required=False, max_length=2000, lines=True),
@@ -163,7 +189,7 @@ def read_step(raw: Mapping[str, Any]):
 
     r = FormReader(raw)
     step = r.choice("step", STEPS)
-    occurred_on = r.value("occurred_on", forms.calendar_date)
+    occurred_on = r.value("occurred_on", forms.calendar_date, missing="Enter the date it happened")
     outcome = r.choice("outcome", DISCHARGE_OUTCOMES, required=False) if step == "discharge_review" else None
     detail = r.choices("detail", AFTER_PATHWAY)
     note = r.text("note", required=False, max_length=2000, lines=True)
@@ -176,6 +202,6 @@ def read_step(raw: Mapping[str, Any]):
 
 def read_extension(raw: Mapping[str, Any]) -> date:
     r = FormReader(raw)
-    new_due = r.value("review_due_on", forms.calendar_date)
+    new_due = r.value("review_due_on", forms.calendar_date, missing="Enter the new date for the review")
     r.raise_if_errors()
     return new_due

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 from typing import Any
 
@@ -10,11 +11,14 @@ from sqlmodel import Session
 
 from core import audit, clock
 from core.audit import Actor
+from core.auth.models import User
 from core.auth.roles import Role
-from core.errors import Forbidden, NotFound
+from core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from core.forms import first
 from directory.models import Activity, ActivitySession
-from referrals.booking import book_place
+from referrals.booking import book_place, next_bookable_session
 from referrals.models import Booking, BookingStatus, Patient, Referral
+from referrals.pathway import agreed_by_booking
 from referrals.schemas import BookingStep, PatientInput, ReferralChoice
 
 #: Letters that cannot be mistaken for each other when read aloud or written down.
@@ -31,6 +35,10 @@ PATIENT_FIELDS = (
     "cmht_team",
     "consent_to_share",
     "support_needs",
+    "phone",
+    "email",
+    "contact_consent",
+    "preferred_contact",
 )
 
 
@@ -145,9 +153,7 @@ def choose_activity(
     before = audit.snapshot(referral, ["chosen_activity_id", "hopes", "status"])
     referral.chosen_activity_id = session.activity_id
     referral.hopes = choice.hopes or referral.hopes
-    referral.options_discussed = conversation.get("discussed", [])
-    referral.options_declined = conversation.get("declined", [])
-    referral.profile = conversation.get("profile", {})
+    keep_conversation(referral, conversation)
     referral.status = "booked"
     referral.version += 1
     # A new referral is written once, already holding its choice.
@@ -164,8 +170,29 @@ def choose_activity(
         after=audit.snapshot(referral, ["chosen_activity_id", "hopes", "status"]),
     )
     booking = book_place(db, actor, patient_id=patient.id, session_id=session.id, referral_id=referral.id)
+    agreed_by_booking(db, actor, referral)
     db.flush()
     return referral, booking
+
+
+def _merged(earlier: list[dict[str, Any]], now: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """What was said before, with what was said now added: an activity talked about again keeps
+    its latest entry (and reason)."""
+
+    def key(option: dict[str, Any]) -> Any:
+        return option.get("activity_id") or option.get("title")
+
+    latest = {key(o): o for o in now}
+    kept = [latest.pop(key(o), o) for o in earlier]
+    return kept + [o for o in now if key(o) in latest]
+
+
+def keep_conversation(referral: Referral, conversation: dict[str, Any]) -> None:
+    """Add this conversation's options to the referral's record, keeping the history of what
+    was offered and turned down (with reasons) in earlier ones."""
+    referral.options_discussed = _merged(referral.options_discussed or [], conversation.get("discussed", []))
+    referral.options_declined = _merged(referral.options_declined or [], conversation.get("declined", []))
+    referral.profile = conversation.get("profile") or referral.profile
 
 
 def _new_referral(actor: Actor, patient: Patient, choice: ReferralChoice) -> Referral:
@@ -193,6 +220,31 @@ def _record_started(db: Session, actor: Actor, referral: Referral) -> None:
     )
 
 
+def chosen_person(db: Session, actor: Actor, raw: dict[str, Any]) -> str:
+    """Who a form is for: "new", or the id of a person on this caseload, from the person search
+    box ("Maureen Example (FL-7K3Q9)", a reference, or a full name), or the id sent directly."""
+    given = first(raw, "patient_id").strip()
+    if given:
+        return given
+    text = first(raw, "person").strip()
+    if not text:
+        return "new"
+    people = caseload(db, actor)
+    reference = re.search(r"\b[A-Z]{2}-[A-Z0-9]{4,10}\b", text.upper())
+    if reference:
+        found = [p for p in people if p.reference == reference.group(0)]
+    else:
+        found = [p for p in people if f"{p.first_name} {p.last_name}".strip().lower() == text.lower()]
+    if len(found) == 1:
+        return str(found[0].id)
+    raise InvalidInput(
+        {
+            "person": f"We could not find one person called “{text[:60]}” on your caseload. Choose them "
+            "from the list as you type, or leave the box empty for someone new"
+        }
+    )
+
+
 def caseload(db: Session, actor: Actor) -> list[Patient]:
     query = sa.select(Patient).where(Patient.erased_at.is_(None)).order_by(Patient.first_name)
     if actor.role == Role.LINK_WORKER:
@@ -216,6 +268,48 @@ def bookings_for(
     if upcoming_only:
         query = query.where(Booking.status == BookingStatus.BOOKED, ActivitySession.date >= clock.today())
     return [(b, s, a) for b, s, a in db.execute(query).all()]
+
+
+def next_sessions_for_cancelled(
+    db: Session, bookings: list[tuple[Booking, ActivitySession, Activity]]
+) -> dict[int, ActivitySession]:
+    """For each place held on a session the organisation cancelled, still to come, the next
+    session of the same activity with a place, to offer in one step."""
+    offers = {}
+    for booking, session, activity in bookings:
+        if booking.status == "booked" and session.cancelled and session.date >= clock.today():
+            following = next_bookable_session(db, activity.id, session)
+            if following is not None:
+                offers[booking.id] = following
+    return offers
+
+
+def book_next_session(
+    db: Session, actor: Actor, referral: Referral, patient: Patient, booking_id: int
+) -> Booking:
+    """Book the person onto the next session of an activity whose session was cancelled."""
+    booking = db.get(Booking, booking_id)
+    if booking is None or booking.patient_id != patient.id:
+        raise NotFound("We could not find that booking for this person.")
+    cancelled = db.get(ActivitySession, booking.session_id)
+    if not cancelled.cancelled:
+        raise Conflict("That session is still on, so there is nothing to rebook.")
+    following = next_bookable_session(db, cancelled.activity_id, cancelled)
+    if following is None:
+        raise Conflict("There is no later session with a place. Find another activity together.")
+    return book_place(
+        db,
+        actor,
+        patient_id=patient.id,
+        session_id=following.id,
+        referral_id=booking.referral_id or referral.id,
+    )
+
+
+def link_worker_of(db: Session, referral: Referral, patient: Patient) -> User | None:
+    """The link worker a person can contact about their social prescription."""
+    user_id = referral.link_worker_id or patient.link_worker_id
+    return db.get(User, user_id) if user_id else None
 
 
 def resolve_patient(
@@ -280,9 +374,7 @@ def wait_for_place(
         db.flush()
         _record_started(db, actor, referral)
     hoped = referral.hopes
-    referral.options_discussed = conversation.get("discussed", [])
-    referral.options_declined = conversation.get("declined", [])
-    referral.profile = conversation.get("profile", {})
+    keep_conversation(referral, conversation)
     referral.hopes = choice.hopes or referral.hopes
     if referral.hopes != hoped:
         referral.version += 1

@@ -28,7 +28,6 @@ import sqlalchemy as sa
 
 from core import clock
 from core.database import Database
-from core.middleware import CSRF_COOKIE
 from core.settings import PROJECT_ROOT, normalise_database_url
 from directory.catalogue import note_change
 from directory.models import ActivitySession
@@ -43,6 +42,7 @@ from tests.factories import (
     make_user,
     make_venue,
 )
+from tests.servers import page_token
 
 pytestmark = pytest.mark.slow
 
@@ -248,9 +248,7 @@ def test_a_sign_in_through_one_worker_is_good_on_the_other(workers, db):
         # The welcome was written by A and is read by B: both sign cookies with the same key.
         assert f"Welcome, {link_worker.full_name}." in page.text
 
-        signed_out = same_browser_on_b.post(
-            "/sign-out", data={"csrf_token": same_browser_on_b.cookies[CSRF_COOKIE]}
-        )
+        signed_out = same_browser_on_b.post("/sign-out", data={"csrf_token": page_token(same_browser_on_b)})
         assert signed_out.status_code == 303
 
     # Signing out through B ends the sign-in for A too.
@@ -290,7 +288,7 @@ def test_a_coordinators_edit_through_one_worker_shows_in_the_next_answer_from_th
 
         with a.client() as coordinator_on_a:
             _sign_in(coordinator_on_a, coordinator.email)
-            headers = {"X-CSRF-Token": coordinator_on_a.cookies[CSRF_COOKIE]}
+            headers = {"X-CSRF-Token": page_token(coordinator_on_a)}
             lowered = coordinator_on_a.patch(
                 f"/api/v1/sessions/{session.id}", json={"capacity": 2}, headers=headers
             )
@@ -328,7 +326,7 @@ def _book_at_once(workers: tuple[Worker, Worker], people: list, activity_id: str
             try:
                 _sign_in(browser, link_worker.email)
                 form = {
-                    "csrf_token": browser.cookies[CSRF_COOKIE],
+                    "csrf_token": page_token(browser),
                     "interests": "orchard",
                     "choose_activity": activity_id,
                     "session_id": str(session_id),

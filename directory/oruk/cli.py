@@ -87,3 +87,62 @@ def import_command(source: str, dry_run: bool, report_path: Path | None) -> None
         click.echo(f"Full report written to {report_path}.")
     if report.failure:
         sys.exit(1)
+
+
+@oruk_cli.command("terms")
+@click.option("--all", "show_all", is_flag=True, help="Also list terms that are already mapped.")
+def terms_command(show_all: bool) -> None:
+    """List the terms from other taxonomies that imports could not read (and, with --all, those
+    an administrator has mapped), the most often seen first."""
+    from core.database import configured_database
+    from directory.oruk.term_mappings import terms_seen
+
+    database = configured_database()
+    try:
+        with database.reader() as db:
+            rows = terms_seen(db, unmapped_only=not show_all)
+            lines = [
+                f"{r.times_seen:>5}  {r.taxonomy or '(no taxonomy)'} | {r.term}"
+                + (f"  ->  {', '.join(r.targets)}" if r.targets else "")
+                for r in rows
+            ]
+    finally:
+        database.dispose()
+    if not lines:
+        click.echo(
+            "No unmapped terms: every term imported so far was read." if not show_all else "No terms yet."
+        )
+        return
+    click.echo(" seen  taxonomy | term")
+    for line in lines:
+        click.echo(line)
+    click.echo(
+        'Map one with: flourish oruk map-term "<taxonomy>" "<term>" category:<kind> feature:<feature> (or none)'
+    )
+
+
+@oruk_cli.command("map-term")
+@click.argument("taxonomy")
+@click.argument("term")
+@click.argument("targets", nargs=-1, required=True)
+def map_term_command(taxonomy: str, term: str, targets: tuple[str, ...]) -> None:
+    """Say what TERM of TAXONOMY means, as TARGETS: category:<kind>, feature:<feature> or none.
+    The next import of any feed using the term reads it so. Use "" for a feed's terms that name
+    no taxonomy."""
+    from core.audit import Actor
+    from core.database import configured_database
+    from core.errors import InvalidInput
+    from directory.oruk.term_mappings import map_term
+
+    database = configured_database()
+    try:
+        with database.writer() as db:
+            try:
+                row = map_term(db, Actor.system("oruk-terms"), taxonomy, term, targets)
+            except InvalidInput as exc:
+                db.rollback()
+                raise click.ClickException("; ".join(exc.errors.values())) from None
+            db.commit()
+            click.echo(f"{row.taxonomy or '(no taxonomy)'} | {row.term} -> {', '.join(row.targets)}")
+    finally:
+        database.dispose()

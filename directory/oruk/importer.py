@@ -14,17 +14,19 @@ Decisions about messy feeds, each reported against the service it affects:
 - a service with no organisation is skipped, since every listing belongs to the group that runs it;
 - an invalid postcode is cleared and the venue kept (with the feed's map position if it has one);
 - HTML is reduced to its words; text longer than Flourish keeps is shortened;
-- taxonomy terms that are not Flourish's are ignored; schedules that are not weekly are skipped;
+- terms from other taxonomies are read through shipped and administrators' mappings (see
+  directory.oruk.terms), features stated only in words through directory.oruk.prose; terms
+  nothing understands are reported, kept as tags and remembered for an administrator to map;
+- weekly schedules with an interval, monthly ones by day of the month or by ordinal weekday, and
+  schedules on several days are read rule for rule; other repeats are skipped with the reason;
 - a service whose Flourish copy was edited after the feed's last_modified is left alone.
 """
 
 from __future__ import annotations
 
-import logging
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from collections.abc import Iterable, Iterator
+from datetime import UTC, datetime, time
 from itertools import islice
 from typing import Any
 
@@ -34,7 +36,6 @@ from sqlmodel import Session
 
 from core import audit, clock
 from core.audit import Actor, AuditEntry
-from core.database import held
 from directory.models import (
     Activity,
     ActivityCategory,
@@ -42,13 +43,32 @@ from directory.models import (
     DirectoryChange,
     Organisation,
     Schedule,
+    TermMapping,
     Venue,
 )
-from directory.oruk import mapping
+from directory.oruk import terms
+from directory.oruk.import_places import _Places
+from directory.oruk.import_rows import (  # noqa: F401  (the report and constants, as before)
+    ACTIVITY_FIELDS,
+    ADDED,
+    BATCH_SIZE,
+    CHANGED,
+    INSERT_CHUNK,
+    ORGANISATION_FIELDS,
+    OUTCOME_LABELS,
+    SKIPPED,
+    SOURCE,
+    UNCHANGED,
+    VENUE_FIELDS,
+    ImportReport,
+    Progress,
+    ServiceOutcome,
+    _chunks,
+    log,
+)
+from directory.oruk.import_schedules import _Schedules, session_dates  # noqa: F401
 from directory.oruk.reading import (
     LocationCache,
-    LocationIn,
-    OrganisationIn,
     ServiceIn,
     Unreadable,
     normalise_name,
@@ -56,117 +76,6 @@ from directory.oruk.reading import (
 )
 from directory.oruk.sources import Feed, SourceError
 from directory.oruk.taxonomy import derived_id
-from directory.postcodes import PostcodeError, locate
-from directory.services import PLANNING_HORIZON, session_values
-
-log = logging.getLogger("flourish")
-
-BATCH_SIZE = 1000
-#: Rows per multi-row INSERT; keeps each statement well inside SQLite's and PostgreSQL's limits.
-INSERT_CHUNK = 500
-SOURCE = "ORUK import"
-
-ADDED, CHANGED, UNCHANGED, SKIPPED = "added", "changed", "unchanged", "skipped"
-OUTCOME_LABELS = {
-    ADDED: "Added",
-    CHANGED: "Changed",
-    UNCHANGED: "Already up to date",
-    SKIPPED: "Skipped",
-}
-
-#: The activity columns an import sets and compares.
-ACTIVITY_FIELDS = (
-    "organisation_id",
-    "venue_id",
-    "title",
-    "description",
-    "newcomer_notes",
-    "what_to_bring",
-    "led_by",
-    "typical_group_size",
-    "cost_pence",
-    "cost_note",
-    "age_min",
-    "age_max",
-    "gender",
-    "quiet_space",
-    "buddy_welcome",
-    "welcome_contact",
-    "welcome_note",
-    "booking",
-    "one_to_one_start",
-    "continuation",
-    "volunteering",
-    "is_active",
-)
-VENUE_FIELDS = (
-    "name",
-    "address",
-    "postcode",
-    "latitude",
-    "longitude",
-    "step_free",
-    "accessible_toilet",
-    "parking",
-    "bus_routes",
-    "how_to_get_there",
-)
-ORGANISATION_FIELDS = ("name", "description", "email", "website", "org_id", "other_org_ids")
-
-
-# ---- the report ---------------------------------------------------------------------------------
-
-
-@dataclass
-class ServiceOutcome:
-    position: int
-    id: str | None
-    name: str
-    outcome: str
-    reason: str = ""
-    notes: list[str] = field(default_factory=list)
-
-    @property
-    def label(self) -> str:
-        return OUTCOME_LABELS[self.outcome]
-
-
-@dataclass
-class ImportReport:
-    source: str
-    dry_run: bool
-    services: list[ServiceOutcome] = field(default_factory=list)
-    organisations: Counter[str] = field(default_factory=Counter)
-    venues: Counter[str] = field(default_factory=Counter)
-    sessions_added: int = 0
-    sessions_cancelled: int = 0
-    notes: list[str] = field(default_factory=list)
-    ignored_terms: Counter[str] = field(default_factory=Counter)
-    failure: str | None = None
-    saved: bool = False
-
-    @property
-    def counts(self) -> Counter[str]:
-        return Counter(s.outcome for s in self.services)
-
-    @property
-    def with_notes(self) -> list[ServiceOutcome]:
-        """The services someone should look at: skipped, or imported with a note."""
-        return [s for s in self.services if s.outcome == SKIPPED or s.notes]
-
-    def summary(self) -> str:
-        counts = self.counts
-        parts = [f"{counts[k]} {OUTCOME_LABELS[k].lower()}" for k in (ADDED, CHANGED, UNCHANGED, SKIPPED)]
-        services = f"Services: {', '.join(parts)}."
-        if self.failure:
-            return f"The import failed and nothing was saved: {self.failure}"
-        if self.dry_run:
-            return f"Check only, nothing was saved. {services}"
-        return f"Imported. {services}"
-
-
-Progress = Callable[[int], None]
-
 
 # ---- the import ---------------------------------------------------------------------------------
 
@@ -229,26 +138,10 @@ def _batches(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
         yield chunk
 
 
-def _chunks(items: Sequence[Any], size: int = 900) -> Iterator[Sequence[Any]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
+class _Import(_Places, _Schedules):
+    """One import: reads services a batch at a time and writes what changed (organisations and
+    venues in import_places, schedules and sessions in import_schedules, rows in import_rows)."""
 
-
-def session_dates(weekday: int, starts_on: date, ends_on: date | None, today: date) -> list[date]:
-    """The dates a weekly schedule meets from today to the planning horizon."""
-    first = max(today, starts_on)
-    last = today + PLANNING_HORIZON
-    if ends_on is not None:
-        last = min(last, ends_on)
-    day = first + timedelta(days=(weekday - first.weekday()) % 7)
-    days = []
-    while day <= last:
-        days.append(day)
-        day += timedelta(days=7)
-    return days
-
-
-class _Import:
     def __init__(self, db: Session, actor: Actor, report: ImportReport) -> None:
         self.db = db
         self.actor = actor
@@ -263,201 +156,17 @@ class _Import:
         self.locations: LocationCache = {}
         self._load_organisations()
         self._pending: dict[type, list[dict[str, Any]]] = {}
-
-    # ---- organisations ------------------------------------------------------------------------
-
-    def _load_organisations(self) -> None:
-        self.organisations: dict[str, Organisation] = {}
-        self.org_by_org_id: dict[str, str] = {}
-        self.org_by_name: dict[str, str] = {}
-        for organisation in self.db.scalars(sa.select(Organisation)):
-            self._remember(organisation)
-
-    def _remember(self, organisation: Organisation) -> None:
-        self.organisations[organisation.id] = organisation
-        if organisation.org_id:
-            self.org_by_org_id.setdefault(organisation.org_id, organisation.id)
-        self.org_by_name.setdefault(normalise_name(organisation.name), organisation.id)
-
-    def organisation_for(self, service: ServiceIn) -> Organisation | None:
-        given = service.organisation
-        if given is None or not given.name:
-            known = given.id if given else service.organisation_id
-            return self.organisations.get(known) if known else None
-        if given.id_note:
-            service.notes.add(given.id_note)
-        match = None
-        if given.id and given.id in self.organisations:
-            match = given.id
-        elif given.org_id and given.org_id in self.org_by_org_id:
-            match = self.org_by_org_id[given.org_id]
-            service.notes.add(
-                f"The organisation {given.name!r} has the same identifier ({given.org_id}) as "
-                f"{self.organisations[match].name!r} (already in Flourish or earlier in the feed), "
-                "so they are treated as one organisation"
-            )
-        elif normalise_name(given.name) in self.org_by_name:
-            match = self.org_by_name[normalise_name(given.name)]
-            if given.id and given.id != match:
-                service.notes.add(
-                    f"The organisation {given.name!r} has the same name as {self.organisations[match].name!r} "
-                    "(already in Flourish or earlier in the feed), so they are treated as one organisation"
-                )
-        if match is None:
-            return self._add_organisation(given, service)
-        self._update_organisation(self.organisations[match], given, service)
-        return self.organisations[match]
-
-    def _add_organisation(self, given: OrganisationIn, service: ServiceIn) -> Organisation:
-        organisation_id = given.id or derived_id("organisation", normalise_name(given.name))
-        if given.id is None:
-            service.notes.add(
-                f"The organisation {given.name!r} had no id; Flourish gave it {organisation_id}, made from its name"
-            )
-        organisation = Organisation(
-            id=organisation_id,
-            name=given.name,
-            role="provider",
-            org_id=given.org_id,
-            other_org_ids=given.org_ids[1:],
-            description=given.description,
-            email=given.email,
-            website=given.website,
-            created_at=self.now,
-            updated_at=self.now,
+        self.terms = terms.TermReader(
+            {(m.taxonomy, m.term): m.targets for m in db.exec(sa.select(TermMapping)).scalars() if m.targets}
         )
-        self.db.add(organisation)
-        self._remember(organisation)
-        self.handled_organisations.add(organisation.id)
-        self.report.organisations[ADDED] += 1
-        self._audit(
-            "organisation.created",
-            "organisation",
-            organisation.id,
-            after=audit.snapshot(organisation, ORGANISATION_FIELDS),
-        )
-        return organisation
-
-    def _update_organisation(
-        self, organisation: Organisation, given: OrganisationIn, service: ServiceIn
-    ) -> None:
-        if organisation.id in self.handled_organisations:
-            return
-        self.handled_organisations.add(organisation.id)
-        # The feed only overwrites what it says: list pages carry fewer organisation fields than
-        # full services, and an absent email is not a request to delete one.
-        values: dict[str, Any] = {}
-        if normalise_name(given.name) != normalise_name(organisation.name):
-            values["name"] = given.name
-        for name in ("description", "email", "website"):
-            if getattr(given, name):
-                values[name] = getattr(given, name)
-        if given.org_id:
-            holder = self.org_by_org_id.get(given.org_id)
-            if holder in (None, organisation.id):
-                values["org_id"] = given.org_id
-                values["other_org_ids"] = given.org_ids[1:]
-                self.org_by_org_id[given.org_id] = organisation.id
-            else:
-                service.notes.add(
-                    f"The identifier {given.org_id} of {given.name!r} is already that of "
-                    f"{self.organisations[holder].name!r}, so it was left out"
-                )
-        before, after = audit.diff(audit.snapshot(organisation, list(values)), values)
-        if not after:
-            self.report.organisations[UNCHANGED] += 1
-            return
-        for name, value in after.items():
-            setattr(organisation, name, value)
-        organisation.version += 1
-        organisation.updated_at = self.now
-        self.report.organisations[CHANGED] += 1
-        self._audit("organisation.updated", "organisation", organisation.id, before=before, after=after)
-
-    # ---- venues -------------------------------------------------------------------------------
-
-    def _place(self, postcode: str) -> tuple[float, float] | None:
-        if postcode not in self.places:
-            try:
-                found = locate(postcode, self.db)
-                self.places[postcode] = (found.latitude, found.longitude)
-            except PostcodeError:
-                self.places[postcode] = None
-        return self.places[postcode]
-
-    def _venue_values(self, given: LocationIn, service: ServiceIn) -> dict[str, Any]:
-        # The feed's own map position is usually more exact than Flourish's postcode centroids.
-        latitude, longitude = given.latitude, given.longitude
-        if given.postcode and latitude is None:
-            place = self._place(given.postcode)
-            if place:
-                latitude, longitude = place
-            else:
-                service.notes.add(
-                    f"The postcode {given.postcode} is outside the area Flourish can place on a map, "
-                    "so distances to this venue cannot be worked out"
-                )
-        return {
-            "name": given.name,
-            "address": given.address,
-            "postcode": given.postcode,
-            "latitude": latitude,
-            "longitude": longitude,
-            "step_free": given.step_free or "step_free" in service.features,
-            "accessible_toilet": given.accessible_toilet,
-            "parking": given.parking,
-            "bus_routes": given.bus_routes,
-            "how_to_get_there": given.how_to_get_there,
-        }
-
-    def venue_for(self, service: ServiceIn, organisation_id: str, existing: dict[str, Venue]) -> str | None:
-        given = service.location
-        if given is None:
-            return None
-        if given.id_note:
-            service.notes.add(given.id_note)
-        if given.id in self.handled_venues:
-            return given.id
-        values = self._venue_values(given, service)
-        venue = existing.get(given.id)
-        self.handled_venues[given.id] = venue.organisation_id if venue else organisation_id
-        if venue is None:
-            self._queue(
-                Venue,
-                {
-                    "id": given.id,
-                    "organisation_id": organisation_id,
-                    **values,
-                    "version": 1,
-                    "created_at": self.now,
-                    "updated_at": self.now,
-                },
-            )
-            self.report.venues[ADDED] += 1
-            self._audit("venue.created", "venue", given.id, after=audit.plain(values))
-            return given.id
-        if mapping.split_address(venue.address) == mapping.split_address(values["address"]):
-            values["address"] = venue.address
-        before, after = audit.diff(audit.snapshot(venue, VENUE_FIELDS), audit.plain(values))
-        if not after:
-            self.report.venues[UNCHANGED] += 1
-            return venue.id
-        for name in after:
-            setattr(venue, name, values[name])
-        venue.version += 1
-        venue.updated_at = self.now
-        self.report.venues[CHANGED] += 1
-        self._audit("venue.updated", "venue", venue.id, before=before, after=after)
-        return venue.id
-
-    # ---- services -----------------------------------------------------------------------------
+        self.unmapped: Counter[tuple[str, str]] = Counter()
 
     def batch(self, raws: list[Any]) -> None:
         ready: list[tuple[ServiceIn, Organisation]] = []
         for raw in raws:
             self.read += 1
             try:
-                service = read_service(raw, self.read, self.locations)
+                service = read_service(raw, self.read, self.locations, self.terms)
             except Unreadable as exc:
                 name = raw.get("name") if isinstance(raw, dict) and isinstance(raw.get("name"), str) else ""
                 self._skip(self.read, None, name or "(no name)", str(exc), [])
@@ -491,8 +200,14 @@ class _Import:
                 )
                 continue
             self.seen_services.add(service.id)
-            for term in service.ignored_terms:
-                self.report.ignored_terms[term] += 1
+            for taxonomy_name, term in service.unmapped_terms:
+                self.report.unmapped_terms[term_label(taxonomy_name, term)] += 1
+                self.unmapped[(terms.normalise(taxonomy_name), terms.normalise(term))] += 1
+            for taxonomy_name, term in service.mapped_terms:
+                self.report.mapped_terms[term_label(taxonomy_name, term)] += 1
+            for feature, source in service.feature_sources.items():
+                if source.startswith("\u201c"):
+                    self.report.features_from_words[feature] += 1
             ready.append((service, organisation))
         if not ready:
             return
@@ -531,13 +246,6 @@ class _Import:
 
     def _skip(self, position: int, service_id: str | None, name: str, reason: str, notes: list[str]) -> None:
         self.report.services.append(ServiceOutcome(position, service_id, name, SKIPPED, reason, list(notes)))
-
-    def _existing(self, model: type, ids: Sequence[str]) -> dict[str, Any]:
-        found: dict[str, Any] = {}
-        for chunk in _chunks(list(dict.fromkeys(ids))):
-            for row in self.db.scalars(sa.select(model).where(model.id.in_(chunk))):
-                found[row.id] = row
-        return found
 
     def _categories(self, activity_ids: list[str]) -> dict[str, list[str]]:
         found: dict[str, list[str]] = {}
@@ -582,14 +290,16 @@ class _Import:
             "age_max": service.age_max,
             "is_active": service.active,
         }
-        if not service.uses_flourish_terms and existing is not None:
-            # The feed does not use Flourish's taxonomy, so it says nothing about these.
+        if service.tags:
+            values["tags"] = service.tags
+        if not service.states_features and existing is not None:
+            # The feed says nothing Flourish can read about these, so they are kept.
             service.notes.add(
-                "The feed does not use Flourish's taxonomy, so features and kinds of activity were kept"
+                "The feed says nothing Flourish can read about features and kinds of activity, so they were kept"
             )
             return values
         small = "small_group" in service.features
-        size = existing.typical_group_size if existing else None
+        size = service.group_size or (existing.typical_group_size if existing else None)
         if size is None or small != (size <= 8):
             size = 8 if small else 10
         gender = (
@@ -611,6 +321,7 @@ class _Import:
             one_to_one_start="one_to_one_start" in service.features,
             continuation="continuation" in service.about,
             volunteering="volunteering" in service.about,
+            feature_sources=dict(sorted(service.feature_sources.items())),
         )
         return values
 
@@ -627,6 +338,7 @@ class _Import:
         row = {
             "id": service.id,
             "tags": [],
+            "feature_sources": {},
             "led_by": "staff",
             "typical_group_size": 10,
             "gender": "any",
@@ -659,58 +371,6 @@ class _Import:
         after["categories"] = service.categories
         self._audit("activity.created", "activity", service.id, after=after)
 
-    def _schedule_id(self, service: ServiceIn, index: int, given: str | None, taken: dict[str, str]) -> str:
-        schedule_id = given or derived_id(service.id or "", "schedule", str(index))
-        owner = taken.get(schedule_id)
-        if owner is not None and owner != service.id:
-            moved = derived_id(service.id or "", "schedule", schedule_id)
-            service.notes.add(
-                f"Schedule {index + 1}'s id {schedule_id} belongs to another listing; Flourish gave it {moved}"
-            )
-            schedule_id = moved
-        taken[schedule_id] = service.id or ""
-        return schedule_id
-
-    def _add_schedule(
-        self, service: ServiceIn, index: int, given: Any, default_capacity: int, taken: dict[str, str]
-    ) -> None:
-        schedule_id = self._schedule_id(service, index, given.id, taken)
-        starts_on = given.starts_on or self.today
-        capacity = given.capacity if given.capacity is not None else default_capacity
-        generated = self.today + PLANNING_HORIZON
-        self._queue(
-            Schedule,
-            {
-                "id": schedule_id,
-                "activity_id": service.id,
-                "weekday": given.weekday,
-                "start_time": given.start_time,
-                "end_time": given.end_time,
-                "capacity": capacity,
-                "starts_on": starts_on,
-                "ends_on": given.ends_on,
-                "generated_until": generated,
-                "version": 1,
-            },
-        )
-        for day in session_dates(given.weekday, starts_on, given.ends_on, self.today):
-            self._queue(
-                ActivitySession,
-                {
-                    "activity_id": service.id,
-                    "schedule_id": schedule_id,
-                    "date": day,
-                    "start_time": given.start_time,
-                    "end_time": given.end_time,
-                    "capacity": capacity,
-                    "places_booked": 0,
-                    "cancelled": False,
-                    "cancelled_reason": "",
-                    "version": 1,
-                },
-            )
-            self.report.sessions_added += 1
-
     def _update_activity(
         self,
         service: ServiceIn,
@@ -720,7 +380,7 @@ class _Import:
         old_schedules: list[Schedule],
         taken: dict[str, str],
     ) -> bool:
-        new_categories = service.categories if service.uses_flourish_terms else old_categories
+        new_categories = service.categories if service.states_features else old_categories
         before, after = audit.diff(audit.snapshot(activity, list(values)), audit.plain(values))
         if new_categories != old_categories:
             before["categories"], after["categories"] = old_categories, new_categories
@@ -784,222 +444,51 @@ class _Import:
         )
         return True
 
-    # ---- schedules of an existing activity ----------------------------------------------------
-
-    def _plan_schedules(
-        self, service: ServiceIn, activity: Activity, old: list[Schedule], taken: dict[str, str]
-    ) -> _SchedulePlan:
-        plan = _SchedulePlan()
-        by_id = {s.id: s for s in old}
-        for index, given in enumerate(service.schedules):
-            schedule_id = self._schedule_id(service, index, given.id, taken)
-            current = by_id.pop(schedule_id, None)
-            capacity = given.capacity
-            if capacity is None:
-                capacity = current.capacity if current else activity.typical_group_size
-            starts_on = given.starts_on or (current.starts_on if current else self.today)
-            wanted = (given.weekday, given.start_time, given.end_time, capacity, starts_on, given.ends_on)
-            if current is None:
-                plan.added.append((schedule_id, wanted))
-                plan.changes.append(f"added {schedule_id}")
-            elif wanted != (
-                current.weekday,
-                current.start_time,
-                current.end_time,
-                current.capacity,
-                current.starts_on,
-                current.ends_on,
-            ):
-                plan.updated.append((current, wanted))
-                plan.changes.append(f"changed {schedule_id}")
-        for schedule in by_id.values():
-            if schedule.ends_on is not None and schedule.ends_on < self.today:
-                continue  # already over: the feed leaves out schedules that have ended
-            plan.removed.append(schedule)
-            plan.changes.append(f"removed {schedule.id}")
-        return plan
-
-    def _apply_schedules(self, service: ServiceIn, activity: Activity, plan: _SchedulePlan) -> None:
-        for schedule_id, (weekday, start, end, capacity, starts_on, ends_on) in plan.added:
-            self._queue(
-                Schedule,
-                {
-                    "id": schedule_id,
-                    "activity_id": activity.id,
-                    "weekday": weekday,
-                    "start_time": start,
-                    "end_time": end,
-                    "capacity": capacity,
-                    "starts_on": starts_on,
-                    "ends_on": ends_on,
-                    "generated_until": self.today + PLANNING_HORIZON,
-                    "version": 1,
-                },
-            )
-            for day in session_dates(weekday, starts_on, ends_on, self.today):
-                self._queue(
-                    ActivitySession,
-                    {
-                        "activity_id": activity.id,
-                        "schedule_id": schedule_id,
-                        "date": day,
-                        "start_time": start,
-                        "end_time": end,
-                        "capacity": capacity,
-                        "places_booked": 0,
-                        "cancelled": False,
-                        "cancelled_reason": "",
-                        "version": 1,
-                    },
-                )
-                self.report.sessions_added += 1
-        for schedule, wanted in plan.updated:
-            schedule.weekday, schedule.start_time, schedule.end_time = wanted[0], wanted[1], wanted[2]
-            schedule.capacity, schedule.starts_on, schedule.ends_on = wanted[3], wanted[4], wanted[5]
-            schedule.version += 1
-            schedule.generated_until = self.today + PLANNING_HORIZON
-            self._follow_schedule(service, activity, schedule)
-        for schedule in plan.removed:
-            self._retire_sessions(service, schedule, set())
-            self.db.flush()
-            self.db.execute(sa.delete(Schedule).where(Schedule.id == schedule.id))
-
-    def _future_sessions(self, schedule_id: str) -> list[ActivitySession]:
-        return list(
-            self.db.scalars(
-                held(
-                    sa.select(ActivitySession)
-                    .where(ActivitySession.schedule_id == schedule_id, ActivitySession.date >= self.today)
-                    .order_by(ActivitySession.id)
-                )
-            )
-        )
-
-    def _retire_sessions(self, service: ServiceIn, schedule: Schedule, keep: set[date]) -> set[date]:
-        """Remove future sessions not on `keep`; a session with people booked is cancelled instead,
-        and counted, so someone can tell them. Returns the dates kept."""
-        kept: set[date] = set()
-        cancelled = 0
-        for session in self._future_sessions(schedule.id):
-            if session.date in keep:
-                kept.add(session.date)
-                continue
-            if session.places_booked == 0:
-                self._audit(
-                    "session.removed", "activity_session", str(session.id), before=session_values(session)
-                )
-                self.db.delete(session)
-            elif not session.cancelled:
-                session.cancelled = True
-                session.cancelled_reason = "The weekly session changed in an Open Referral import"
-                session.version += 1
-                self._audit(
-                    "session.cancelled",
-                    "activity_session",
-                    str(session.id),
-                    before={"cancelled": False},
-                    after={"cancelled": True, "reason": session.cancelled_reason},
-                )
-                cancelled += 1
-        if cancelled:
-            self.report.sessions_cancelled += cancelled
-            service.notes.add(
-                f"{cancelled} session{'s' if cancelled != 1 else ''} with people booked "
-                "no longer fit the schedule and were cancelled: tell the people booked"
-            )
-        return kept
-
-    def _follow_schedule(self, service: ServiceIn, activity: Activity, schedule: Schedule) -> None:
-        dates = set(session_dates(schedule.weekday, schedule.starts_on, schedule.ends_on, self.today))
-        kept = self._retire_sessions(service, schedule, dates)
-        for session in self._future_sessions(schedule.id):
-            if session.date in dates and not session.cancelled:
-                before = session_values(session)
-                session.start_time, session.end_time = schedule.start_time, schedule.end_time
-                session.capacity = max(schedule.capacity, session.places_booked)
-                changed_before, changed_after = audit.diff(before, session_values(session))
-                if changed_after:
-                    session.version += 1
-                    self._audit(
-                        "session.changed",
-                        "activity_session",
-                        str(session.id),
-                        before=changed_before,
-                        after=changed_after,
-                    )
-        for day in sorted(dates - kept):
-            self._queue(
-                ActivitySession,
-                {
-                    "activity_id": activity.id,
-                    "schedule_id": schedule.id,
-                    "date": day,
-                    "start_time": schedule.start_time,
-                    "end_time": schedule.end_time,
-                    "capacity": schedule.capacity,
-                    "places_booked": 0,
-                    "cancelled": False,
-                    "cancelled_reason": "",
-                    "version": 1,
-                },
-            )
-            self.report.sessions_added += 1
-
-    # ---- writing ------------------------------------------------------------------------------
-
-    def _queue(self, model: type, row: dict[str, Any]) -> None:
-        self._pending.setdefault(model, []).append(row)
-
-    def _audit(
-        self,
-        action: str,
-        entity: str,
-        entity_id: str | None,
-        *,
-        before: dict[str, Any] | None = None,
-        after: dict[str, Any] | None = None,
-    ) -> None:
-        """The entry audit.record would write, queued to go in with this batch's multi-row
-        inserts: one ORM object per entry is too slow for a feed of 100,000 services."""
-        self._queue(
-            AuditEntry,
-            {
-                "at": self.now,
-                "user_id": self.actor.user_id,
-                "user_email": self.actor.email,
-                "role": self.actor.role,
-                "action": action,
-                "entity": entity,
-                "entity_id": entity_id,
-                "before": audit.plain(before) if before is not None else None,
-                "after": audit.plain(after) if after is not None else None,
-                "request_id": self.actor.request_id,
-                "detail": SOURCE,
-            },
-        )
-
-    def _flush(self, model: type) -> None:
-        self._insert(model, self._pending.pop(model, []))
-
-    def _insert(self, model: type, rows: list[dict[str, Any]]) -> None:
-        if not rows:
+    def _remember_unmapped(self) -> None:
+        """Keep each unmapped term, with how often it was seen, for an administrator to map."""
+        if not self.unmapped:
             return
-        # New organisations and edited rows are ORM objects; the rows inserted here refer to them.
+        known = {
+            (m.taxonomy, m.term): m
+            for m in self.db.exec(sa.select(TermMapping)).scalars()
+            if (m.taxonomy, m.term) in self.unmapped
+        }
+        for (taxonomy_name, term), count in self.unmapped.items():
+            row = known.get((taxonomy_name[:200], term[:200]))
+            if row is None:
+                row = TermMapping(
+                    taxonomy=taxonomy_name[:200], term=term[:200], targets=[], updated_at=self.now
+                )
+            row.times_seen += count
+            self.db.add(row)
         self.db.flush()
-        table = model.__table__  # type: ignore[attr-defined]
-        for chunk in _chunks(rows, INSERT_CHUNK):
-            self.db.execute(sa.insert(table), list(chunk))
 
     def finish(self) -> None:
         for model in (Venue, Activity, ActivityCategory, Schedule, ActivitySession, AuditEntry):
             self._flush(model)
         counts = self.report.counts
-        self.report.ignored_terms = Counter(dict(self.report.ignored_terms.most_common()))
-        if self.report.ignored_terms:
+        self.report.unmapped_terms = Counter(dict(self.report.unmapped_terms.most_common()))
+        self.report.mapped_terms = Counter(dict(self.report.mapped_terms.most_common()))
+        if self.report.mapped_terms:
             self.report.notes.append(
-                "Taxonomy terms Flourish does not use were ignored: "
-                + ", ".join(f"{term} ({n})" for term, n in list(self.report.ignored_terms.items())[:12])
+                f"{len(self.report.mapped_terms)} terms from other taxonomies were read as Flourish's "
+                "kinds of activity and features: "
+                + ", ".join(f"{term} ({n})" for term, n in list(self.report.mapped_terms.items())[:12])
             )
+        if self.report.features_from_words:
+            self.report.notes.append(
+                "Features read from the listings' own words: "
+                + ", ".join(
+                    f"{feature} ({n})" for feature, n in self.report.features_from_words.most_common()
+                )
+            )
+        if self.report.unmapped_terms:
+            self.report.notes.append(
+                f"{len(self.report.unmapped_terms)} terms could not be read yet and are kept as tags; "
+                "an administrator can map them (flourish oruk terms, then flourish oruk map-term): "
+                + ", ".join(f"{term} ({n})" for term, n in list(self.report.unmapped_terms.items())[:12])
+            )
+        self._remember_unmapped()
         audit.record(
             self.db,
             self.actor,
@@ -1019,9 +508,5 @@ class _Import:
         self.db.flush()
 
 
-@dataclass
-class _SchedulePlan:
-    added: list[tuple[str, tuple[Any, ...]]] = field(default_factory=list)
-    updated: list[tuple[Schedule, tuple[Any, ...]]] = field(default_factory=list)
-    removed: list[Schedule] = field(default_factory=list)
-    changes: list[str] = field(default_factory=list)
+def term_label(taxonomy_name: str, term: str) -> str:
+    return f"{taxonomy_name}: {term}" if taxonomy_name else term

@@ -122,11 +122,21 @@ def fees_text(cost_pence: int, cost_note: str) -> str:
     return "Free" if cost_pence == 0 else f"£{cost_pence / 100:.2f} a session"
 
 
+_ORDINALS = {1: "first", 2: "second", 3: "third", 4: "fourth", 5: "fifth", -1: "last"}
+
+
 def schedule_description(schedule: Schedule) -> str:
-    text = (
-        f"Every {DAY_LABELS[schedule.weekday]}, {clock_time(schedule.start_time)} to "
-        f"{clock_time(schedule.end_time)}"
-    )
+    kind, _, number = (getattr(schedule, "monthly", "") or "").partition(":")
+    every = getattr(schedule, "every_weeks", 1) or 1
+    if kind == "day":
+        when = f"On day {int(number)} of each month"
+    elif kind == "week":
+        when = f"On the {_ORDINALS.get(int(number), number)} {DAY_LABELS[schedule.weekday]} of each month"
+    elif every > 1:
+        when = f"Every {every} weeks on {DAY_LABELS[schedule.weekday]}"
+    else:
+        when = f"Every {DAY_LABELS[schedule.weekday]}"
+    text = f"{when}, {clock_time(schedule.start_time)} to {clock_time(schedule.end_time)}"
     if schedule.ends_on:
         text += f", until {schedule.ends_on.day} {schedule.ends_on:%B %Y}"
     return text
@@ -248,14 +258,22 @@ def location(venue: Venue, *, full: bool = False) -> dict[str, Any]:
 # ---- activities ---------------------------------------------------------------------------------
 
 
+def _rule(s: Schedule) -> dict[str, Any]:
+    monthly = getattr(s, "monthly", "") or ""
+    kind, _, number = monthly.partition(":")
+    if kind == "day":
+        return {"freq": "MONTHLY", "interval": 1, "bymonthday": int(number)}
+    if kind == "week":
+        return {"freq": "MONTHLY", "interval": 1, "byday": f"{int(number)}{DAY_CODES[s.weekday]}"}
+    return {"freq": "WEEKLY", "interval": getattr(s, "every_weeks", 1) or 1, "byday": DAY_CODES[s.weekday]}
+
+
 def schedule(activity_id: str, s: Schedule) -> dict[str, Any]:
     return _clean(
         {
             "id": s.id,
             "service_id": activity_id,
-            "freq": "WEEKLY",
-            "interval": 1,
-            "byday": DAY_CODES[s.weekday],
+            **_rule(s),
             "opens_at": clock_time(s.start_time),
             "closes_at": clock_time(s.end_time),
             "dtstart": s.starts_on.isoformat(),

@@ -17,8 +17,9 @@ from typing import Any
 
 from core import clock, forms
 from directory import org_ids
-from directory.oruk import mapping, taxonomy
+from directory.oruk import mapping, prose, taxonomy
 from directory.oruk.taxonomy import derived_id
+from directory.oruk.terms import Reading, TermReader
 from directory.postcodes import PostcodeError, normalise_postcode
 from directory.schemas import MAX_LONG_TEXT
 
@@ -216,6 +217,8 @@ class ScheduleIn:
     starts_on: date | None
     ends_on: date | None
     capacity: int | None
+    every_weeks: int = 1
+    monthly: str = ""
 
 
 @dataclass
@@ -241,7 +244,19 @@ class ServiceIn:
     features: set[str] = field(default_factory=set)
     about: set[str] = field(default_factory=set)
     uses_flourish_terms: bool = False
-    ignored_terms: list[str] = field(default_factory=list)
+    #: True when the feed says anything about features and kinds of activity, in Flourish's
+    #: taxonomy, another one Flourish can read, or in words; only then are they changed.
+    states_features: bool = False
+    #: (taxonomy, term) of terms no mapping understood, for the report and an administrator.
+    unmapped_terms: list[tuple[str, str]] = field(default_factory=list)
+    #: Other taxonomies' terms that were read, with how, for the report.
+    mapped_terms: list[tuple[str, str]] = field(default_factory=list)
+    #: Feature -> where it came from: the feed's term, or the listing's words in quotes.
+    feature_sources: dict[str, str] = field(default_factory=dict)
+    #: Words from other taxonomies' kinds of activity, kept as tags so searches find them.
+    tags: list[str] = field(default_factory=list)
+    #: A group size the listing states ("groups of six").
+    group_size: int | None = None
     welcome_contact: str | None = None
     welcome_note: str = ""
     notes: Notes = field(default_factory=Notes)
@@ -314,7 +329,9 @@ def _clock(value: Any) -> time | None:
 LocationCache = dict[str, tuple["LocationIn | None", list[str]]]
 
 
-def read_service(raw: Any, position: int, locations: LocationCache | None = None) -> ServiceIn:
+def read_service(
+    raw: Any, position: int, locations: LocationCache | None = None, terms: TermReader | None = None
+) -> ServiceIn:
     """Clean values for one service; raises Unreadable when it cannot be imported at all."""
     if not isinstance(raw, dict):
         raise Unreadable("This entry is not a service (it is not a JSON object)")
@@ -343,9 +360,11 @@ def read_service(raw: Any, position: int, locations: LocationCache | None = None
     service.last_modified = _moment(raw.get("last_modified"))
     service.assured_on = _date(raw.get("assured_date"))
     _read_organisation(raw, service)
-    _read_attributes(raw, service)
-    _read_contacts(raw, service)
+    _read_attributes(raw, service, terms or TermReader())
     _read_location(raw, service, {} if locations is None else locations)
+    if not service.uses_flourish_terms:
+        _read_prose(raw, service)
+    _read_contacts(raw, service)
     service.schedules = _read_schedules(raw, service)
     return service
 
@@ -466,42 +485,102 @@ def _org_id(identifier: dict[str, Any], notes: Notes) -> str | None:
     return None
 
 
-def _read_attributes(raw: dict[str, Any], service: ServiceIn) -> None:
+def _read_attributes(raw: dict[str, Any], service: ServiceIn, terms: TermReader) -> None:
     categories: list[str] = []
     for attribute in _list(raw.get("attributes")):
         attribute = _dict(attribute)
         term_data = _dict(attribute.get("taxonomy_term"))
         term_id = _plain(attribute.get("taxonomy_term_id") or term_data.get("id")).strip()
-        found = taxonomy.find_term(
-            term_id,
-            code=_plain(term_data.get("term")).strip() or None,
-            taxonomy=_plain(term_data.get("taxonomy")).strip() or None,
-        )
-        if found is None:
-            label = _plain(term_data.get("name") or term_data.get("term")).strip() or term_id or "unnamed"
-            if label not in service.ignored_terms:
-                service.ignored_terms.append(label[:80])
+        code = _plain(term_data.get("term") or term_data.get("code")).strip()
+        taxonomy_name = _plain(
+            term_data.get("taxonomy") or _dict(term_data.get("taxonomy_detail")).get("name")
+        ).strip()
+        found = taxonomy.find_term(term_id, code=code or None, taxonomy=taxonomy_name or None)
+        if found is not None:
+            service.uses_flourish_terms = service.states_features = True
+            if found.group == "category":
+                if found.code not in categories:
+                    categories.append(found.code)
+            elif found.group == "feature":
+                service.features.add(found.code)
+            else:
+                service.about.add(found.code)
             continue
-        service.uses_flourish_terms = True
-        if found.group == "category":
-            if found.code not in categories:
-                categories.append(found.code)
-        elif found.group == "feature":
-            service.features.add(found.code)
-        else:
-            service.about.add(found.code)
+        label = (_plain(term_data.get("name")).strip() or code or term_id or "unnamed")[:80]
+        reading = terms.read(taxonomy_name, code, label)
+        targets: tuple[str, ...] = reading.targets if reading else ()
+        if reading is None:
+            described = " ".join(
+                p for p in (label, _plain(term_data.get("description")), _plain(attribute.get("value"))) if p
+            )
+            stated, _ = prose.read_features(described)
+            targets = tuple(f"feature:{s.feature}" for s in stated)
+            if targets:
+                reading = Reading(targets, "its own words")
+        if reading is None:
+            if (taxonomy_name, label) not in service.unmapped_terms:
+                service.unmapped_terms.append((taxonomy_name, label))
+                service.tags.append(label)
+            continue
+        service.mapped_terms.append((taxonomy_name, label))
+        service.states_features = True
+        for target in targets:
+            kind, _, value = target.partition(":")
+            if kind == "category" and value not in categories:
+                categories.append(value)
+                if label not in service.tags:
+                    service.tags.append(label)
+            elif kind == "feature":
+                service.features.add(value)
+                service.feature_sources.setdefault(value, label)
     if len(categories) > MAX_CATEGORIES:
         service.notes.add(
             f"It has {len(categories)} kinds of activity; Flourish keeps the first {MAX_CATEGORIES}"
         )
         categories = categories[:MAX_CATEGORIES]
     service.categories = categories
-    if service.ignored_terms:
+    if service.mapped_terms:
         service.notes.add(
-            "Taxonomy terms Flourish does not use were ignored: " + ", ".join(service.ignored_terms[:8])
+            "Terms from another taxonomy were read as Flourish's: "
+            + ", ".join(term for _, term in service.mapped_terms[:8])
+        )
+    if service.unmapped_terms:
+        service.notes.add(
+            "Terms Flourish could not read yet (an administrator can map them): "
+            + ", ".join(term for _, term in service.unmapped_terms[:8])
         )
     if not categories:
         service.notes.add("No Flourish kind of activity was given, so it has none until someone adds one")
+
+
+def _read_prose(raw: dict[str, Any], service: ServiceIn) -> None:
+    """Features the listing states only in words, each with the words it used."""
+    accessibility = " ".join(
+        " ".join(_plain(_dict(a).get(k)) for k in ("description", "details"))
+        for link in _list(raw.get("service_at_locations"))
+        for a in _list(_dict(_dict(link).get("location")).get("accessibility"))
+    )
+    stated, size = prose.read_features(
+        service.name,
+        service.description,
+        service.newcomer_notes,
+        _plain(raw.get("eligibility_description")),
+        _plain(raw.get("fees")) + ". " + service.cost_note,
+        accessibility,
+    )
+    for found in [*prose.read_title(service.name), *stated]:
+        if found.feature == "no_cost" and service.cost_pence:
+            continue
+        if found.feature == "step_free":
+            if service.location is not None:
+                service.location.step_free = True
+            continue
+        service.states_features = True
+        service.features.add(found.feature)
+        service.feature_sources.setdefault(found.feature, f"\u201c{found.words}\u201d")
+    service.group_size = size
+    if size is not None:
+        service.states_features = True
 
 
 def _read_contacts(raw: dict[str, Any], service: ServiceIn) -> None:
@@ -515,6 +594,12 @@ def _read_contacts(raw: dict[str, Any], service: ServiceIn) -> None:
             title = clean_text(contact.get("title"), "welcome note", service.notes, single_line=True)
             service.welcome_note = "" if title == mapping.WELCOME_TITLE else title
             return
+    said = service.feature_sources.get("met_at_door", "")
+    if said:
+        # "A volunteer will meet you in the foyer": the listing names a role, not a person.
+        service.welcome_contact = "A volunteer" if "volunteer" in said.lower() else "Someone"
+        service.welcome_note = said.strip("\u201c\u201d")[:300]
+        return
     service.features.discard("met_at_door")
     service.notes.add("It says someone meets newcomers but names nobody, so that is not shown")
 
@@ -616,7 +701,7 @@ def _read_schedules(raw: dict[str, Any], service: ServiceIn) -> list[ScheduleIn]
     for index, item in enumerate(_list(raw.get("schedules"))):
         item = _dict(item)
         label = f"Schedule {index + 1}"
-        problem, days = _schedule_shape(item)
+        problem, rules = _schedule_shape(item)
         if problem:
             service.notes.add(f"{label} was skipped: {problem}")
             continue
@@ -640,10 +725,10 @@ def _read_schedules(raw: dict[str, Any], service: ServiceIn) -> list[ScheduleIn]
         choice = choose_id(item.get("id"), "schedule")
         if choice.note:
             service.notes.add(choice.note)
-        for day in days:
+        for day, every_weeks, monthly in rules:
             schedule_id = choice.id
-            if schedule_id and len(days) > 1:
-                schedule_id = derived_id(schedule_id, "day", mapping.DAY_CODES[day])
+            if schedule_id and len(rules) > 1:
+                schedule_id = derived_id(schedule_id, "day", mapping.DAY_CODES[day], monthly)
             schedules.append(
                 ScheduleIn(
                     schedule_id,
@@ -653,30 +738,60 @@ def _read_schedules(raw: dict[str, Any], service: ServiceIn) -> list[ScheduleIn]
                     starts_on,
                     ends_on,
                     None if capacity is None else round(capacity),
+                    every_weeks,
+                    monthly,
                 )
             )
-        if len(days) > 1:
-            service.notes.add(f"{label} runs on {len(days)} days; Flourish keeps one weekly time per day")
     return schedules
 
 
-def _schedule_shape(item: dict[str, Any]) -> tuple[str | None, list[int]]:
-    """Why a schedule cannot be a weekly time (or None), and its days."""
-    freq = _plain(item.get("freq")).strip().upper()
-    if freq and freq != "WEEKLY":
-        return f"it repeats {freq.lower()}, and Flourish lists weekly sessions only", []
+_ORDINAL_DAY = re.compile(r"([+-]?\d)?([A-Z]{2})")
+
+
+def _schedule_shape(item: dict[str, Any]) -> tuple[str | None, list[tuple[int, int, str]]]:
+    """Why a schedule cannot be read (or None), and its rules: (weekday, every n weeks, monthly).
+
+    WEEKLY with an interval and one or more days; MONTHLY by month day ("bymonthday": 15) or by
+    ordinal weekday ("byday": "2TU", "-1FR", or "TU" with "bysetpos": 2).
+    """
+    freq = _plain(item.get("freq")).strip().upper() or "WEEKLY"
     interval = _number(item.get("interval"))
-    if interval not in (None, 1.0):
-        return f"it runs every {interval:g} weeks, and Flourish lists every-week sessions only", []
-    byday = _plain(item.get("byday")).strip()
+    if interval is not None and (interval != int(interval) or not 1 <= interval <= 8):
+        return f"it repeats every {interval:g}, and Flourish lists every 1 to 8 weeks or monthly", []
+    every = int(interval or 1)
+    byday = _plain(item.get("byday")).strip().upper()
+    if freq == "MONTHLY":
+        if every != 1:
+            return "it repeats every few months, and Flourish lists monthly sessions at most", []
+        month_day = _number(item.get("bymonthday"))
+        if month_day is not None:
+            if month_day != int(month_day) or not 1 <= month_day <= 31:
+                return f"the day of the month {item.get('bymonthday')!r} is not 1 to 31", []
+            starts = _date(item.get("dtstart")) or clock.today()
+            return None, [(starts.weekday(), 1, f"day:{int(month_day)}")]
+        position = _number(item.get("bysetpos"))
+        rules = []
+        for code in (c.strip() for c in byday.split(",") if c.strip()):
+            match = _ORDINAL_DAY.fullmatch(code)
+            if not match or match.group(2) not in mapping.DAY_CODES:
+                return f"the day {code!r} is not like 2TU or -1FR", []
+            ordinal = int(match.group(1)) if match.group(1) else (int(position) if position else None)
+            if ordinal not in (1, 2, 3, 4, 5, -1):
+                return f"{code!r} does not say which week of the month (1 to 5, or -1 for the last)", []
+            rules.append((mapping.DAY_CODES.index(match.group(2)), 1, f"week:{ordinal}"))
+        if not rules:
+            return "it repeats monthly but says neither the day of the month nor which weekday", []
+        return None, rules
+    if freq != "WEEKLY":
+        return f"it repeats {freq.lower()}, and Flourish lists weekly, fortnightly and monthly sessions", []
     if not byday:
         return "it does not say which day of the week", []
-    days = []
+    days: list[tuple[int, int, str]] = []
     for code in byday.split(","):
-        code = code.strip().upper()
+        code = code.strip()
         if code not in mapping.DAY_CODES:
             return f"the day {code!r} is not one of MO, TU, WE, TH, FR, SA, SU", []
         day = mapping.DAY_CODES.index(code)
-        if day not in days:
-            days.append(day)
+        if all(d != day for d, _, _ in days):
+            days.append((day, every, ""))
     return None, days

@@ -23,7 +23,7 @@ from core.settings import Settings
 from core.web import DbSession, FormBody, actor_of, redirect, refuse, render, wants_block
 from directory import queries, services
 from directory.categories import CATEGORIES, DAY_LABELS, DAYS
-from directory.dependencies import PeopleBooked
+from directory.dependencies import PeopleBooked, RegistersToComplete, SessionCancelled
 from directory.ics import organisation_feed_token
 from directory.models import Activity, ActivitySession, Organisation, Schedule, Venue
 from directory.schemas import (
@@ -40,6 +40,8 @@ from directory.schemas import (
 )
 
 DAY_OPTIONS = list(zip(DAYS, DAY_LABELS, strict=True))
+#: How far back the list of past sessions goes; older registers are still reached by address.
+PAST_WEEKS = 12
 
 
 def _managed(db: Session, actor: Actor, model: type, key: Any, what: str) -> Any:
@@ -145,6 +147,7 @@ class CoordinatorController(Controller):
         request: Request,
         db: DbSession,
         settings: NamedDependency[Settings],
+        registers_to_complete: NamedDependency[RegistersToComplete],
         organisation_id: FromPath[str],
     ) -> Template:
         organisation = _managed(db, actor_of(request), Organisation, organisation_id, "organisation")
@@ -158,6 +161,7 @@ class CoordinatorController(Controller):
                 "stale": queries.stale_activities(db, organisation.id),
                 "reports": services.open_reports(db, organisation.id),
                 "venues": queries.organisation_venues(db, organisation.id),
+                "registers": registers_to_complete(db, organisation.id),
                 "now": clock.now(),
                 "calendar_path": f"/calendar/organisations/{organisation.id}/"
                 f"{organisation_feed_token(settings.secret_key, organisation.id)}.ics",
@@ -357,6 +361,7 @@ class CoordinatorController(Controller):
             "capacity": schedule.capacity,
             "starts_on": schedule.starts_on.isoformat(),
             "ends_on": schedule.ends_on.isoformat() if schedule.ends_on else "",
+            "runs_on_holidays": "on" if schedule.runs_on_holidays else "",
             "version": schedule.version,
         }
         return render(
@@ -432,6 +437,26 @@ class CoordinatorController(Controller):
             request,
             "coordinator/sessions.html",
             {"organisation": organisation, "rows": rows, "errors": {}, "today": clock.today()},
+        )
+
+    @get("/organisations/{organisation_id:str}/registers", sync_to_thread=True)
+    def registers(
+        self,
+        request: Request,
+        db: DbSession,
+        registers_to_complete: NamedDependency[RegistersToComplete],
+        organisation_id: FromPath[str],
+    ) -> Template:
+        organisation = _managed(db, actor_of(request), Organisation, organisation_id, "organisation")
+        return render(
+            request,
+            "coordinator/registers.html",
+            {
+                "organisation": organisation,
+                "to_complete": registers_to_complete(db, organisation.id),
+                "past": queries.past_sessions_for_organisation(db, organisation.id, weeks=PAST_WEEKS),
+                "weeks": PAST_WEEKS,
+            },
         )
 
     @get("/sessions/{session_id:int}", sync_to_thread=True)
@@ -514,37 +539,63 @@ class CoordinatorController(Controller):
             message=f"Capacity is now {session.capacity}; {session.places_left} places left.",
         )
 
+    @get("/sessions/{session_id:int}/cancel", sync_to_thread=True)
+    def confirm_cancel(
+        self,
+        request: Request,
+        db: DbSession,
+        people_booked: NamedDependency[PeopleBooked],
+        session_id: FromPath[int],
+    ) -> Template:
+        session, activity = _managed_session(db, actor_of(request), session_id)
+        return self._cancel_page(request, people_booked(db, [session.id]), session, activity, {}, {})
+
+    def _cancel_page(self, request, people, session, activity, values, errors, status=200) -> Template:
+        context = {
+            "s": session,
+            "a": activity,
+            "people": people,
+            "values": values,
+            "errors": errors,
+            "today": clock.today(),
+        }
+        return render(request, "coordinator/cancel_session.html", context, status_code=status)
+
     @post("/sessions/{session_id:int}/cancel", sync_to_thread=True)
     def cancel(
         self,
         request: Request,
         db: DbSession,
         people_booked: NamedDependency[PeopleBooked],
+        session_cancelled: NamedDependency[SessionCancelled],
         session_id: FromPath[int],
         data: FormBody,
     ) -> Template | Redirect:
         actor = actor_of(request)
         session, activity = _managed_session(db, actor, session_id)
         try:
-            services.cancel_session(
+            session = services.cancel_session(
                 db,
                 actor,
                 session.id,
                 first(data, "reason"),
                 FormReader(data).value("version", int, required=False),
             )
+            count = session_cancelled(db, actor, session)
+        except InvalidInput as exc:
+            refuse(db)
+            people = people_booked(db, [session.id])
+            return self._cancel_page(request, people, session, activity, _raw(data), exc.errors, 400)
         except Conflict as exc:
             refuse(db)
             return self._session_page(
                 request, people_booked(db, [session.id]), session, activity, {}, exc.message, exc.status_code
             )
-        count = len(people_booked(db, [session.id]))
-        message = "Session cancelled." + (
-            f" {count} {'person is' if count == 1 else 'people are'} booked: their details are below so they can be told."
-            if count
-            else ""
-        )
-        return redirect(request, f"/coordinator/sessions/{session.id}", message=message)
+        told = {
+            0: "",
+            1: " The link worker of the person booked has been told, with your reason.",
+        }.get(count, f" The link workers of the {count} people booked have been told, with your reason.")
+        return redirect(request, f"/coordinator/sessions/{session.id}", message="Session cancelled." + told)
 
     @post("/sessions/{session_id:int}/reinstate", sync_to_thread=True)
     def reinstate(

@@ -9,7 +9,14 @@ from core import clock
 from core.auth.guards import link_workers, var_managers
 from core.notifications import unread
 from core.web import DbSession, actor_of, render
-from referrals.caseload import caseload_rows, caseload_sizes, this_week, week_of
+from referrals.caseload import (
+    NEXT_STEPS,
+    caseload_rows,
+    caseload_sizes,
+    filter_rows,
+    this_week,
+    week_of,
+)
 
 
 class CaseloadController(Controller):
@@ -22,11 +29,19 @@ class CaseloadController(Controller):
         actor = actor_of(request)
         team = request.query_params.get("scope") == "team" and bool(actor.team)
         rows = caseload_rows(db, actor, team=team)
+        words = request.query_params.get("q", "")[:100]
+        step = request.query_params.get("step", "")
+        step = step if step in NEXT_STEPS else ""
+        overdue = request.query_params.get("overdue") == "yes"
+        shown = filter_rows(rows, words=words, step=step, overdue=overdue)
         return render(
             request,
             "referrals/caseload.html",
             {
-                "rows": rows,
+                "rows": shown,
+                "everyone": len(rows),
+                "filters": {"q": words, "step": step, "overdue": overdue},
+                "next_steps": NEXT_STEPS,
                 "week": this_week(db, rows),
                 "week_start": week_of(clock.today())[0],
                 "to_call": [r for r in rows if r.call_reason],

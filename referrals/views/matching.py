@@ -115,6 +115,8 @@ def _update(
 ) -> Template:
     """The results block for a changed conversation, or the booking step it opens or keeps.
     `db` may be None only when `_needs_database(data)` is false."""
+    if _referral_id(data):
+        data = _as_recorded(db, actor_of(request), _referral_id(data), data)
     conversation = read_conversation(data, db)
     context = _base_context(request, db, catalogue, conversation, _referral_id(data))
     choosing = first(data, "choose_activity")[:36]
@@ -161,6 +163,7 @@ class MatchingController(Controller):
         if referral_id:
             referral, _ = referrals.get_referral(db, actor_of(request), referral_id)
             raw = _profile_as_form(referral.profile) | {"goals": referral.goals}
+            raw = _as_recorded(db, actor_of(request), referral_id, raw)
         conversation = read_conversation(raw, db)
         context = _base_context(request, db, catalogue, conversation, referral_id)
         context["outcome"] = run_match(matcher, conversation)
@@ -199,6 +202,7 @@ class MatchingController(Controller):
         if not titles[activity_id]:
             raise NotFound("That activity is no longer listed.")
         try:
+            data = data | {"patient_id": referrals.chosen_person(db, actor, data)}
             step = read_booking_step(data)
             referral, waiting = referrals.book_chosen(
                 db, actor, step, conversation.record(titles), (activity_id, titles[activity_id])
@@ -248,6 +252,27 @@ def _alternatives(matcher: LiveMatcher, conversation: Conversation, activity_id:
     return [r for r in outcome.results if r.activity_id != activity_id and r.next_session is not None][:3]
 
 
+def _as_recorded(db: Session, actor: Actor, referral_id: int, raw: dict[str, Any]) -> dict[str, Any]:
+    """The form with the person's recorded gender and age, so that a women-only group is never
+    offered to a man (or an age-limited one outside its ages) because a field was left blank."""
+    _, patient = referrals.get_referral(db, actor, referral_id)
+    raw = dict(raw)
+    if patient is not None and patient.gender in ("woman", "man"):
+        raw["gender"] = patient.gender
+    if (
+        patient is not None
+        and patient.date_of_birth
+        and patient.erased_at is None
+        and not first(raw, "age").strip()
+    ):
+        today = clock.today()
+        born = patient.date_of_birth
+        age = today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+        if 16 <= age <= 110:
+            raw["age"] = str(age)
+    return raw
+
+
 def _profile_as_form(profile: dict[str, Any]) -> dict[str, Any]:
     raw: dict[str, Any] = {
         "interests": profile.get("interests", ""),
@@ -257,6 +282,10 @@ def _profile_as_form(profile: dict[str, Any]) -> dict[str, Any]:
         "days": profile.get("days", []),
         "times": profile.get("times", []),
     }
+    for window in profile.get("windows") or []:
+        day = str(window.get("day", ""))
+        if day in DAYS and f"window-{day}-from" not in raw:
+            raw[f"window-{day}-from"], raw[f"window-{day}-to"] = window.get("from", ""), window.get("to", "")
     for feature, level in (profile.get("needs") or {}).items():
         raw[f"need-{feature}"] = level
     return raw

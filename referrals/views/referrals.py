@@ -16,7 +16,7 @@ from core.errors import Conflict, InvalidInput, NotFound
 from core.forms import first
 from core.web import DbSession, FormBody, actor_of, redirect, refuse, render
 from directory.ics import CalendarItem, calendar_file
-from directory.models import Organisation, Venue
+from directory.models import ActivitySession, Organisation, Venue
 from directory.queries import activity_detail
 from referrals import services
 from referrals.booking import cancel_booking
@@ -49,6 +49,7 @@ def referral_page(
         if referral.chosen_activity_id
         else None
     )
+    bookings = services.bookings_for(db, patient.id)
     return render(
         request,
         "referrals/referral.html",
@@ -56,7 +57,8 @@ def referral_page(
             "referral": referral,
             "patient": patient,
             "nhs_number": format_nhs_number(patient.nhs_number),
-            "bookings": services.bookings_for(db, patient.id),
+            "bookings": bookings,
+            "next_sessions": services.next_sessions_for_cancelled(db, bookings),
             "activity": activity,
             "pathway": load_pathway(db, referral),
             "steps": STEPS,
@@ -92,7 +94,7 @@ class ReferralController(Controller):
         actor = actor_of(request)
         try:
             received = read_received(data)
-            chosen = first(data, "patient_id")
+            chosen = services.chosen_person(db, actor, data)
             patient, _ = services.resolve_patient(
                 db,
                 actor,
@@ -175,7 +177,13 @@ class ReferralController(Controller):
         referral, patient = services.get_referral(db, actor_of(request), referral_id)
         upcoming = services.bookings_for(db, patient.id, upcoming_only=True)
         details = {a.id: activity_detail(db, a.id, include_inactive=True) for _, _, a in upcoming}
-        context = {"referral": referral, "patient": patient, "upcoming": upcoming, "details": details}
+        context = {
+            "referral": referral,
+            "patient": patient,
+            "upcoming": upcoming,
+            "details": details,
+            "link_worker": services.link_worker_of(db, referral, patient),
+        }
         return render(request, "referrals/prescription.html", context)
 
     @get("/{referral_id:int}/sessions.ics", sync_to_thread=True)
@@ -207,6 +215,25 @@ class ReferralController(Controller):
             calendar_file("My activities", items),
             media_type="text/calendar; charset=utf-8",
             headers={"Content-Disposition": f'attachment; filename="activities-{patient.reference}.ics"'},
+        )
+
+    @post("/{referral_id:int}/bookings/{booking_id:int}/rebook", sync_to_thread=True)
+    def rebook(
+        self, request: Request, db: DbSession, referral_id: FromPath[int], booking_id: FromPath[int]
+    ) -> Template | Redirect:
+        actor = actor_of(request)
+        referral, patient = services.get_referral(db, actor, referral_id)
+        try:
+            booking = services.book_next_session(db, actor, referral, patient, booking_id)
+        except Conflict as exc:
+            refuse(db)
+            return referral_page(request, db, referral, patient, message=exc.message, status=exc.status_code)
+        session = db.get(ActivitySession, booking.session_id)
+        return redirect(
+            request,
+            f"/referrals/{referral.id}",
+            message=f"Booked on {session.date:%A} {session.date.day} {session.date:%B} at "
+            f"{session.start_time:%H:%M}. You can print the social prescription now.",
         )
 
     @post("/{referral_id:int}/bookings/{booking_id:int}/cancel", sync_to_thread=True)

@@ -60,7 +60,11 @@ def test_it_lets_a_var_manager_approve_part_of_a_request_and_pay_it(open_page):
 
     payment = page.locator("#payment")
     payment.get_by_label("Payment reference").fill("BACS-2026-TEST1")
-    payment.get_by_label("Date paid").fill(datetime.now(LONDON).date().isoformat())
+    today = datetime.now(LONDON).date()
+    paid_on = payment.get_by_role("group", name="Date paid")
+    paid_on.get_by_label("Day").fill(str(today.day))
+    paid_on.get_by_label("Month").fill(str(today.month))
+    paid_on.get_by_label("Year").fill(str(today.year))
     with page.expect_navigation():
         payment.get_by_role("button", name="Mark as paid").click()
     expect(page.get_by_role("status")).to_have_text("The payment has been recorded.")

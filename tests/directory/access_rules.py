@@ -94,6 +94,8 @@ RULES = [
         "POST", "/coordinator/sessions/{session_id}/cancel", COORDINATOR_A, session_a, {"reason": "Flooded"}
     ),
     Rule("POST", "/coordinator/sessions/{session_id}/reinstate", COORDINATOR_A, session_a),
+    Rule("GET", "/coordinator/sessions/{session_id}/cancel", COORDINATOR_A, session_a),
+    Rule("GET", "/coordinator/organisations/{organisation_id}/registers", COORDINATOR_A, org_a),
     Rule("GET", "/coordinator/organisations/{organisation_id}/venues/new", COORDINATOR_A, org_a),
     Rule("POST", "/coordinator/organisations/{organisation_id}/venues", COORDINATOR_A, org_a, VENUE_FORM),
     Rule("GET", "/coordinator/venues/{venue_id}/edit", COORDINATOR_A, lambda p: {"venue_id": p.venue_a.id}),

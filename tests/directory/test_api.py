@@ -130,7 +130,9 @@ def test_unknown_ids_get_a_json_404(client, personas, path):
 def test_an_id_with_a_control_character_is_a_json_400_that_names_the_address(client, personas, path):
     response = get(client, path)
     assert response.status_code == 400
-    assert response.json()["errors"] == {"path": "Remove the control character (such as a NUL byte or a line break)"}
+    assert response.json()["errors"] == {
+        "path": "Remove the control character (such as a NUL byte or a line break)"
+    }
 
 
 def test_unknown_ids_get_a_json_404_even_without_asking_for_json(client, personas):
@@ -228,7 +230,10 @@ def test_no_body_ever_causes_a_500(client, personas, raw):
             content=raw,
             headers={"Content-Type": "application/json", "X-CSRF-Token": client.csrf_token()},
         )
-        assert 400 <= response.status_code < 500, (method, url, response.status_code)
+        # An object naming nothing a session has is an empty change, answered with the session.
+        empty_change = method == "PATCH" and raw.startswith(b"{") and raw.endswith(b"}")
+        expected = (200,) if empty_change else range(400, 500)
+        assert response.status_code in expected, (method, url, response.status_code)
         assert response.headers["content-type"].startswith("application/json")
 
 

@@ -166,10 +166,12 @@ def test_an_admin_may_edit_any_organisations_activity(client, db, personas, data
     assert reload(database, Activity, personas.activity_b.id).title == "Gentle Walk by the Dearne"
 
 
-@pytest.mark.parametrize("activity_id", ["no-such-activity", "nul%00"])
-def test_an_unknown_activity_is_a_404(coordinator, personas, activity_id):
-    assert coordinator.get(f"/coordinator/activities/{activity_id}/edit").status_code == 404
-    assert coordinator.post(f"/coordinator/activities/{activity_id}/edit", {"title": "x"}).status_code == 404
+@pytest.mark.parametrize(("activity_id", "status"), [("no-such-activity", 404), ("nul%00", 400)])
+def test_an_unknown_activity_is_a_404(coordinator, personas, activity_id, status):
+    assert coordinator.get(f"/coordinator/activities/{activity_id}/edit").status_code == status
+    assert (
+        coordinator.post(f"/coordinator/activities/{activity_id}/edit", {"title": "x"}).status_code == status
+    )
 
 
 # ---- confirming and withdrawing ------------------------------------------------------------------

@@ -172,26 +172,41 @@ def test_another_organisations_coordinator_cannot_touch_the_session(client, pers
 # ---- cancelling ------------------------------------------------------------------------------------
 
 
-def test_cancelling_lists_the_people_booked_naming_only_those_who_agreed(client, db, personas, database):
+def test_cancelling_asks_first_naming_only_those_who_agreed(client, db, personas, database):
     _book(db, personas.session_a.id, [("Alex", True), ("Bea", False)])
-    booked = reload(database, ActivitySession, personas.session_a.id).places_booked
     client.sign_in_as(personas.coordinator_a)
+    session_page = client.get(f"/coordinator/sessions/{personas.session_a.id}").text
+    assert f'href="/coordinator/sessions/{personas.session_a.id}/cancel"' in session_page
+    confirm = client.get(f"/coordinator/sessions/{personas.session_a.id}/cancel").text
+    assert "Cancel Tuesday Growers on" in confirm
+    assert "Yes, cancel this session" in confirm
+    assert "<li>Alex</li>" in confirm and "Bea" not in confirm
+    assert "A person referred through Flourish" in confirm
+    assert (
+        reload(database, ActivitySession, personas.session_a.id).cancelled is False
+    )  # asking changes nothing
+
     page = client.post(
         f"/coordinator/sessions/{personas.session_a.id}/cancel", {"reason": "The hall is flooded"}
     ).text
-    assert (
-        f"Session cancelled. {booked} people are booked: their details are below so they can be told." in page
-    )
-    assert f"{personas.patient.first_name}" in page
-    assert "Alex: Alex uses a wheelchair" in page
-    assert "Bea" not in page
-    assert "A person referred through Flourish" in page
+    assert "Session cancelled." in page
     assert "This session is cancelled: The hall is flooded." in page
 
     session = reload(database, ActivitySession, personas.session_a.id)
     assert (session.cancelled, session.cancelled_reason) == (True, "The hall is flooded")
     (entry,) = _audit(database, "session.cancelled")
     assert entry.after == {"cancelled": True, "reason": "The hall is flooded"}
+
+
+def test_a_cancellation_needs_a_reason_and_keeps_the_session_on_without_one(client, db, personas, database):
+    _book(db, personas.session_a.id, [("Alex", True)])
+    client.sign_in_as(personas.coordinator_a)
+    refused = client.post(f"/coordinator/sessions/{personas.session_a.id}/cancel", {"reason": "  "})
+    assert refused.status_code == 400
+    assert "Say why the session is cancelled" in refused.text
+    assert 'aria-invalid="true"' in refused.text
+    assert reload(database, ActivitySession, personas.session_a.id).cancelled is False
+    assert _audit(database, "session.cancelled") == []
 
 
 def test_a_cancellation_reason_with_odd_characters_is_kept_as_text(client, personas, database):
@@ -206,7 +221,7 @@ def test_a_cancellation_reason_with_odd_characters_is_kept_as_text(client, perso
 
 def test_a_cancelled_session_shows_as_cancelled_to_the_public(client, personas):
     client.sign_in_as(personas.coordinator_a)
-    client.post(f"/coordinator/sessions/{personas.session_a.id}/cancel", {"reason": ""})
+    client.post(f"/coordinator/sessions/{personas.session_a.id}/cancel", {"reason": "Snow"})
     page = client.get(f"/activities/{personas.activity_a.id}").text
     assert 'class="status cancelled"' in page
     assert _places_left(page) == [10, 10, 10]  # the cancelled one no longer offers places

@@ -107,4 +107,4 @@ def test_the_api_takes_a_whole_identifier_and_still_reads_a_bare_number(client, 
     assert client.json("PUT", url, body).json()["org_id"] == "GB-CHC-1084715"
     refused = client.json("PUT", url, body | {"org_id": "charity 1084715", "version": 3})
     assert refused.status_code == 400
-    assert "is not an organisation identifier" in refused.text
+    assert "org_id" in refused.json()["errors"]

@@ -32,7 +32,8 @@ def _check(dates: list[date], weekday: int, first: date, last: date) -> None:
 
 @given(st.integers(0, 6), days, st.one_of(st.none(), days), days, days)
 def test_a_schedule_meets_every_week_on_its_day_between_its_dates(weekday, starts_on, ends_on, start, end):
-    schedule = SimpleNamespace(weekday=weekday, starts_on=starts_on, ends_on=ends_on)
+    # Meeting on holidays too: this is about the weekly pattern (tests/directory/test_holidays.py).
+    schedule = SimpleNamespace(weekday=weekday, starts_on=starts_on, ends_on=ends_on, runs_on_holidays=True)
     dates = weekly_dates(schedule, start, end)
     _check(dates, weekday, max(start, starts_on), min(end, ends_on) if ends_on else end)
 

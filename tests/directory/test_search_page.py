@@ -111,12 +111,17 @@ def test_each_filter_narrows_the_page(client, listed, params, shown, hidden):
         {"day": "someday", "time": "teatime", "category": "nonsense", "feature": "x", "area": "TOOLONG"},
         {"q": "x" * 5000},
         {"q": 'women\'s group step-free "quoted" (brackets) * OR'},
-        {"q": "\x00"},
     ],
 )
 def test_it_answers_odd_queries_without_an_error(client, listed, params):
     response = client.get("/activities", params=params)
     assert response.status_code == 200
+
+
+def test_a_control_character_in_the_search_is_refused_saying_which_field(client, listed):
+    response = client.get("/activities", params={"q": "walk\x00"})
+    assert response.status_code == 400
+    assert "Remove the control character" in response.text
 
 
 def test_it_pages_long_lists(client, db):

@@ -2,7 +2,14 @@ from tests.access import EVERYONE, SIGNED_IN, Rule, allow
 
 VAR_MANAGERS = allow("var_manager", "admin")
 
+#: Everyone who may see a person's details has notices; commissioners see aggregates only.
+NOTICES = allow("link_worker", "coordinator_a", "coordinator_b", "var_manager", "admin")
+
 RULES = [
+    Rule("GET", "/notices", NOTICES),
+    Rule("POST", "/notices/read", NOTICES),
+    # Someone else's notice, or none, is not found; the role is checked first.
+    Rule("POST", "/notices/{notification_id}/read", NOTICES, lambda p: {"notification_id": 999999}),
     Rule("GET", "/sign-in", EVERYONE),
     Rule("POST", "/sign-in", EVERYONE, body={"email": "nobody@example.org", "password": "wrong password"}),
     Rule("POST", "/sign-out", EVERYONE),

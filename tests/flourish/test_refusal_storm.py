@@ -46,6 +46,9 @@ def test_a_storm_of_refusals_is_answered_and_leaves_the_service_answering(databa
         link_worker = _signed_in(server, link_worker_email)
         manager = _signed_in(server, storm.MANAGER_EMAIL)
         result = asyncio.run(storm.run(server.url, targets, link_worker, manager))
+    except Exception:
+        print("SERVER LOG\n" + server.log_tail(200))
+        raise
     finally:
         server.stop()
 

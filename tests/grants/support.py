@@ -72,5 +72,9 @@ def data_values(html: str, attribute: str) -> dict[str, str]:
 
 
 def input_value(html: str, name: str) -> str | None:
+    """The value a field shows; for a date, its day, month and year boxes read as year-month-day."""
     match = re.search(rf'<input[^>]*name="{name}"[^>]*value="([^"]*)"', html)
+    if match is None and f'name="{name}-year"' in html:
+        day, month, year = (input_value(html, f"{name}-{part}") for part in ("day", "month", "year"))
+        return f"{year}-{int(month):02d}-{int(day):02d}" if day and month and year else None
     return match.group(1) if match else None

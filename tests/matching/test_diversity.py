@@ -11,18 +11,26 @@ def top_five(records, **profile):
     return outcome.results[:5], outcome
 
 
-def test_the_top_five_are_not_all_from_one_organisation():
-    same_org = [activity(**GARDEN, organisation_id="growers", miles=0.2 + i / 10) for i in range(6)]
-    others = [activity(**GARDEN, organisation_id=f"other{i}", miles=1.5 + i / 10) for i in range(3)]
+def test_the_top_five_are_not_all_from_one_organisation_when_others_are_as_good():
+    same_org = [activity(**GARDEN, organisation_id="growers", miles=1.0 + i / 100) for i in range(6)]
+    others = [activity(**GARDEN, organisation_id=f"other{i}", miles=1.05 + i / 100) for i in range(3)]
     top, _ = top_five(same_org + others, interests="gardening")
     assert Counter(r.record.organisation_id for r in top)["growers"] == 2
 
 
-def test_the_top_five_are_not_all_one_kind_of_activity():
-    walks = [activity(**WALKING, miles=0.2 + i / 10) for i in range(6)]
-    others = [activity(**kind, miles=1.5) for kind in (GARDEN, CHOIR)]
+def test_the_top_five_are_not_all_one_kind_of_activity_when_others_are_as_good():
+    walks = [activity(**WALKING, miles=1.0 + i / 100) for i in range(6)]
+    others = [activity(**kind, miles=1.05) for kind in (GARDEN, CHOIR)]
     top, _ = top_five(walks + others)
     assert Counter(r.record.categories[0] for r in top)["walking-sport"] == 3
+
+
+def test_variety_never_pushes_a_clearly_better_match_down():
+    # Six excellent gardens from one organisation near home, three from others much further away.
+    same_org = [activity(**GARDEN, organisation_id="growers", miles=0.2 + i / 10) for i in range(6)]
+    others = [activity(**GARDEN, organisation_id=f"other{i}", miles=6 + i) for i in range(3)]
+    top, _ = top_five(same_org + others, interests="gardening")
+    assert Counter(r.record.organisation_id for r in top)["growers"] == 5
 
 
 def test_one_organisation_is_fine_when_there_is_nothing_else():
@@ -39,8 +47,8 @@ def test_a_poor_alternative_does_not_jump_the_queue():
 
 
 def test_varying_the_top_five_keeps_scores_in_order():
-    gardens = [activity(**GARDEN, organisation_id="growers", miles=0.2 + i / 10) for i in range(6)]
-    others = [activity(**GARDEN, organisation_id=f"other{i}", miles=1.5 + i / 10) for i in range(3)]
+    gardens = [activity(**GARDEN, organisation_id="growers", miles=1.0 + i / 100) for i in range(6)]
+    others = [activity(**GARDEN, organisation_id=f"other{i}", miles=1.05 + i / 100) for i in range(3)]
     _, outcome = top_five(gardens + others, interests="gardening")
     scores = [r.score for r in outcome.results]
     assert scores == sorted(scores, reverse=True)

@@ -80,8 +80,9 @@ def test_when_nothing_meets_every_must_have_it_relaxes_one_and_says_which():
         engine_for(*step_free, neither), **at_home(needs={"quiet_space": "must", "step_free": "must"})
     )
     assert outcome.relaxed_needs == ("quiet_space",)
-    assert "Nothing met every must-have, so these results do not all have: quiet space." in outcome.notes
+    assert any("activities that are not quiet space" in note for note in outcome.notes)
     assert set(ids(outcome)) == {r.id for r in step_free}  # the must-have still met is kept
+    assert all(r.breaks == ("not quiet space",) for r in outcome.results)
 
 
 def test_the_distance_limit_is_relaxed_only_when_nothing_is_near():
@@ -90,22 +91,32 @@ def test_the_distance_limit_is_relaxed_only_when_nothing_is_near():
         **at_home(interests="walking", max_miles=2),
     )
     assert outcome.relaxed_distance
-    assert any("Nothing was within 2 miles" in note for note in outcome.notes)
+    assert any("places further than 2 miles" in note for note in outcome.notes)
     assert [round(r.miles) for r in outcome.results] == [6, 9]
+    assert all(r.breaks == ("further than 2 miles",) for r in outcome.results)
 
 
-def test_it_offers_the_days_they_can_make_first():
+def test_it_offers_only_the_days_they_can_make():
     saturday = activity(**WALKING, weekly=(weekly(weekday=5),), miles=0.5)
     tuesday = activity(**WALKING, weekly=(weekly(weekday=1),), miles=2)
     outcome = match(engine_for(saturday, tuesday), **at_home(interests="walking", days=(1, 2)))
-    assert ids(outcome) == [tuesday.id, saturday.id]
+    assert ids(outcome) == [tuesday.id]
 
 
-def test_it_offers_the_parts_of_the_day_they_can_make_first():
+def test_it_offers_only_the_parts_of_the_day_they_can_make():
     morning = activity(weekly=(weekly(weekday=2, hour=10),), miles=0.5)
     evening = activity(weekly=(weekly(weekday=2, hour=18),), miles=2)
     outcome = match(engine_for(morning, evening), **at_home(times=("evening",)))
+    assert ids(outcome) == [evening.id]
+
+
+def test_asked_to_see_other_times_it_shows_them_after_and_marked():
+    morning = activity(weekly=(weekly(weekday=2, hour=10),), miles=0.5)
+    evening = activity(weekly=(weekly(weekday=2, hour=18),), miles=2)
+    outcome = match(engine_for(morning, evening), **at_home(times=("evening",), show_all_times=True))
     assert ids(outcome) == [evening.id, morning.id]
+    assert outcome.results[0].fits
+    assert outcome.results[1].breaks == ("not at a time they said they can come",)
 
 
 def test_full_sessions_rank_lower():
@@ -351,7 +362,11 @@ def test_any_profile_gets_finite_sorted_results_that_keep_its_musts(profile, lim
     scores = [r.score for r in outcome.results]
     assert len(scores) <= limit
     assert all(math.isfinite(s) for s in scores)
-    assert scores == sorted(scores, reverse=True)
+    fits = [r.fits for r in outcome.results]
+    assert fits == sorted(fits, reverse=True)  # anything marked comes after everything that fits
+    for group in (True, False):
+        within = [r.score for r in outcome.results if r.fits is group]
+        assert within == sorted(within, reverse=True)
     rejected = {activity_id for activity_id, _ in profile.rejected}
     for result in outcome.results:
         record = result.record
@@ -362,9 +377,11 @@ def test_any_profile_gets_finite_sorted_results_that_keep_its_musts(profile, lim
         for feature, level in profile.needs.items():
             if level == "must" and not record.has_feature(feature):
                 assert feature in outcome.relaxed_needs
-                assert any(NEED_NAMES[feature] in note for note in outcome.notes if "must-have" in note)
+                assert f"not {NEED_NAMES[feature]}" in result.breaks
+                assert any(NEED_NAMES[feature] in note for note in outcome.notes)
         if profile.max_miles is not None and result.miles is not None and result.miles > profile.max_miles:
             assert outcome.relaxed_distance
+            assert any(b.startswith("further than") for b in result.breaks)
 
 
 def test_points_north_of_home_are_as_far_as_they_say():

@@ -36,3 +36,16 @@ def test_the_engine_clearly_beats_each_baseline(evaluation, baseline):
     engine, other = evaluation["scores"]["engine"], evaluation["scores"][baseline]
     assert engine["ndcg"] >= other["ndcg"] + 0.15
     assert engine["precision"] > other["precision"]
+
+
+def test_no_suggestion_in_any_top_five_breaks_a_hard_rule_unmarked(evaluation):
+    for figures in (evaluation, evaluation["out_of_area"]):
+        assert figures["scores"]["engine"]["violations"] == 0
+
+
+def test_on_another_boroughs_feed_the_engine_holds_its_recorded_quality(evaluation):
+    out = evaluation["out_of_area"]
+    assert out["vignettes"] >= 30 and out["activities"] >= 80
+    engine = out["scores"]["engine"]
+    assert engine["ndcg"] >= RECORDED["out_of_area"]["engine"]["ndcg"] - TOLERANCE
+    assert engine["ndcg"] >= out["scores"]["keyword (BM25) with the hard limits"]["ndcg"] + 0.10

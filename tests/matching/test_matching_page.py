@@ -254,6 +254,9 @@ def test_choosing_together_leaves_an_audit_trail_of_each_change(client, personas
         "referral.activity_chosen",
         "session.place_taken",
         "booking.created",
+        # Booked together: they have been met and a plan agreed, so the pathway moves on.
+        "pathway.first_contact",
+        "pathway.plan_agreed",
     ]
     chosen = by_action["referral.activity_chosen"]
     assert chosen.entity_id == referral_id
@@ -322,7 +325,7 @@ def test_bad_details_for_a_new_person_are_named_and_the_form_is_kept(client, per
     response = _book(client, garden, session, first_name="", nhs_number="943 476 5918")
 
     assert response.status_code == 400
-    assert "This is required" in response.text
+    assert "Enter the person&#39;s first name" in response.text
     assert "not a valid NHS number" in response.text
     assert 'value="943 476 5918"' in response.text
 
@@ -381,3 +384,48 @@ def test_a_link_worker_outside_the_persons_team_is_refused_and_it_is_audited(cli
                 AuditEntry.action == "access.denied", AuditEntry.user_id == stranger.id
             )
         )
+
+
+def test_a_referral_for_a_man_never_shows_a_women_only_group_though_gender_is_left_blank(
+    client, personas, db
+):
+    growers = make_organisation(db, name="Clifton Growers")
+    near = make_venue(db, growers, postcode="S65 2AA", latitude=53.4290, longitude=-1.3410)
+    women = make_activity(
+        db, growers, near, title="Women's Allotment Group", tags=["allotment", "veg"], gender="women"
+    )
+    mixed = make_activity(db, growers, near, title="Allotment Veg Club", tags=["allotment", "veg"])
+    personas.patient.gender = "man"
+    db.add(personas.patient)
+    db.commit()
+    client.sign_in_as(personas.link_worker)
+
+    opened = client.get(f"/matching?referral={personas.referral.id}")
+    posted = client.post("/matching", GARDENER | {"referral_id": str(personas.referral.id), "gender": ""})
+
+    for response in (opened, posted):
+        assert response.status_code == 200
+        assert women.title not in _titles(response.text)
+        assert "as recorded for this person" in response.text
+    assert mixed.title in _titles(posted.text)
+
+
+def test_exact_times_leave_out_sessions_that_run_past_the_end(client, personas, db):
+    garden, knit = _directory(db, personas)  # garden Tuesdays 10:00-12:00, knitting Thursdays 13:00-15:00
+    client.sign_in_as(personas.link_worker)
+
+    thursday = {"window-thursday-from": "12:30", "window-thursday-to": "15:30"}
+    narrow = client.post(
+        "/matching", GARDENER | thursday | {"window-tuesday-from": "09:30", "window-tuesday-to": "11:30"}
+    )
+    wide = client.post("/matching", GARDENER | {"window-tuesday-from": "09:30", "window-tuesday-to": "12:00"})
+    shown = client.post("/matching", GARDENER | thursday | {"show_all_times": "yes"})
+    bad = client.post("/matching", GARDENER | {"window-tuesday-from": "14:00", "window-tuesday-to": "11:00"})
+
+    assert _titles(narrow.text) == [knit.title]
+    assert garden.title in _titles(wide.text)
+    assert _titles(shown.text)[0] == knit.title
+    assert "Does not fit:</strong> not at a time they said they can come" in shown.text
+    assert bad.status_code == 400
+    assert "Give Tuesday a from and a to time" in bad.text
+    assert 'value="14:00"' in bad.text

@@ -62,9 +62,8 @@ def test_it_imports_a_full_example_and_says_what_it_changed(database, name):
     notes = " ".join(outcome.notes)
     assert "'ABC 1234' is not a UK postcode" in notes
     assert "map position is not in the UK" in notes
-    assert "Taxonomy terms Flourish does not use were ignored: name" in notes
-    assert "runs on 2 days" in notes
-    assert report.ignored_terms == {"name": 1}
+    assert "Terms Flourish could not read yet (an administrator can map them): name" in notes
+    assert report.unmapped_terms == {"taxonomy: name": 1}
     with database.reader() as db:
         activity = db.get(Activity, EXAMPLE_SERVICE)
         venue = db.get(Venue, activity.venue_id)

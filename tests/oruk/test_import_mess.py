@@ -193,18 +193,18 @@ def test_html_is_reduced_to_its_words(database, imported):
     assert "HTML was removed" in " ".join(wool.notes)
 
 
-def test_unknown_taxonomy_terms_are_ignored_and_reported(database, imported):
+def test_terms_from_another_taxonomy_are_read_and_reported(database, imported):
     tagged = outcome_of(imported, "Tagged Group")
 
-    assert imported.ignored_terms == {"Mental Health Support": 1}
-    assert "Mental Health Support" in " ".join(tagged.notes)
+    assert imported.mapped_terms == {"Mental Health Support": 1}
+    assert "read as Flourish's: Mental Health Support" in " ".join(tagged.notes)
     assert any("Mental Health Support (1)" in note for note in imported.notes)
     with database.reader() as db:
         activity = db.get(Activity, tagged.id)
         kinds = db.scalars(
             sa.select(ActivityCategory.category).where(ActivityCategory.activity_id == tagged.id)
         ).all()
-    assert activity.quiet_space and kinds == ["arts-crafts"]
+    assert activity.quiet_space and sorted(kinds) == ["arts-crafts", "peer-support"]
 
 
 def test_a_service_without_an_organisation_is_skipped_with_the_reason(imported):
@@ -224,13 +224,11 @@ def test_over_long_text_is_shortened(database, imported):
     assert sum("it was shortened" in note for note in long.notes) == 2
 
 
-def test_schedules_that_are_not_weekly_are_skipped_one_by_one(database, imported):
+def test_schedules_that_cannot_be_read_are_skipped_one_by_one_and_the_rest_kept(database, imported):
     odd = outcome_of(imported, "Odd Times Group")
 
     notes = " ".join(odd.notes)
     for reason in (
-        "repeats monthly",
-        "every 2 weeks",
         "does not say which day",
         "opening and closing times",
         "closes at or before",
@@ -238,8 +236,9 @@ def test_schedules_that_are_not_weekly_are_skipped_one_by_one(database, imported
     ):
         assert reason in notes
     with database.reader() as db:
-        [kept] = db.scalars(sa.select(Schedule).where(Schedule.activity_id == odd.id)).all()
-    assert kept.weekday == 4
+        kept = db.scalars(sa.select(Schedule).where(Schedule.activity_id == odd.id)).all()
+    rules = sorted((s.weekday, s.every_weeks, s.monthly) for s in kept)
+    assert rules == [(0, 1, "week:1"), (0, 2, ""), (4, 1, "")]  # first Monday monthly, fortnightly, Fridays
 
 
 def test_the_rest_of_the_mess(database, imported):

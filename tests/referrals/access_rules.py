@@ -53,6 +53,12 @@ RULES = [
     ),
     Rule(
         "POST",
+        "/referrals/{referral_id}/bookings/{booking_id}/rebook",
+        LINK_WORKERS,
+        lambda p: {"referral_id": p.referral.id, "booking_id": p.booking.id},
+    ),
+    Rule(
+        "POST",
         "/referrals/{referral_id}/bookings/{booking_id}/cancel",
         LINK_WORKERS,
         lambda p: {"referral_id": p.referral.id, "booking_id": p.booking.id},

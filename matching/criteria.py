@@ -7,7 +7,7 @@ import operator
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from directory.categories import CATEGORIES
+from directory.categories import CATEGORIES, TIMES_OF_DAY
 from matching.feedback import Feedback, read
 from matching.geo import usable_point
 from matching.index import FEATURE_NAMES, TIME_NAMES
@@ -25,7 +25,7 @@ _GENDERS = {
 
 
 @dataclass(frozen=True)
-class Request:
+class Criteria:
     profile: Profile
     expansion: Expansion
     #: Category slug -> (weight, the person's words that suggested it; empty if they picked it).
@@ -34,7 +34,13 @@ class Request:
     max_miles: float | None
     days: tuple[int, ...]
     times: tuple[str, ...]
-    #: Weekday/part-of-day slots they can make (bit 3*day + part), or None for "any time".
+    #: (weekday, from minute, to minute): a session fits only if it lies wholly inside one.
+    #: Empty means any time.
+    windows: tuple[tuple[int, int, int], ...]
+    #: Show activities at other times too, each marked as not fitting.
+    show_all_times: bool
+    #: Weekday/part-of-day slots the windows touch (bit 3*day + part), or None for "any time":
+    #: used to count places free and to word explanations, never to decide what fits.
     slot_mask: int | None
     day_mask: int
     musts: tuple[str, ...]
@@ -97,7 +103,7 @@ def _needs(needs: object) -> tuple[tuple[str, ...], tuple[str, ...]]:
     return tuple(musts), tuple(prefers)
 
 
-def prepare(profile: Profile, corrector: SpellingCorrector | None = None) -> Request:
+def prepare(profile: Profile, corrector: SpellingCorrector | None = None) -> Criteria:
     interests = _text(profile.interests)
     expansion = expand(interests, corrector) if interests.strip() else Expansion()
 
@@ -117,11 +123,12 @@ def prepare(profile: Profile, corrector: SpellingCorrector | None = None) -> Req
 
     days = tuple(sorted({d for d in map(_weekday, _tuple(profile.days)) if d is not None}))
     times = tuple(t for t in TIME_NAMES if t in {_text(x).strip().lower() for x in _tuple(profile.times)})
-    day_mask = sum(1 << d for d in days) if days else ALL_DAYS
-    parts = [TIME_NAMES.index(t) for t in times] if times else range(len(TIME_NAMES))
+    windows = read_windows(profile.windows, days, times)
     slot_mask = None
-    if days or times:
-        slot_mask = sum(1 << (d * len(TIME_NAMES) + p) for d in range(7) if day_mask >> d & 1 for p in parts)
+    day_mask = ALL_DAYS
+    if windows:
+        slot_mask = slots_touched(windows)
+        day_mask = sum(1 << d for d in {w[0] for w in windows})
 
     musts, asked_prefers = _needs(profile.needs)
     rejected = tuple(
@@ -131,11 +138,13 @@ def prepare(profile: Profile, corrector: SpellingCorrector | None = None) -> Req
     )
     feedback = read(rejected)
     prefers = asked_prefers + tuple(
-        f for f in FEATURE_NAMES if f in feedback.prefer and f not in musts + asked_prefers
+        f
+        for f in FEATURE_NAMES
+        if (f in feedback.prefer or f in expansion.needs) and f not in musts + asked_prefers
     )
 
     age = _number(profile.age)
-    return Request(
+    return Criteria(
         profile=profile,
         expansion=expansion,
         categories=categories,
@@ -143,6 +152,8 @@ def prepare(profile: Profile, corrector: SpellingCorrector | None = None) -> Req
         max_miles=max_miles,
         days=days,
         times=times,
+        windows=windows,
+        show_all_times=profile.show_all_times is True,
         slot_mask=slot_mask,
         day_mask=day_mask,
         musts=musts,
@@ -154,3 +165,45 @@ def prepare(profile: Profile, corrector: SpellingCorrector | None = None) -> Req
         rejected_ids=tuple(i for i, _ in rejected if i),
         feedback=feedback,
     )
+
+
+def read_windows(
+    given: object, days: tuple[int, ...], times: tuple[str, ...]
+) -> tuple[tuple[int, int, int], ...]:
+    """Usable (weekday, from minute, to minute) windows, merged with the days-and-times shorthand
+    (every chosen day at every chosen part of the day; days alone mean all day, times alone
+    every day)."""
+    found: set[tuple[int, int, int]] = set()
+    for item in _tuple(given):
+        parts = _tuple(item)
+        if len(parts) != 3:
+            continue
+        day = _weekday(parts[0])
+        start, end = _number(parts[1]), _number(parts[2])
+        if day is None or start is None or end is None:
+            continue
+        start, end = max(int(start), 0), min(int(end), 24 * 60)
+        if start < end:
+            found.add((day, start, end))
+    if days or times:
+        spans = [TIMES_OF_DAY[t] for t in times] if times else [(0, 24)]
+        for day in days or range(7):
+            for start_hour, end_hour in spans:
+                found.add((day, start_hour * 60, end_hour * 60))
+    return tuple(sorted(found))
+
+
+def slots_touched(windows: tuple[tuple[int, int, int], ...]) -> int:
+    """The weekday/part-of-day bits that the windows overlap."""
+    mask = 0
+    for day, start, end in windows:
+        for p, name in enumerate(TIME_NAMES):
+            lo, hi = TIMES_OF_DAY[name]
+            if start < hi * 60 and end > lo * 60:
+                mask |= 1 << (day * len(TIME_NAMES) + p)
+    return mask
+
+
+def fits_windows(windows: tuple[tuple[int, int, int], ...], weekday: int, start: int, end: int) -> bool:
+    """True when a session (minutes from midnight) lies wholly inside one of the windows."""
+    return not windows or any(d == weekday and s <= start and end <= e for d, s, e in windows)
