@@ -7,6 +7,7 @@ transaction of its own so that it survives the request's rollback.
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 from urllib.parse import quote
 
@@ -114,12 +115,21 @@ def validation_error(request: Request, exc: ValidationException) -> Response:
     for item in exc.extra or []:
         if isinstance(item, dict):
             key = str(item.get("key") or item.get("source") or "request")
-            errors[key] = item.get("message", "invalid value")
+            errors[key] = _field_message(str(item.get("message", "invalid value")))
     detail = _friendly_validation(exc.detail)
     if errors:
         # Each field to fix, named in the sentence as well as in `errors`.
         detail = "Check " + "; ".join(f"{key}: {message}" for key, message in errors.items())
     return answer(request, 400, detail, errors)
+
+
+def _field_message(message: str) -> str:
+    """What to fix in one field, in words rather than the parser's."""
+    if found := re.fullmatch(r"Invalid enum value (.*)", message):
+        return f"{found.group(1)} is not one of the values this accepts (the API description lists them)"
+    if found := re.search(r"matching regex '(.*)'$", message):
+        return f"Send text in the form the API describes (the pattern {found.group(1)})"
+    return message
 
 
 def _friendly_validation(detail: str) -> str:

@@ -4,6 +4,7 @@ pages; writes for coordinators (their own organisation) and admins."""
 from __future__ import annotations
 
 import math
+import re
 from datetime import date, time
 from typing import Annotated, Any, Literal
 
@@ -12,12 +13,12 @@ import sqlalchemy as sa
 from litestar import Controller, Request, get, patch, post, put
 from litestar.di import NamedDependency
 from litestar.openapi.spec import Example
-from litestar.params import Body, FromPath, QueryParameter
+from litestar.params import Body, FromPath, KwargDefinition, QueryParameter
 from sqlmodel import Session
 
 from core import clock, forms
 from core.auth.guards import coordinators
-from core.errors import NotFound
+from core.errors import InvalidInput, NotFound
 from core.middleware import ADDRESS_TEXT_PATTERN
 from core.openapi import WRITER, error_responses, request_body
 from core.web import DbSession, actor_of, typed_json
@@ -42,6 +43,9 @@ from directory.search import SearchFilters, SearchIndex
 Page = Annotated[int, QueryParameter(ge=1, le=100_000, description="Page number, from 1")]
 #: Ids are printable text; a control character (a NUL byte above all) names nothing.
 ID_PATTERN = ADDRESS_TEXT_PATTERN
+#: A postcode district as people write it: S65, s60, DN12.
+DISTRICT_PATTERN = r"^[A-Za-z]{1,2}[0-9][A-Za-z0-9]?$"
+FEATURE_NAMES = tuple(FEATURES)
 PerPage = Annotated[int, QueryParameter(ge=1, le=100, description="Items per page (at most 100)")]
 LIST_ERRORS = error_responses(400)
 ONE_ERRORS = error_responses(400, 404)
@@ -537,20 +541,27 @@ class DirectoryApi(Controller):
             list[Literal["morning", "afternoon", "evening"]] | None,
             QueryParameter(name="time", description="morning, afternoon, evening"),
         ] = None,
-        area: Annotated[list[str] | None, QueryParameter(description="Postcode districts, e.g. S65")] = None,
+        area: Annotated[
+            list[Annotated[str, KwargDefinition(pattern=DISTRICT_PATTERN)]] | None,
+            QueryParameter(description="Postcode districts, e.g. S65"),
+        ] = None,
         feature: Annotated[
-            list[str] | None, QueryParameter(description="Features: " + ", ".join(FEATURES))
+            list[Literal[FEATURE_NAMES]] | None,  # type: ignore[valid-type]
+            QueryParameter(description="Features: " + ", ".join(FEATURES)),
         ] = None,
         cost: Annotated[str, QueryParameter(description="'free' for free activities only")] = "",
         organisation_id: Annotated[str | None, QueryParameter(max_length=36, pattern=ID_PATTERN)] = None,
         page: Page = 1,
         per_page: PerPage = 20,
     ) -> ActivityPage:
+        if odd := [a for a in area or () if not re.fullmatch(DISTRICT_PATTERN, a)]:
+            message = f"Give postcode districts such as S65 or DN12 ('{odd[0][:20]}' is not one)"
+            raise InvalidInput({"area": message}, f"Check area: {message}")
         filters = SearchFilters(
             categories=tuple(c for c in category or () if c in CATEGORIES),
             days=tuple(DAYS.index(d) for d in day or () if d in DAYS),
             times=tuple(t for t in time_of_day or () if t in ("morning", "afternoon", "evening")),
-            areas=tuple(a.upper() for a in area or () if len(a) <= 4),
+            areas=tuple(a.upper() for a in area or ()),
             features=tuple(f for f in feature or () if f in FEATURES),
             free_only=cost == "free",
             organisation_id=organisation_id,

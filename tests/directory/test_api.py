@@ -78,6 +78,28 @@ def test_its_activity_filters_match_the_pages(client, personas, db):
 
 
 @pytest.mark.parametrize(
+    ("params", "field", "words"),
+    [
+        ({"area": "false"}, "area", "postcode districts such as S65"),
+        ({"area": ["S65", "S65 2"]}, "area", "'S65 2' is not one"),
+        ({"feature": "true"}, "feature", "'true' is not one of the values"),
+        ({"feature": ["quiet_space", "quiet"]}, "feature", "'quiet' is not one of the values"),
+    ],
+)
+def test_a_filter_value_it_cannot_use_is_refused_rather_than_ignored(client, personas, params, field, words):
+    # Ignoring it would answer with every activity, as if the filter had matched them all.
+    response = get(client, "/api/v1/activities", **params)
+    assert response.status_code == 400
+    assert words in response.json()["errors"][field]
+
+
+def test_a_postcode_district_filters_in_either_case(client, personas):
+    titles = lambda **p: sorted(a["title"] for a in get(client, "/api/v1/activities", **p).json()["items"])  # noqa: E731
+    assert titles(area=["s60", "DN12"]) == titles(area="S60") == ["Gentle Walk", "Tuesday Growers"]
+    assert titles(area="DN12") == []
+
+
+@pytest.mark.parametrize(
     ("path", "field"),
     [
         ("/api/v1/sessions", "activity_id"),
