@@ -623,7 +623,7 @@ def storm_line(found: dict[str, Any]) -> str:
 
 def _wrk_users(plan: Plan) -> str:
     return ", ".join(
-        f'{{"flourish_session={u.cookies["flourish_session"]}; flourish_csrf={u.csrf}", "{u.csrf}"}}'
+        f'{{"flourish_session={u.cookies["flourish_session"]}; flourish_csrf={u.cookies["flourish_csrf"]}", "{u.csrf}"}}'
         for u in plan.link_workers
     )
 
