@@ -19,10 +19,15 @@ class LiveMatcher:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._engine = MatchingEngine([], today=clock.today())
+        # Built on first use: the catalogue's first load replaces it with the real one anyway.
+        self._engine: MatchingEngine | None = None
 
     @property
     def engine(self) -> MatchingEngine:
+        if self._engine is None:
+            with self._lock:
+                if self._engine is None:
+                    self._engine = MatchingEngine([], today=clock.today())
         return self._engine
 
     def rebuild(self, records: list[ActivityRecord]) -> None:
@@ -31,7 +36,7 @@ class LiveMatcher:
             self._engine = engine
 
     def upsert(self, record: ActivityRecord) -> None:
-        self._engine.upsert(record)
+        self.engine.upsert(record)
 
     def remove(self, activity_id: str) -> None:
-        self._engine.remove(activity_id)
+        self.engine.remove(activity_id)

@@ -635,9 +635,10 @@ def _category_key_sets() -> tuple[tuple[str, tuple[tuple[tuple[str, ...], frozen
     )
 
 
-def synonym_words() -> set[str]:
+@lru_cache(maxsize=1)
+def synonym_words() -> frozenset[str]:
     """Plain words used in synonym keys, so the spelling corrector can steer typos to them."""
-    return {w.plain for phrase in SYNONYMS for w in words(phrase) if w.plain not in STOP_WORDS}
+    return frozenset(w.plain for phrase in SYNONYMS for w in words(phrase) if w.plain not in STOP_WORDS)
 
 
 def expand(text: str, corrector: SpellingCorrector | None = None) -> Expansion:

@@ -11,7 +11,10 @@ durability buys nothing.
 
 from __future__ import annotations
 
+import fcntl
+import json
 import os
+import pickle
 import shutil
 import tempfile
 import uuid
@@ -230,14 +233,68 @@ def _empty_postgres(url: str) -> None:
         reset.close()
 
 
+@pytest.fixture(scope="session")
+def run_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder shared by every test process of this run (and by no other run)."""
+    own = tmp_path_factory.getbasetemp()
+    return own.parent if os.environ.get("PYTEST_XDIST_WORKER") else own
+
+
+@contextmanager
+def _exclusive(lock: Path) -> Iterator[None]:
+    with lock.open("a") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(held, fcntl.LOCK_UN)
+
+
+def _postgres_rows(url: str) -> dict[str, Any]:
+    """Every row of the app's tables, and where each id sequence has got to."""
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    existing = set(sa.inspect(engine).get_table_names())
+    rows: dict[str, Any] = {}
+    with engine.connect() as conn:
+        for table in SQLModel.metadata.sorted_tables:
+            if table.name in existing:
+                rows[table.name] = [dict(row) for row in conn.execute(sa.select(table)).mappings()]
+        rows["__sequences__"] = [
+            tuple(row)
+            for row in conn.execute(
+                sa.text(
+                    "SELECT sequencename, last_value FROM pg_sequences "
+                    "WHERE schemaname = 'public' AND last_value IS NOT NULL"
+                )
+            )
+        ]
+    engine.dispose()
+    return rows
+
+
+def _insert_postgres_rows(url: str, rows: dict[str, Any]) -> None:
+    """Puts `_postgres_rows` into an empty database, triggers off for this transaction only."""
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    with engine.begin() as conn:
+        conn.execute(sa.text("SET LOCAL session_replication_role = replica"))
+        for table in SQLModel.metadata.sorted_tables:
+            if rows.get(table.name):
+                conn.execute(table.insert(), rows[table.name])
+        for sequence, value in rows["__sequences__"]:
+            conn.execute(sa.text("SELECT setval(:name, :value)"), {"name": f'"{sequence}"', "value": value})
+    engine.dispose()
+
+
 class TestDatabase:
     """One database of a kind for a test process, put back to empty (or to the personas) before
     each test."""
 
     __test__ = False
 
-    def __init__(self, kind: str, url: str, template: Path | None = None) -> None:
+    def __init__(self, kind: str, url: str, shared_folder: Path, template: Path | None = None) -> None:
         self.kind = kind
+        #: A folder every test process of this run shares.
+        self.shared_folder = shared_folder
         self.url = url
         self.template = template
         self.database = Database(url, durable=False)
@@ -299,24 +356,52 @@ class TestDatabase:
             }
 
     def _load_demonstration(self) -> None:
+        """Loaded by whichever test process of the run gets here first; the others put back what
+        it kept, rather than each spending seconds loading the same data at the same moment."""
         from flourish.seeding import load_seeds, read_seeds
 
-        with self.database.transaction() as db:
-            self.demonstration_counts = load_seeds(db, read_seeds())
+        kept = self.shared_folder / f"demonstration-{self.kind}"
+        with _exclusive(kept.with_suffix(".lock")):
+            if kept.with_suffix(".json").exists():
+                self.demonstration_counts = json.loads(kept.with_suffix(".json").read_text())
+                self._put_back(kept)
+                return
+            with self.database.transaction() as db:
+                self.demonstration_counts = load_seeds(db, read_seeds())
+            self._keep(kept)
+            kept.with_suffix(".json").write_text(json.dumps(self.demonstration_counts))
+
+    def _keep(self, kept: Path) -> None:
+        self.database.dispose()
+        if self.kind == "sqlite":
+            shutil.copyfile(self.path, kept.with_suffix(".db"))
+        else:
+            kept.with_suffix(".pickle").write_bytes(pickle.dumps(_postgres_rows(self.url)))
+
+    def _put_back(self, kept: Path) -> None:
+        self.database.dispose()
+        if self.kind == "sqlite":
+            shutil.copyfile(kept.with_suffix(".db"), self.path)
+        else:
+            # Written by another process of this same run, a moment ago.
+            rows = pickle.loads(kept.with_suffix(".pickle").read_bytes())  # noqa: S301
+            _insert_postgres_rows(self.url, rows)
 
 
 @pytest.fixture(scope="session")
-def sqlite_database(scratch: Callable[[str], Path], sqlite_template: Path) -> Iterator[TestDatabase]:
+def sqlite_database(
+    scratch: Callable[[str], Path], sqlite_template: Path, run_folder: Path
+) -> Iterator[TestDatabase]:
     path = scratch("sqlite") / "flourish.db"
     shutil.copyfile(sqlite_template, path)
-    shared = TestDatabase("sqlite", f"sqlite:///{path}", sqlite_template)
+    shared = TestDatabase("sqlite", f"sqlite:///{path}", run_folder, sqlite_template)
     yield shared
     shared.database.dispose()
 
 
 @pytest.fixture(scope="session")
-def postgresql_database(postgres_url: str) -> Iterator[TestDatabase]:
-    shared = TestDatabase("postgresql", postgres_url)
+def postgresql_database(postgres_url: str, run_folder: Path) -> Iterator[TestDatabase]:
+    shared = TestDatabase("postgresql", postgres_url, run_folder)
     yield shared
     shared.postgres.close()
     shared.database.dispose()
@@ -468,7 +553,16 @@ def personas(db, database: Database, request: pytest.FixtureRequest) -> Personas
     `TestDatabase`), read into the test's own session so that changes to them are saved with it."""
     kind = "sqlite" if database.is_sqlite else "postgresql"
     shared: TestDatabase = request.getfixturevalue(f"{kind}_database")
-    found = Personas(**{name: db.get(model, key) for name, (model, key) in shared.persona_keys.items()})
+    # One query per kind of record rather than one per persona: this runs before most tests.
+    wanted: dict[type, list[Any]] = {}
+    for model, key in shared.persona_keys.values():
+        wanted.setdefault(model, []).append(key)
+    loaded: dict[tuple[type, Any], Any] = {}
+    for model, keys in wanted.items():
+        column = sa.inspect(model).primary_key[0]
+        for record in db.scalars(sa.select(model).where(column.in_(keys))):
+            loaded[model, sa.inspect(record).identity[0]] = record
+    found = Personas(**{name: loaded[model, key] for name, (model, key) in shared.persona_keys.items()})
     # A writing session holds SQLite's write lock from its first read: end it, keeping the objects.
     db.commit()
     return found
