@@ -6,6 +6,7 @@ throughout, and the service is still there for the next person."""
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import sqlalchemy as sa
@@ -45,7 +46,12 @@ def test_a_storm_of_refusals_is_answered_and_leaves_the_service_answering(databa
         server.start().wait_until_healthy()
         link_worker = _signed_in(server, link_worker_email)
         manager = _signed_in(server, storm.MANAGER_EMAIL)
-        result = asyncio.run(storm.run(server.url, targets, link_worker, manager))
+        # A thread of its own: a browser test earlier in this process may have an event loop
+        # running in this one.
+        with ThreadPoolExecutor(1) as apart:
+            result = apart.submit(
+                lambda: asyncio.run(storm.run(server.url, targets, link_worker, manager))
+            ).result()
     except Exception:
         print("SERVER LOG\n" + server.log_tail(200))
         raise
