@@ -27,7 +27,7 @@ from core import audit
 from core.csrf import CsrfFailure
 from core.errors import DomainError, InvalidInput
 from core.timeouts import TIMEOUT_MESSAGE, RequestTimedOut
-from core.web import actor_of, is_api
+from core.web import actor_of, is_api, pattern_in_words
 
 log = logging.getLogger("flourish")
 
@@ -127,9 +127,7 @@ def _field_message(message: str) -> str:
     """What to fix in one field, in words rather than the parser's."""
     if found := re.fullmatch(r"Invalid enum value (.*)", message):
         return f"{found.group(1)} is not one of the values this accepts (the API description lists them)"
-    if found := re.search(r"matching regex '(.*)'$", message):
-        return f"Send text in the form the API describes (the pattern {found.group(1)})"
-    return message
+    return pattern_in_words(message) or message
 
 
 def _friendly_validation(detail: str) -> str:

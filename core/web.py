@@ -180,6 +180,13 @@ def _whole_numbers(value: Any) -> Any:
     return value
 
 
+def pattern_in_words(message: str) -> str | None:
+    """msgspec's "Expected `str` matching regex '...'" as something a person can act on."""
+    if found := re.search(r"matching regex '(.*)'$", message):
+        return f"Send text in the form the API describes (the pattern {found.group(1)})"
+    return None
+
+
 async def typed_json(connection: ASGIConnection, route_handler: BaseRouteHandler) -> None:
     """Refuse a JSON body whose values have other types than the handler declares. Litestar
     converts bodies leniently ("8" for 8, 0 for false, "true" for true), which the API's schema
@@ -202,8 +209,8 @@ async def typed_json(connection: ASGIConnection, route_handler: BaseRouteHandler
         name = re.split(r"[.\[`]", where.lstrip("."), maxsplit=1)[0] or "body"
         kind = re.match(r"Expected `([a-z]+)", expected)
         words = _EXPECTED.get(kind.group(1), expected) if kind else expected
-        if pattern := re.search(r"matching regex '(.*)'$", expected):
-            words = f"Send text in the form the API describes (the pattern {pattern.group(1)})"
+        if pattern_words := pattern_in_words(expected):
+            words = pattern_words
         elif " of length " in expected:
             words = "Send text " + expected.split(" of ", 1)[1].replace("<=", "of at most").replace(
                 ">=", "of at least"

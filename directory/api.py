@@ -27,6 +27,7 @@ from directory.catalogue import Catalogue, load_records
 from directory.categories import CATEGORIES, DAYS
 from directory.dependencies import SessionCancelled
 from directory.models import Activity, ActivitySession, Organisation, Venue
+from directory.postcodes import DISTRICT_PATTERN
 from directory.records import FEATURES, ActivityRecord
 from directory.schemas import (
     BOOKING,
@@ -43,8 +44,6 @@ from directory.search import SearchFilters, SearchIndex
 Page = Annotated[int, QueryParameter(ge=1, le=100_000, description="Page number, from 1")]
 #: Ids are printable text; a control character (a NUL byte above all) names nothing.
 ID_PATTERN = ADDRESS_TEXT_PATTERN
-#: A postcode district as people write it: S65, s60, DN12.
-DISTRICT_PATTERN = r"^[A-Za-z]{1,2}[0-9][A-Za-z0-9]?$"
 FEATURE_NAMES = tuple(FEATURES)
 PerPage = Annotated[int, QueryParameter(ge=1, le=100, description="Items per page (at most 100)")]
 LIST_ERRORS = error_responses(400)
@@ -562,7 +561,7 @@ class DirectoryApi(Controller):
             days=tuple(DAYS.index(d) for d in day or () if d in DAYS),
             times=tuple(t for t in time_of_day or () if t in ("morning", "afternoon", "evening")),
             areas=tuple(a.upper() for a in area or ()),
-            features=tuple(f for f in feature or () if f in FEATURES),
+            features=tuple(feature or ()),
             free_only=cost == "free",
             organisation_id=organisation_id,
         )

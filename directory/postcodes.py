@@ -20,7 +20,9 @@ from sqlmodel import Session
 CENTROIDS_CSV = Path(__file__).parent / "data" / "postcode_centroids.csv"
 
 _FULL = re.compile(r"^([A-Z]{1,2}[0-9][A-Z0-9]?)([0-9][A-Z]{2})$")
-_DISTRICT = re.compile(r"^[A-Z]{1,2}[0-9][A-Z0-9]?$")
+#: A postcode district (outward code) as people write it, in either case: S65, s60, DN12.
+DISTRICT_PATTERN = r"^[A-Za-z]{1,2}[0-9][A-Za-z0-9]?$"
+_DISTRICT = re.compile(DISTRICT_PATTERN)
 _SECTOR = re.compile(r"^([A-Z]{1,2}[0-9][A-Z0-9]?) ?([0-9])$")
 _SPACED_SECTOR = re.compile(r"^([A-Z]{1,2}[0-9][A-Z0-9]?) ([0-9])$")
 # Letters that never appear in the inward code's last two characters.
