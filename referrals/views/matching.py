@@ -37,6 +37,13 @@ from referrals.schemas import read_booking_step
 RESULTS = 8
 
 
+#: Refused answers the suggestions can still be given around, because their notes say how
+#: ("not sorted by distance" for a postcode not found). Any other refused answer would be ranked
+#: as if it were not given, and said to be missing ("No interests given yet") while the person
+#: can see what they typed, so no suggestions are shown until it is put right.
+EXPLAINED_IN_THE_NOTES = frozenset({"postcode"})
+
+
 def run_match(matcher: LiveMatcher, conversation: Conversation) -> Any:
     return matcher.engine.match(conversation.profile, today=clock.today(), now=clock.now(), limit=RESULTS)
 
@@ -131,7 +138,7 @@ def _update(
         # typed in it, rather than replacing it with fresh suggestions.
         context |= _choose_context(db, actor_of(request), choosing)
         context["choice_values"] = {k: v for k, v in data.items() if k != "csrf_token"}
-    else:
+    elif set(conversation.form.errors) <= EXPLAINED_IN_THE_NOTES:
         context["outcome"] = run_match(matcher, conversation)
     status = 400 if conversation.form.errors else 200
     return render(request, "matching/page.html", context, block="results", status_code=status)
