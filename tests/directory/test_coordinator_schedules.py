@@ -56,6 +56,30 @@ def test_a_last_date_before_the_first_is_refused(client, personas):
     assert "The last date must be on or after the first date" in response.text
 
 
+def test_the_first_and_last_dates_are_typed_as_day_month_and_year(client, personas, database):
+    client.sign_in_as(personas.coordinator_a)
+    assert 'name="ends_on-year"' in client.get(f"/coordinator/activities/{personas.activity_a.id}/edit").text
+    change = client.get(f"/coordinator/schedules/{personas.schedule_a.id}/edit").text
+    assert 'name="starts_on-day"' in change and 'name="ends_on-month"' in change
+    last = clock.today() + timedelta(weeks=3)
+    response = client.post(
+        f"/coordinator/activities/{personas.activity_a.id}/schedules",
+        EVERY_THURSDAY
+        | {"ends_on-day": str(last.day), "ends_on-month": str(last.month), "ends_on-year": str(last.year)},
+    )
+    assert response.status_code == 200
+    thursdays = [s for s in _future(database, personas.activity_a) if s.date.weekday() == 3]
+    assert thursdays and max(s.date for s in thursdays) <= last
+
+    typo = client.post(
+        f"/coordinator/activities/{personas.activity_a.id}/schedules",
+        EVERY_THURSDAY | {"ends_on-day": "31", "ends_on-month": "2", "ends_on-year": "27"},
+    )
+    assert typo.status_code == 400
+    assert "Enter the year as 4 numbers" in typo.text
+    assert 'name="ends_on-day" type="text" inputmode="numeric" class="width-2ch" value="31"' in typo.text
+
+
 def test_changing_the_day_moves_future_sessions(client, db, personas, database):
     schedule = personas.schedule_a
     client.sign_in_as(personas.coordinator_a)
