@@ -28,6 +28,7 @@ import pytest
 from core import clock
 from core.database import Database
 from flourish.seeding import load_seeds, read_seeds
+from tests.inbox import Inbox, running_inbox
 from tests.servers import Server, flourish_serve
 
 HERE = Path(__file__).resolve().parent
@@ -71,6 +72,8 @@ class LiveServer:
     server: Server
     #: The server's database, for finding and arranging records a journey needs.
     database: Database
+    #: What the server emailed, through a real SMTP server.
+    inbox: Inbox
 
     @property
     def url(self) -> str:
@@ -90,12 +93,14 @@ def live_server(scratch: Callable[[str], Path], sqlite_template: Path) -> Iterat
         clock.fix(None)
         with database.transaction() as db:
             load_seeds(db, read_seeds())
-        server = flourish_serve(url, folder / "server.log").start()
-        try:
-            server.wait_until_healthy()
-            yield LiveServer(server, database)
-        finally:
-            server.stop()
+        with running_inbox() as inbox:
+            mail = {"SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(inbox.port), "SMTP_STARTTLS": "false"}
+            server = flourish_serve(url, folder / "server.log", **mail).start()
+            try:
+                server.wait_until_healthy()
+                yield LiveServer(server, database, inbox)
+            finally:
+                server.stop()
     finally:
         database.dispose()
 

@@ -20,6 +20,11 @@ from flourish.seeding import demo_sign_ins
 FAILING_IMPACTS = frozenset({"serious", "critical"})
 #: The demonstration people each journey signs in as, by role (seeds/users.yaml).
 DEMO = {user["role"]: user for user in reversed(demo_sign_ins())}
+#: The two screens every journey is walked on: a desktop's and a phone's.
+WIDTHS = {
+    "desktop": {"viewport": {"width": 1280, "height": 900}},
+    "phone": {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True},
+}
 
 
 def expect(target: Any) -> Any:
@@ -203,3 +208,17 @@ def pence(text: str) -> int:
     assert match, f"no amount of money in {text!r}"
     pounds, pennies = match.group(1).replace(",", ""), match.group(2) or "00"
     return int(pounds) * 100 + int(pennies)
+
+
+def user(db: Any, role: str) -> Any:
+    """The demonstration person with this role, as the database holds them."""
+    import sqlalchemy as sa
+
+    from core.auth.models import User
+
+    return db.scalar(sa.select(User).where(User.email == DEMO[role]["email"]))
+
+
+def top_of(page: Any, locator: Any) -> float:
+    """How far down the page an element starts, in CSS pixels."""
+    return locator.evaluate("(e) => e.getBoundingClientRect().top + window.scrollY")

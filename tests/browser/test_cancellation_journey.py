@@ -1,6 +1,7 @@
 """A coordinator cancels a session someone is booked on, at a desktop's width and a phone's: they
 are asked to confirm and why, the link worker finds it in their notices with the count in the
-header, and the referral and the printed prescription say not to go."""
+header, the referral and the printed prescription say not to go, and the person, who agreed to be
+emailed, is told by email (and nothing about their health is in it)."""
 
 from __future__ import annotations
 
@@ -13,15 +14,18 @@ import sqlalchemy as sa
 from core.auth.models import User
 from core.clock import LONDON
 from directory.models import Activity
-from tests.browser.support import DEMO, assert_accessible, assert_no_horizontal_scroll, expect, sign_in
+from tests.browser.support import (
+    DEMO,
+    WIDTHS,
+    assert_accessible,
+    assert_no_horizontal_scroll,
+    expect,
+    sign_in,
+)
 from tests.factories import make_booking, make_patient, make_referral, make_session
+from tests.inbox import text_of
 
 pytestmark = pytest.mark.slow
-
-WIDTHS = {
-    "desktop": {"viewport": {"width": 1280, "height": 900}},
-    "phone": {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True},
-}
 
 
 def _arrange(database, days_ahead: int, first_name: str) -> tuple[int, int]:
@@ -35,7 +39,16 @@ def _arrange(database, days_ahead: int, first_name: str) -> tuple[int, int]:
         )
         day = datetime.now(LONDON).date() + timedelta(days=days_ahead)
         session = make_session(db, activity, on=day, capacity=12)
-        patient = make_patient(db, link_worker, first_name=first_name, last_name="Journey")
+        patient = make_patient(
+            db,
+            link_worker,
+            first_name=first_name,
+            last_name="Journey",
+            email=f"{first_name.lower()}@example.org",
+            contact_consent=True,
+            preferred_contact="email",
+            support_needs="Panic attacks in crowds",
+        )
         referral = make_referral(db, patient, chosen_activity_id=activity.id)
         make_booking(db, session, patient, referral)
         return session.id, referral.id
@@ -86,3 +99,10 @@ def test_a_cancellation_reaches_the_link_worker_and_the_prescription(open_page, 
     assert_accessible(worker, f"the prescription after a cancellation ({width})")
     if width == "phone":
         assert_no_horizontal_scroll(worker, "the prescription on a phone")
+
+    # The person agreed to email: it says what is cancelled and not to go, and nothing more.
+    (message,) = live_server.inbox.to(f"cancel{width}@example.org")
+    assert message["Subject"].strip().startswith("Cancelled: ")
+    body = text_of(message)
+    assert "is cancelled, so please do not go" in body and "The hall is flooded" in body
+    assert "Panic attacks" not in body

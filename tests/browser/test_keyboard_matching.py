@@ -45,10 +45,11 @@ def test_it_can_be_used_from_the_keyboard_alone(open_page):
     assert (state["id"], page.locator("#need-step_free-must").is_checked()) == ("need-step_free-must", True)
     assert_accessible(page, "the matching page with a need set to “Must”")
 
-    # Into the results, and back out with Shift+Tab, then on to the first Shortlist button.
-    shortlist = tab_until(page, lambda state: state["id"].startswith("shortlist-"))
-    tab_until(page, lambda state: state["id"] == "need-step_free-must", backwards=True)
-    shortlist = tab_until(page, lambda state: state["id"] == shortlist["id"])
+    # The suggestions come before the rest of the questions: Shift+Tab goes back into them, Tab
+    # comes out again, and Shift+Tab returns to the same Shortlist button.
+    shortlist = tab_until(page, lambda state: state["id"].startswith("shortlist-"), backwards=True)
+    tab_until(page, lambda state: state["id"] == "need-step_free-must")
+    shortlist = tab_until(page, lambda state: state["id"] == shortlist["id"], backwards=True)
     activity_id = shortlist["id"].removeprefix("shortlist-")
     with htmx_swap(page, "#results"):
         page.keyboard.press("Enter")

@@ -1,14 +1,10 @@
 """Emails to people who agreed to be contacted, read back from a real SMTP server: a reminder the
 day before, and word of a cancellation. Nothing about their health is ever in them."""
 
-import asyncio
-import email
-import socket
 from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
-from aiosmtpd.controller import Controller
 
 from core import clock
 from core.settings import Settings
@@ -16,33 +12,13 @@ from referrals.models import MessageSent, Patient
 from referrals.reminders import send_reminders
 from tests.conftest import TEST_SECRET_KEY
 from tests.factories import make_booking, make_patient, make_session
-
-
-class Inbox:
-    def __init__(self) -> None:
-        self.messages: list[email.message.Message] = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append(email.message_from_bytes(envelope.content))
-        return "250 Message accepted"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from tests.inbox import free_port, running_inbox, text_of
 
 
 @pytest.fixture
 def inbox():
-    received = Inbox()
-    server = Controller(received, hostname="127.0.0.1", port=_free_port())
-    server.start()
-    try:
-        yield received, server.port
-    finally:
-        server.stop()
-        asyncio.set_event_loop(None)
+    with running_inbox() as received:
+        yield received
 
 
 @pytest.fixture
@@ -51,7 +27,7 @@ def settings(database, inbox):
         database_url=database.url,
         secret_key=TEST_SECRET_KEY,
         smtp_host="127.0.0.1",
-        smtp_port=inbox[1],
+        smtp_port=inbox.port,
         smtp_starttls=False,
         mail_from="Flourish <flourish@example.org>",
     )
@@ -70,19 +46,15 @@ def _sent(database):
         return db.scalars(sa.select(MessageSent).order_by(MessageSent.id)).all()
 
 
-def _text(message) -> str:
-    return message.get_payload(decode=True).decode()
-
-
 def test_a_cancellation_reaches_the_person_by_email(client, db, database, personas, inbox):
     _agree_to_email(db, personas.patient.id)
     client.sign_in_as(personas.coordinator_a)
     client.post(f"/coordinator/sessions/{personas.session_a.id}/cancel", {"reason": "The hall is flooded"})
 
-    (message,) = inbox[0].messages
+    (message,) = inbox.messages
     assert message["To"] == "maureen@example.org"
     assert message["Subject"].startswith("Cancelled: Tuesday Growers on ")
-    body = _text(message)
+    body = text_of(message)
     assert "Hello Maureen" in body and "please do not go" in body and "The hall is flooded" in body
     for private in ("Panic attacks", "Low mood", "CMHT", personas.patient.reference):
         assert private not in body
@@ -97,7 +69,7 @@ def test_nobody_is_emailed_without_agreeing(client, db, database, personas, inbo
     db.commit()
     client.sign_in_as(personas.coordinator_a)
     client.post(f"/coordinator/sessions/{personas.session_a.id}/cancel", {"reason": "Snow"})
-    assert inbox[0].messages == [] and _sent(database) == []
+    assert inbox.messages == [] and _sent(database) == []
 
 
 def test_the_day_before_a_reminder_is_sent_once(db, database, personas, settings, inbox):
@@ -115,9 +87,9 @@ def test_the_day_before_a_reminder_is_sent_once(db, database, personas, settings
 
     assert first == {"sent": 1, "failed": 0, "already": 0, "not_wanted": 1}
     assert again == {"sent": 0, "failed": 0, "already": 1, "not_wanted": 1}
-    (message,) = inbox[0].messages
+    (message,) = inbox.messages
     assert message["Subject"] == f"Reminder: Tuesday Growers tomorrow at {session.start_time:%H:%M}"
-    assert "Panic attacks" not in _text(message) and "tomorrow" in _text(message)
+    assert "Panic attacks" not in text_of(message) and "tomorrow" in text_of(message)
     assert [r.kind for r in _sent(database)] == ["reminder"]
 
 
@@ -126,7 +98,7 @@ def test_a_mail_server_that_is_down_is_recorded_not_raised(db, database, persona
         database_url=database.url,
         secret_key=TEST_SECRET_KEY,
         smtp_host="127.0.0.1",
-        smtp_port=_free_port(),
+        smtp_port=free_port(),
         smtp_starttls=False,
     )
     tomorrow = clock.today() + timedelta(days=1)

@@ -1,0 +1,49 @@
+"""A real SMTP server on a free port, keeping every message it is sent, for reading back what
+Flourish emailed."""
+
+from __future__ import annotations
+
+import asyncio
+import email
+import email.policy
+import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from aiosmtpd.controller import Controller
+
+
+class Inbox:
+    def __init__(self) -> None:
+        self.messages: list[email.message.Message] = []
+        self.port = 0
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append(email.message_from_bytes(envelope.content, policy=email.policy.default))
+        return "250 Message accepted"
+
+    def to(self, address: str) -> list[email.message.Message]:
+        return [m for m in self.messages if m["To"] == address]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def running_inbox() -> Iterator[Inbox]:
+    inbox = Inbox()
+    server = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    server.start()
+    inbox.port = server.port
+    try:
+        yield inbox
+    finally:
+        server.stop()
+        asyncio.set_event_loop(None)
+
+
+def text_of(message: email.message.Message) -> str:
+    return message.get_payload(decode=True).decode()
