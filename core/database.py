@@ -7,9 +7,10 @@ read-then-write operations such as booking a place cannot interleave.
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
@@ -20,6 +21,8 @@ from anyio import CapacityLimiter, to_thread
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel
+
+log = logging.getLogger("flourish.database")
 
 SQLModel.metadata.naming_convention = {
     "ix": "ix_%(column_0_label)s",
@@ -278,6 +281,31 @@ def utcnow() -> datetime:
     from core import clock
 
     return clock.now()
+
+
+_AFTER_COMMIT = "flourish.after_commit"
+
+
+def after_commit(db: Session, work: Callable[[], None]) -> None:
+    """Do `work` once this session's transaction has committed, outside it, and not at all if it
+    rolls back: for what must not happen unless the change is kept, and must not be done while
+    the transaction holds its locks (an email, say). A failure is logged, never raised: the
+    change it follows is already kept."""
+    if _AFTER_COMMIT not in db.info:
+        db.info[_AFTER_COMMIT] = []
+        event.listen(db, "after_commit", _do_after_commit)
+        event.listen(db, "after_rollback", lambda session: session.info[_AFTER_COMMIT].clear())
+    db.info[_AFTER_COMMIT].append(work)
+
+
+def _do_after_commit(session: Session) -> None:
+    pending = list(session.info[_AFTER_COMMIT])
+    session.info[_AFTER_COMMIT].clear()
+    for work in pending:
+        try:
+            work()
+        except Exception:
+            log.exception("Work to do after a commit failed")
 
 
 async def end_session(session: Session, *, commit: bool) -> None:

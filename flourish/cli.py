@@ -216,14 +216,17 @@ def send_reminders_command() -> None:
 
     from core import clock
     from core.settings import get_settings
-    from referrals.reminders import send_reminders
+    from referrals.reminders import how_they_went, send_reminders
 
     database = configured_database()
     with database.transaction() as db:
-        counts = send_reminders(db, get_settings(), clock.today() + timedelta(days=1))
+        run = send_reminders(db, get_settings(), clock.today() + timedelta(days=1))
+    # Sent once the transaction committed; read back how each went.
+    with database.reader() as db:
+        counts = how_they_went(db, run.queued)
     click.echo(
-        f"Sent {counts['sent']} reminders; {counts['failed']} failed; {counts['already']} sent before; "
-        f"{counts['not_wanted']} people booked have not asked for email."
+        f"Sent {counts['sent']} reminders; {counts['failed']} failed; {run.already} sent before; "
+        f"{run.not_wanted} people booked have not asked for email."
     )
 
 

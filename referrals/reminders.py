@@ -4,13 +4,15 @@ A message names the activity, the time and the place, and nothing about the pers
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Session
 
 from core import clock
+from core.database import after_commit
 from core.mail import send_email
 from core.settings import Settings
 from directory.models import Activity, ActivitySession, Organisation, Venue
@@ -73,47 +75,75 @@ def cancellation(db: Session, patient: Patient, session: ActivitySession, activi
 def send(
     db: Session, settings: Settings, booking: Booking, patient: Patient, kind: str, message: Message
 ) -> MessageSent | None:
-    """Send one message about a booking, unless one of this kind was sent already; recorded
-    either way it goes. The caller's transaction keeps the record."""
+    """Send one message about a booking, unless one of this kind was sent already. It is
+    recorded as queued in the caller's transaction and sent once that commits (never if it rolls
+    back, and not while it holds its locks: a slow mail server must not hold up every write);
+    how the sending went is then recorded on it."""
     already = db.scalar(
         sa.select(MessageSent.id).where(MessageSent.booking_id == booking.id, MessageSent.kind == kind)
     )
     if already is not None:
         return None
-    result = send_email(settings, patient.email, message.subject, message.body)
     sent = MessageSent(
         booking_id=booking.id,
         patient_id=patient.id,
         kind=kind,
         subject=message.subject[:200],
         sent_at=clock.now(),
-        outcome=result.how if result.ok else "failed",
-        detail="" if result.ok else result.how,
+        outcome="queued",
     )
     db.add(sent)
     db.flush()
+    bind, sent_id, to = db.get_bind(), sent.id, patient.email
+    after_commit(db, lambda: _deliver(bind, settings, sent_id, to, message))
     return sent
 
 
+def _deliver(bind: Any, settings: Settings, sent_id: int, to: str, message: Message) -> None:
+    result = send_email(settings, to, message.subject, message.body)
+    with Session(bind) as db:
+        db.execute(
+            sa.update(MessageSent)
+            .where(MessageSent.id == sent_id)
+            .values(
+                outcome=result.how if result.ok else "failed",
+                detail="" if result.ok else result.how,
+                sent_at=clock.now(),
+            )
+        )
+        db.commit()
+
+
 def email_cancellation(db: Session, settings: Settings, session: ActivitySession) -> int:
-    """Tell each person booked on a cancelled session who agreed to email; how many were sent."""
+    """Tell each person booked on a cancelled session who agreed to email; how many will be
+    sent once the cancellation is committed."""
     activity = db.get(Activity, session.activity_id)
     rows = db.execute(
         sa.select(Booking, Patient)
         .join(Patient, Patient.id == Booking.patient_id)
         .where(Booking.session_id == session.id, Booking.status == "booked")
     ).all()
-    sent = 0
+    queued = 0
     for booking, patient in rows:
         if wants_email(patient):
             record = send(
                 db, settings, booking, patient, "cancellation", cancellation(db, patient, session, activity)
             )
-            sent += bool(record and record.outcome != "failed")
-    return sent
+            queued += record is not None
+    return queued
 
 
-def send_reminders(db: Session, settings: Settings, on: date) -> dict[str, int]:
+@dataclass
+class ReminderRun:
+    #: The messages queued, sent once the caller's transaction commits (MessageSent ids).
+    queued: list[int] = field(default_factory=list)
+    #: People reminded before, for the same booking.
+    already: int = 0
+    #: People booked who have not asked for email.
+    not_wanted: int = 0
+
+
+def send_reminders(db: Session, settings: Settings, on: date) -> ReminderRun:
     """Remind everyone booked on a session on `on` (normally tomorrow) who agreed to email."""
     rows = db.execute(
         sa.select(Booking, Patient, ActivitySession, Activity)
@@ -127,14 +157,22 @@ def send_reminders(db: Session, settings: Settings, on: date) -> dict[str, int]:
         )
         .order_by(ActivitySession.start_time)
     ).all()
-    counts = {"sent": 0, "failed": 0, "already": 0, "not_wanted": 0}
+    run = ReminderRun()
     for booking, patient, session, activity in rows:
         if not wants_email(patient):
-            counts["not_wanted"] += 1
+            run.not_wanted += 1
             continue
         record = send(db, settings, booking, patient, "reminder", reminder(db, patient, session, activity))
         if record is None:
-            counts["already"] += 1
+            run.already += 1
         else:
-            counts["failed" if record.outcome == "failed" else "sent"] += 1
-    return counts
+            run.queued.append(record.id)
+    return run
+
+
+def how_they_went(db: Session, message_ids: list[int]) -> dict[str, int]:
+    """How many of these messages went (by SMTP or, with no mail server, to the log), failed, or
+    are still queued."""
+    outcomes = db.scalars(sa.select(MessageSent.outcome).where(MessageSent.id.in_(message_ids))).all()
+    failed, queued = outcomes.count("failed"), outcomes.count("queued")
+    return {"sent": len(outcomes) - failed - queued, "failed": failed, "queued": queued}

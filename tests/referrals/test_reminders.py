@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from core import clock
 from core.settings import Settings
 from referrals.models import MessageSent, Patient
-from referrals.reminders import send_reminders
+from referrals.reminders import how_they_went, send_reminders
 from tests.conftest import TEST_SECRET_KEY
 from tests.factories import make_booking, make_patient, make_session
 from tests.inbox import free_port, running_inbox, text_of
@@ -85,8 +85,9 @@ def test_the_day_before_a_reminder_is_sent_once(db, database, personas, settings
     again = send_reminders(db, settings, tomorrow)
     db.commit()
 
-    assert first == {"sent": 1, "failed": 0, "already": 0, "not_wanted": 1}
-    assert again == {"sent": 0, "failed": 0, "already": 1, "not_wanted": 1}
+    assert (len(first.queued), first.already, first.not_wanted) == (1, 0, 1)
+    assert (len(again.queued), again.already, again.not_wanted) == (0, 1, 1)
+    assert how_they_went(db, first.queued) == {"sent": 1, "failed": 0, "queued": 0}
     (message,) = inbox.messages
     assert message["Subject"] == f"Reminder: Tuesday Growers tomorrow at {session.start_time:%H:%M}"
     assert "Panic attacks" not in text_of(message) and "tomorrow" in text_of(message)
@@ -106,9 +107,26 @@ def test_a_mail_server_that_is_down_is_recorded_not_raised(db, database, persona
     make_booking(db, session, db.get(Patient, personas.patient.id), personas.referral)
     _agree_to_email(db, personas.patient.id)
 
-    counts = send_reminders(db, down, tomorrow)
+    run = send_reminders(db, down, tomorrow)
     db.commit()
 
-    assert counts["failed"] == 1
+    assert how_they_went(db, run.queued) == {"sent": 0, "failed": 1, "queued": 0}
     (record,) = _sent(database)
     assert record.outcome == "failed" and "Connection" in record.detail
+
+
+def test_nothing_is_sent_for_a_change_that_is_rolled_back(db, database, personas, settings, inbox):
+    tomorrow = clock.today() + timedelta(days=1)
+    session = make_session(db, personas.activity_a, on=tomorrow, capacity=10)
+    make_booking(db, session, db.get(Patient, personas.patient.id), personas.referral)
+    _agree_to_email(db, personas.patient.id)
+
+    run = send_reminders(db, settings, tomorrow)
+    assert inbox.messages == [], "an email went before the change it follows was kept"
+    db.rollback()
+
+    assert len(run.queued) == 1 and inbox.messages == [] and _sent(database) == []
+    # Sent the next time, once that is committed.
+    send_reminders(db, settings, tomorrow)
+    db.commit()
+    assert len(inbox.messages) == 1
