@@ -5,6 +5,7 @@ record-level exports, each of which is written to the audit log."""
 from __future__ import annotations
 
 import json
+from datetime import date
 from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get
@@ -17,6 +18,7 @@ from core import audit, clock
 from core.auth.guards import reporting, var_managers
 from core.auth.roles import Role
 from core.errors import InvalidInput, NotFound
+from core.forms import has_date_parts, joined_date
 from core.settings import Settings
 from core.site import get_setting
 from core.web import DbSession, actor_of, refuse, render, url_with
@@ -39,9 +41,44 @@ def _disclosure(request: Request) -> Disclosure:
     return EXACT if _exact(request) else PROTECTED
 
 
+def _typed_dates(
+    request: Request, date_from: str | None, date_to: str | None
+) -> tuple[str | None, str | None]:
+    """The days as year-month-day, whether sent that way (a link, a download) or typed in the
+    form's day, month and year boxes."""
+    given = {"from": date_from, "to": date_to}
+    errors: dict[str, str] = {}
+    for name, value in given.items():
+        if not value and has_date_parts(request.query_params, name):
+            try:
+                given[name] = joined_date(request.query_params, name) or None
+            except ValueError as exc:
+                errors[name] = str(exc)
+                continue
+            if given[name] and not _is_a_day(given[name]):
+                errors[name] = "Enter a real date, for example 27 3 2026"
+    if errors:
+        raise InvalidInput(errors)
+    return given["from"], given["to"]
+
+
+def _is_a_day(text: str) -> bool:
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _date_boxes(request: Request) -> dict[str, str]:
+    """The day, month and year boxes as typed, to show them again beside a message."""
+    return {k: v for k, v in request.query_params.items() if k.partition("-")[0] in ("from", "to")}
+
+
 def _query(
     request: Request, date_from: str | None, date_to: str | None, by: str | None, period: str | None = None
 ) -> ReportQuery:
+    date_from, date_to = _typed_dates(request, date_from, date_to)
     if _exact(request):
         return reports.read_query(date_from, date_to, by, clock.today())
     return reports.read_whole_period(period, date_from, date_to, by, clock.today())
@@ -110,6 +147,7 @@ class ReportController(Controller):
         except InvalidInput as exc:
             refuse(db)
             values = {"from": date_from or "", "to": date_to or "", "by": by or "", "period": period or ""}
+            values |= _date_boxes(request)
             context = form_context(request) | {"values": values, "errors": exc.errors, "tables": None}
             return render(request, "reports/index.html", context, status_code=400)
         return render(request, "reports/index.html", report_context(db, request, query))
@@ -149,7 +187,7 @@ class ReportExportController(Controller):
             query = _query(request, date_from, date_to, None)
         except InvalidInput as exc:
             refuse(db)
-            values = {"from": date_from or "", "to": date_to or ""}
+            values = {"from": date_from or "", "to": date_to or ""} | _date_boxes(request)
             return render(
                 request,
                 "reports/gaps.html",

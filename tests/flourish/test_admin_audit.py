@@ -227,8 +227,22 @@ def test_it_pages_through_long_results(client, db, database):
 @pytest.mark.parametrize(
     ("params", "message"),
     [
-        ({"from": "2026-13-01"}, "Enter a date like 2026-04-01"),
-        ({"from": "2026-11-20", "to": "2026-11-01"}, "The end date must be on or after the start date"),
+        (
+            {"from-day": "1", "from-month": "13", "from-year": "2026"},
+            "Enter a real date, for example 27 3 2026",
+        ),
+        ({"from-day": "1", "from-month": "11", "from-year": "26"}, "Enter the year as 4 numbers"),
+        (
+            {
+                "from-day": "20",
+                "from-month": "11",
+                "from-year": "2026",
+                "to-day": "1",
+                "to-month": "11",
+                "to-year": "2026",
+            },
+            "The end date must be on or after the start date",
+        ),
         ({"page": "0"}, "Enter a page number from 1"),
         ({"q": "x" * 101}, "Keep this to 100 characters"),
     ],

@@ -136,7 +136,7 @@ def test_the_var_manager_sees_exact_numbers_for_any_dates(client, personas, spri
     assert rows[SOUTH]["Took up an activity"] == "17"
     assert rows[SOUTH]["Take-up rate"] == "60.7%"
     page = client.get("/reports?from=2026-01-01&to=2026-03-06")
-    assert page.status_code == 200 and 'name="from"' in page.text and "exact figures" in page.text
+    assert page.status_code == 200 and 'name="from-day"' in page.text and "exact figures" in page.text
 
 
 def test_the_research_extract_has_no_combination_shared_by_one_to_seven_people(client, personas, spring):

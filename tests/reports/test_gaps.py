@@ -7,6 +7,7 @@ import io
 
 from referrals.disclosure import PROTECTED
 from referrals.reports import ReferralFacts, gaps, gaps_table, reason_themes
+from tests.forms import date_boxes
 
 
 def _fact(
@@ -81,6 +82,7 @@ def test_var_sees_the_gaps_page_and_its_csv(client, personas, history):
 
 def test_a_bad_date_on_the_gaps_page_keeps_the_form(client, personas):
     client.sign_in_as(personas.var_manager)
-    page = client.get("/reports/gaps?from=2026-02-31")
+    page = client.get("/reports/gaps?from-day=31&from-month=2&from-year=2026")
     assert page.status_code == 400
-    assert 'id="from-error"' in page.text and 'value="2026-02-31"' in page.text
+    assert 'id="from-error"' in page.text and "Enter a real date" in page.text
+    assert date_boxes(page.text, "from") == ("31", "2", "2026")

@@ -8,6 +8,8 @@ import re
 
 import pytest
 
+from tests.forms import date_boxes
+
 
 def test_it_shows_each_measure_with_a_chart_and_a_table_of_the_same_numbers(client, personas, history):
     client.sign_in_as(personas.var_manager)
@@ -91,25 +93,36 @@ def test_the_default_period_is_the_last_twelve_months(client, personas, history)
     client.sign_in_as(personas.var_manager)
     page = client.get("/reports")
     assert page.status_code == 200
-    assert 'value="2025-11-26"' in page.text and 'value="2026-11-25"' in page.text
+    assert date_boxes(page.text, "from") == ("26", "11", "2025")
+    assert date_boxes(page.text, "to") == ("25", "11", "2026")
 
 
 @pytest.mark.parametrize(
     ("query", "field", "kept"),
     [
-        ("from=2026-13-45&to=2026-11-01", "from", 'value="2026-13-45"'),
-        ("from=last+tuesday", "from", 'value="last tuesday"'),
-        ("from=2026-06-01&to=2026-05-01", "to", 'value="2026-05-01"'),
-        ("by=postcode", "by", 'name="by"'),
+        ("from-day=45&from-month=13&from-year=2026&to=2026-11-01", "from", ("45", "13", "2026")),
+        ("from-day=1&from-month=tuesday&from-year=2026", "from", ("1", "tuesday", "2026")),
+        ("from-day=1&from-month=6&from-year=2026&to-day=1&to-month=5&to-year=2026", "to", ("1", "5", "2026")),
+        # A link or a download gives the days as year-month-day; what cannot be read is named.
+        ("from=2026-13-45&to=2026-11-01", "from", ("45", "13", "2026")),
     ],
 )
-def test_bad_dates_or_breakdowns_get_the_form_back_with_the_field_named(client, personas, query, field, kept):
+def test_bad_dates_get_the_form_back_with_the_field_named_and_the_boxes_as_typed(
+    client, personas, query, field, kept
+):
     client.sign_in_as(personas.var_manager)
     page = client.get(f"/reports?{query}")
     assert page.status_code == 400
     assert f'id="{field}-error"' in page.text and 'aria-invalid="true"' in page.text
-    assert kept in page.text
+    assert date_boxes(page.text, field) == kept
     assert "<form" in page.text
+
+
+def test_a_breakdown_that_does_not_exist_gets_the_form_back_with_the_field_named(client, personas):
+    client.sign_in_as(personas.var_manager)
+    page = client.get("/reports?by=postcode")
+    assert page.status_code == 400
+    assert 'id="by-error"' in page.text and 'name="by"' in page.text
 
 
 def test_a_bad_date_in_a_download_link_is_refused_with_the_field_named(client, personas):
