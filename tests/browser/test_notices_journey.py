@@ -41,6 +41,18 @@ def _open_notices(page, where: str) -> None:
     assert_accessible(page, where)
 
 
+def _section(page, heading: str):
+    return page.locator("section").filter(has=page.get_by_role("heading", name=heading))
+
+
+def _told_of_the_report(page, role: str, title: str, width: str):
+    """Signed in as `role`, with the problem report about `title` among their unread notices."""
+    sign_in(page, role)
+    _open_notices(page, f"the {role.replace('_', ' ')}'s notices ({width})")
+    expect(page.locator("li.unread").filter(has_text=title).first).to_be_visible()
+    return page
+
+
 @pytest.mark.parametrize("width", WIDTHS)
 def test_each_role_finds_what_is_waiting_in_their_notices(open_page, live_server, width):
     activity_id, title = _coordinators_activity(live_server.database)
@@ -54,23 +66,12 @@ def test_each_role_finds_what_is_waiting_in_their_notices(open_page, live_server
     report.get_by_role("button", name="Send").click()
     expect(public.get_by_role("status")).to_contain_text("Thank you.")
 
-    coordinator = open_page(**WIDTHS[width])
-    sign_in(coordinator, "coordinator")
-    _open_notices(coordinator, f"the coordinator's notices ({width})")
-    expect(coordinator.locator("li.unread").filter(has_text=title).first).to_be_visible()
-    reports = coordinator.locator("section").filter(
-        has=coordinator.get_by_role("heading", name="Problems reported with listings")
-    )
-    expect(reports).to_contain_text(details)
+    coordinator = _told_of_the_report(open_page(**WIDTHS[width]), "coordinator", title, width)
+    expect(_section(coordinator, "Problems reported with listings")).to_contain_text(details)
     expect(coordinator.get_by_role("heading", name="Registers to complete, oldest first")).to_be_visible()
 
-    manager = open_page(**WIDTHS[width])
-    sign_in(manager, "var_manager")
-    _open_notices(manager, f"the VAR manager's notices ({width})")
-    expect(manager.locator("li.unread").filter(has_text=title).first).to_be_visible()
-    waiting = manager.locator("section").filter(
-        has=manager.get_by_role("heading", name="Drawdowns waiting for a decision")
-    )
+    manager = _told_of_the_report(open_page(**WIDTHS[width]), "var_manager", title, width)
+    waiting = _section(manager, "Drawdowns waiting for a decision")
     expect(waiting.get_by_role("link").first).to_have_attribute(
         "href", re.compile(r"^/grants/drawdowns/\d+$")
     )
@@ -84,18 +85,13 @@ def test_each_role_finds_what_is_waiting_in_their_notices(open_page, live_server
     assert (int(after.group()) if after else 0) == before - 1
     # What needs attention, at /manage, leaves no drawdown waiting out.
     manager.goto("/manage")
-    attention = manager.locator("section").filter(
-        has=manager.get_by_role("heading", name="Drawdowns waiting for a decision")
-    )
-    assert _hrefs(attention) == waiting_links
+    assert _hrefs(_section(manager, "Drawdowns waiting for a decision")) == waiting_links
     assert_accessible(manager, f"what needs attention ({width})")
 
     worker = open_page(**WIDTHS[width])
     sign_in(worker, "link_worker")
     worker.goto("/notices")
-    reviews = worker.locator("section").filter(
-        has=worker.get_by_role("heading", name="Reviews due in the next week or overdue")
-    )
+    reviews = _section(worker, "Reviews due in the next week or overdue")
     expect(reviews.get_by_role("link").first).to_have_attribute("href", re.compile(r"^/referrals/\d+$"))
     expect(reviews).to_contain_text(re.compile(r"(Ten-week review|Six-month discharge review), due"))
     assert_accessible(worker, f"the link worker's notices ({width})")
