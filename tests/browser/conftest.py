@@ -18,7 +18,9 @@ from __future__ import annotations
 
 import importlib.util
 import shutil
+import sqlite3
 from collections.abc import Callable, Iterator
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,6 +30,7 @@ import pytest
 from core import clock
 from core.database import Database
 from flourish.seeding import load_seeds, read_seeds
+from tests.conftest import _exclusive
 from tests.inbox import Inbox, running_inbox
 from tests.servers import Server, flourish_serve
 
@@ -80,19 +83,40 @@ class LiveServer:
         return self.server.url
 
 
+def _demonstration_on_the_real_clock(run_folder: Path, sqlite_template: Path) -> Path:
+    """The demonstration data loaded on the real clock, once for every test process of the run.
+    The server runs on the real clock, so its sessions and history must be dated from it too (the
+    rest of the suite fixes the clock for each test)."""
+    built = run_folder / "browser-demonstration.db"
+    with _exclusive(run_folder / "browser-demonstration.lock"):
+        if not built.exists():
+            loading = run_folder / "browser-demonstration.loading.db"
+            shutil.copy(sqlite_template, loading)
+            database = Database(f"sqlite:///{loading}")
+            try:
+                clock.fix(None)
+                with database.transaction() as db:
+                    load_seeds(db, read_seeds())
+            finally:
+                database.dispose()
+            # Everything into the one file, so that copying the file copies all of it.
+            with closing(sqlite3.connect(loading)) as connection:
+                connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            loading.rename(built)
+    return built
+
+
 @pytest.fixture(scope="session")
-def live_server(scratch: Callable[[str], Path], sqlite_template: Path) -> Iterator[LiveServer]:
+def live_server(
+    scratch: Callable[[str], Path], sqlite_template: Path, run_folder: Path
+) -> Iterator[LiveServer]:
     folder = scratch("browser")
     path = folder / "flourish.db"
-    shutil.copy(sqlite_template, path)
+    shutil.copy(_demonstration_on_the_real_clock(run_folder, sqlite_template), path)
     url = f"sqlite:///{path}"
     database = Database(url)
+    clock.fix(None)
     try:
-        # The server runs on the real clock, so the demonstration sessions and history must be
-        # dated from it too (the rest of the suite fixes the clock for each test).
-        clock.fix(None)
-        with database.transaction() as db:
-            load_seeds(db, read_seeds())
         with running_inbox() as inbox:
             mail = {"SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(inbox.port), "SMTP_STARTTLS": "false"}
             server = flourish_serve(url, folder / "server.log", **mail).start()
