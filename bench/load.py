@@ -270,14 +270,16 @@ def _profile_form(profile: Any, rng: random.Random, activity_ids: list[str]) -> 
     for feature, level in profile.needs.items():
         form[f"need-{feature}"] = level
     if rng.random() < 0.2:
-        form["rejected"] = [f"{rng.choice(activity_ids)}|too far" for _ in range(rng.randint(1, 2))]
+        form["rejected"] = list(dict.fromkeys(rng.choice(activity_ids) for _ in range(rng.randint(1, 2))))
+        form |= {f"rejected-reason-{activity_id}": "too far" for activity_id in form["rejected"]}
     return form
 
 
 def _profile_json(form: dict[str, Any]) -> dict[str, Any]:
     body = {k: form[k] for k in ("interests", "goals", "categories", "days", "times", "gender", "postcode")}
     body["needs"] = {k[5:]: v for k, v in form.items() if k.startswith("need-")}
-    body["rejected"] = form.get("rejected", [])
+    # The API takes "activity-id|reason" for each activity ruled out.
+    body["rejected"] = [f"{i}|{form[f'rejected-reason-{i}']}" for i in form.get("rejected", [])]
     if form["max_miles"]:
         body["max_miles"] = float(form["max_miles"])
     if form["age"]:

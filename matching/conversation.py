@@ -14,13 +14,32 @@ from core.forms import first, many
 from matching.profile import Profile
 from matching.schemas import ProfileForm, profile_summary, read_profile
 
+#: The buttons of the matching page, each named for what it does and carrying the activity's id
+#: as its value, with the step each takes in the conversation.
+ACTIONS = {
+    "add_to_shortlist": "shortlist",
+    "remove_from_shortlist": "unshortlist",
+    "choose": "choose",
+    "not_for_them": "reject",
+    "undo_not_for_them": "unreject",
+    "back_to_suggestions": "back",
+}
+
+
+@dataclass(frozen=True)
+class Declined:
+    """An activity the person said was not for them, and why, in their words (may be empty)."""
+
+    activity_id: str
+    reason: str = ""
+
 
 @dataclass
 class Conversation:
     form: ProfileForm
     shortlist: list[str] = field(default_factory=list)
-    #: "activity-id|reason" strings, as the form carries them.
-    rejected: list[str] = field(default_factory=list)
+    rejected: list[Declined] = field(default_factory=list)
+    #: The step the button pressed takes ("shortlist", "reject", ...), and the activity it names.
     action: str = ""
     target: str = ""
 
@@ -30,12 +49,10 @@ class Conversation:
 
     def record(self, titles: Mapping[str, str]) -> dict[str, Any]:
         """What to keep with the referral: options discussed and those turned down."""
-        declined = []
-        for item in self.rejected:
-            activity_id, _, reason = item.partition("|")
-            declined.append(
-                {"activity_id": activity_id, "title": titles.get(activity_id, ""), "reason": reason}
-            )
+        declined = [
+            {"activity_id": d.activity_id, "title": titles.get(d.activity_id, ""), "reason": d.reason}
+            for d in self.rejected
+        ]
         discussed_ids = list(dict.fromkeys([*self.shortlist, *(d["activity_id"] for d in declined)]))
         return {
             "discussed": [{"activity_id": i, "title": titles.get(i, "")} for i in discussed_ids],
@@ -44,21 +61,33 @@ class Conversation:
         }
 
 
+def pressed(raw: Mapping[str, Any]) -> tuple[str, str]:
+    """The step the pressed button takes and the activity it names, or ("", "")."""
+    for name, action in ACTIONS.items():
+        if name in raw:
+            return action, first(raw, name).strip()[:36]
+    return "", ""
+
+
+def _declined(raw: Mapping[str, Any]) -> list[Declined]:
+    ids = list(dict.fromkeys(many(raw, "rejected")))[:50]
+    return [Declined(i[:36], first(raw, f"rejected-reason-{i}").strip()[:200]) for i in ids]
+
+
 def read_conversation(raw: Mapping[str, Any], db: Any = None) -> Conversation:
-    action, _, target = first(raw, "action").partition(":")
+    action, target = pressed(raw)
     shortlist = list(dict.fromkeys(many(raw, "shortlist")))[:20]
-    rejected = list(dict.fromkeys(many(raw, "rejected")))[:50]
-    target = target[:36]
+    rejected = _declined(raw)
     if action == "shortlist" and target and target not in shortlist:
         shortlist.append(target)
     elif action == "unshortlist":
         shortlist = [s for s in shortlist if s != target]
     elif action == "reject" and target:
-        reason = first(raw, f"reason-{target}").strip()[:200]
         shortlist = [s for s in shortlist if s != target]
-        if not any(r.partition("|")[0] == target for r in rejected):
-            rejected.append(f"{target}|{reason}")
+        if not any(d.activity_id == target for d in rejected):
+            rejected.append(Declined(target, first(raw, f"reason-{target}").strip()[:200]))
     elif action == "unreject":
-        rejected = [r for r in rejected if r.partition("|")[0] != target]
-    form = read_profile({**raw, "rejected": rejected}, db)
+        rejected = [d for d in rejected if d.activity_id != target]
+    ruled_out = [{"activity_id": d.activity_id, "reason": d.reason} for d in rejected]
+    form = read_profile({**raw, "rejected": ruled_out}, db)
     return Conversation(form=form, shortlist=shortlist, rejected=rejected, action=action, target=target)

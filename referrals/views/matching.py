@@ -27,7 +27,7 @@ from directory import queries
 from directory.catalogue import Catalogue
 from directory.categories import CATEGORIES, DAY_LABELS, DAYS
 from directory.records import FEATURES
-from matching.conversation import Conversation, read_conversation
+from matching.conversation import Conversation, pressed, read_conversation
 from matching.live import LiveMatcher
 from matching.schemas import DISTANCES, GENDERS, looks_up_postcode
 from referrals import services as referrals
@@ -54,7 +54,7 @@ def _titles(catalogue: Catalogue, ids: list[str]) -> dict[str, str]:
 
 
 def _mentioned(conversation: Conversation) -> list[str]:
-    return [*conversation.shortlist, *(r.partition("|")[0] for r in conversation.rejected)]
+    return [*conversation.shortlist, *(d.activity_id for d in conversation.rejected)]
 
 
 def _base_context(
@@ -68,13 +68,13 @@ def _base_context(
     referral = patient = None
     if referral_id:
         referral, patient = referrals.get_referral(db, actor, referral_id)
-    rejected = [(r.partition("|")[0], r.partition("|")[2]) for r in conversation.rejected]
     return {
         "values": conversation.form.values,
         "errors": conversation.form.errors,
         "shortlist": conversation.shortlist,
-        "rejected_items": rejected,
-        "rejected_raw": conversation.rejected,
+        "rejected": conversation.rejected,
+        "action": conversation.action,
+        "acted_on": conversation.target,
         "titles": _titles(catalogue, _mentioned(conversation)),
         "categories": CATEGORIES,
         "day_options": list(zip(DAYS, DAY_LABELS, strict=True)),
@@ -111,7 +111,7 @@ def _needs_database(data: dict[str, Any]) -> bool:
     full postcode (looked up among the loaded postcode centroids)."""
     return bool(
         _referral_id(data)
-        or first(data, "action").partition(":")[0] == "choose"
+        or pressed(data)[0] == "choose"
         or first(data, "choose_activity")
         or looks_up_postcode(data)
     )

@@ -91,13 +91,20 @@ def test_not_for_me_takes_the_activity_out_for_the_rest_of_the_conversation(clie
     client.sign_in_as(personas.link_worker)
 
     response = client.htmx_post(
-        "/matching", GARDENER | {"action": f"reject:{garden.id}", f"reason-{garden.id}": "too far"}
+        "/matching", GARDENER | {"not_for_them": garden.id, f"reason-{garden.id}": "too far"}
     )
 
     assert garden.title not in _titles(response.text)
-    assert f'name="rejected" value="{garden.id}|too far"' in response.text
+    assert f'name="rejected" value="{garden.id}"' in response.text
+    assert f'name="rejected-reason-{garden.id}" value="too far"' in response.text
     follow_up = client.htmx_post(
-        "/matching", GARDENER | {"rejected": f"{garden.id}|too far", "interests": "veg and allotments"}
+        "/matching",
+        GARDENER
+        | {
+            "rejected": garden.id,
+            f"rejected-reason-{garden.id}": "too far",
+            "interests": "veg and allotments",
+        },
     )
     assert garden.title not in _titles(follow_up.text)
     assert "“too far”" in follow_up.text
@@ -107,7 +114,7 @@ def test_a_shortlist_is_kept_as_the_profile_changes(client, personas, db):
     _, knit = _directory(db, personas)
     client.sign_in_as(personas.link_worker)
 
-    first = client.htmx_post("/matching", GARDENER | {"action": f"shortlist:{knit.id}"})
+    first = client.htmx_post("/matching", GARDENER | {"add_to_shortlist": knit.id})
     second = client.htmx_post("/matching", {"interests": "singing", "shortlist": knit.id})
 
     assert f'name="shortlist" value="{knit.id}"' in first.text
@@ -167,7 +174,7 @@ def test_choosing_opens_the_booking_step_and_a_changed_profile_keeps_it(client, 
     garden, _ = _directory(db, personas)
     client.sign_in_as(personas.link_worker)
 
-    step = client.htmx_post("/matching", GARDENER | {"action": f"choose:{garden.id}"})
+    step = client.htmx_post("/matching", GARDENER | {"choose": garden.id})
     kept = client.htmx_post(
         "/matching",
         GARDENER | {"interests": "veg and flowers", "choose_activity": garden.id, "hopes": "meet people"},
@@ -207,7 +214,15 @@ def test_choosing_together_books_a_place_and_records_the_conversation(client, pe
     session = make_session(db, garden, on=clock.today() + timedelta(days=2), capacity=5)
     client.sign_in_as(personas.link_worker)
 
-    response = _book(client, garden, session, shortlist=knit.id, rejected=f"{personas.activity_b.id}|too far")
+    declined = personas.activity_b.id
+    response = _book(
+        client,
+        garden,
+        session,
+        shortlist=knit.id,
+        rejected=declined,
+        **{f"rejected-reason-{declined}": "too far"},
+    )
 
     assert response.status_code == 303
     referral_id = int(response.headers["location"].rsplit("/", 1)[1])
