@@ -284,23 +284,32 @@ def utcnow() -> datetime:
 
 
 _AFTER_COMMIT = "flourish.after_commit"
+_COMMITTED = "flourish.committed"
 
 
 def after_commit(db: Session, work: Callable[[], None]) -> None:
-    """Do `work` once this session's transaction has committed, outside it, and not at all if it
-    rolls back: for what must not happen unless the change is kept, and must not be done while
-    the transaction holds its locks (an email, say). A failure is logged, never raised: the
-    change it follows is already kept."""
-    if _AFTER_COMMIT not in db.info:
-        db.info[_AFTER_COMMIT] = []
-        event.listen(db, "after_commit", _do_after_commit)
-        event.listen(db, "after_rollback", lambda session: session.info[_AFTER_COMMIT].clear())
-    db.info[_AFTER_COMMIT].append(work)
+    """Do `work` once this session's transaction has committed and given back its connection,
+    and not at all if it rolls back or is closed without committing: for what must not happen
+    unless the change is kept, and must not be done while the transaction holds its locks or its
+    connection (an email, say). A failure is logged, never raised: the change is already kept."""
+    db.info.setdefault(_AFTER_COMMIT, []).append(work)
 
 
-def _do_after_commit(session: Session) -> None:
-    pending = list(session.info[_AFTER_COMMIT])
-    session.info[_AFTER_COMMIT].clear()
+@event.listens_for(Session, "after_commit")
+def _note_the_commit(session: Session) -> None:
+    # A savepoint released is not the change kept: only the outermost transaction's commit is.
+    if _AFTER_COMMIT in session.info and not session.in_nested_transaction():
+        session.info[_COMMITTED] = True
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _do_after_commit(session: Session, transaction: Any) -> None:
+    if transaction.parent is not None or transaction.nested:
+        return
+    pending = session.info.pop(_AFTER_COMMIT, None)
+    committed = session.info.pop(_COMMITTED, False)
+    if not (pending and committed):
+        return
     for work in pending:
         try:
             work()

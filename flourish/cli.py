@@ -225,8 +225,8 @@ def send_reminders_command() -> None:
     with database.reader() as db:
         counts = how_they_went(db, run.queued)
     click.echo(
-        f"Sent {counts['sent']} reminders; {counts['failed']} failed; {run.already} sent before; "
-        f"{run.not_wanted} people booked have not asked for email."
+        f"Sent {counts['sent']} reminders; {counts['failed']} failed; {counts['queued']} still queued; "
+        f"{run.already} sent before; {run.not_wanted} people booked have not asked for email."
     )
 
 

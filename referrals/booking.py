@@ -252,7 +252,7 @@ def tell_session_cancelled(
         "session.cancellation_told",
         "activity_session",
         session.id,
-        after={"people_booked": len(rows), "emailed": emailed},
+        after={"people_booked": len(rows), "emails_queued": emailed},
     )
     return len(rows)
 

@@ -197,6 +197,7 @@ class MessageSent(SQLModel, table=True):
     kind: str = Field(max_length=20)
     subject: str = Field(max_length=200)
     sent_at: datetime = Field(sa_column=utc_column())
-    #: smtp, console (no mail server configured) or failed
+    #: queued (until the change it follows is committed and it has gone), smtp, console (no mail
+    #: server configured) or failed
     outcome: str = Field(max_length=20)
     detail: str = Field(default="", max_length=300)

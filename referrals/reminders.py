@@ -5,7 +5,7 @@ A message names the activity, the time and the place, and nothing about the pers
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -72,26 +72,30 @@ def cancellation(db: Session, patient: Patient, session: ActivitySession, activi
     )
 
 
+#: A message still queued this long after it was queued never went (the process stopped between
+#: the commit and the sending): it may be sent again.
+STUCK = timedelta(minutes=10)
+
+
 def send(
     db: Session, settings: Settings, booking: Booking, patient: Patient, kind: str, message: Message
 ) -> MessageSent | None:
-    """Send one message about a booking, unless one of this kind was sent already. It is
-    recorded as queued in the caller's transaction and sent once that commits (never if it rolls
-    back, and not while it holds its locks: a slow mail server must not hold up every write);
-    how the sending went is then recorded on it."""
-    already = db.scalar(
-        sa.select(MessageSent.id).where(MessageSent.booking_id == booking.id, MessageSent.kind == kind)
+    """Send one message about a booking, unless one of this kind has gone already or is on its
+    way. It is recorded as queued in the caller's transaction and sent once that commits (never
+    if it rolls back, and not while it holds its locks: a slow mail server must not hold up every
+    write); how the sending went is then recorded on it. One that failed, or stayed queued, is
+    tried again."""
+    sent = db.scalar(
+        sa.select(MessageSent).where(MessageSent.booking_id == booking.id, MessageSent.kind == kind)
     )
-    if already is not None:
+    now = clock.now()
+    if sent is not None and not (
+        sent.outcome == "failed" or (sent.outcome == "queued" and now - sent.sent_at > STUCK)
+    ):
         return None
-    sent = MessageSent(
-        booking_id=booking.id,
-        patient_id=patient.id,
-        kind=kind,
-        subject=message.subject[:200],
-        sent_at=clock.now(),
-        outcome="queued",
-    )
+    if sent is None:
+        sent = MessageSent(booking_id=booking.id, patient_id=patient.id, kind=kind)
+    sent.subject, sent.sent_at, sent.outcome, sent.detail = message.subject[:200], now, "queued", ""
     db.add(sent)
     db.flush()
     bind, sent_id, to = db.get_bind(), sent.id, patient.email

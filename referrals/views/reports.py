@@ -5,7 +5,6 @@ record-level exports, each of which is written to the audit log."""
 from __future__ import annotations
 
 import json
-from datetime import date
 from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get
@@ -18,7 +17,7 @@ from core import audit, clock
 from core.auth.guards import reporting, var_managers
 from core.auth.roles import Role
 from core.errors import InvalidInput, NotFound
-from core.forms import has_date_parts, joined_date
+from core.forms import FormReader, calendar_date, has_date_parts
 from core.settings import Settings
 from core.site import get_setting
 from core.web import DbSession, actor_of, refuse, render, url_with
@@ -45,29 +44,15 @@ def _typed_dates(
     request: Request, date_from: str | None, date_to: str | None
 ) -> tuple[str | None, str | None]:
     """The days as year-month-day, whether sent that way (a link, a download) or typed in the
-    form's day, month and year boxes."""
+    form's day, month and year boxes (read as every form reads them)."""
+    boxes = FormReader(request.query_params)
     given = {"from": date_from, "to": date_to}
-    errors: dict[str, str] = {}
     for name, value in given.items():
         if not value and has_date_parts(request.query_params, name):
-            try:
-                given[name] = joined_date(request.query_params, name) or None
-            except ValueError as exc:
-                errors[name] = str(exc)
-                continue
-            if given[name] and not _is_a_day(given[name]):
-                errors[name] = "Enter a real date, for example 27 3 2026"
-    if errors:
-        raise InvalidInput(errors)
+            day = boxes.value(name, calendar_date, required=False)
+            given[name] = day.isoformat() if day else None
+    boxes.raise_if_errors()
     return given["from"], given["to"]
-
-
-def _is_a_day(text: str) -> bool:
-    try:
-        date.fromisoformat(text)
-    except ValueError:
-        return False
-    return True
 
 
 def _date_boxes(request: Request) -> dict[str, str]:

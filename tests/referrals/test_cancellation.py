@@ -35,7 +35,7 @@ def test_it_tells_the_link_worker_of_each_person_booked(client, personas, databa
     assert notice.link == f"/referrals/{personas.referral.id}"
     with database.reader() as db:
         told = db.scalars(sa.select(AuditEntry).where(AuditEntry.action == "session.cancellation_told")).one()
-    assert told.after == {"people_booked": 1, "emailed": 0}
+    assert told.after == {"people_booked": 1, "emails_queued": 0}
 
     client.sign_in_as(personas.link_worker)
     header = client.get("/caseload").text

@@ -16,6 +16,21 @@ def _oob(html, name):
     return match.group(1)
 
 
+def test_no_suggestions_are_ranked_as_if_a_refused_answer_were_not_given(client, personas):
+    client.sign_in_as(personas.link_worker)
+    refused = client.htmx_post("/matching", {"interests": "gardening " * 500, "age": "40"})
+    assert refused.status_code == 400
+    assert 'class="card"' not in refused.text and "No interests given yet" not in refused.text
+    assert "Suggestions will show when the answers marked are put right" in refused.text
+
+    too_young = client.htmx_post("/matching", {"interests": "gardening", "age": "-4"})
+    assert too_young.status_code == 400 and 'class="card"' not in too_young.text
+
+    # A postcode not found is said in the suggestions' notes, so they still come.
+    unknown_place = client.htmx_post("/matching", {"interests": "gardening", "postcode": "ZZ99"})
+    assert unknown_place.status_code == 400 and 'class="card"' in unknown_place.text
+
+
 def test_each_bad_answer_is_shown_beside_its_field(client, personas):
     client.sign_in_as(personas.link_worker)
     typed = {"interests": "gardening " * 500, "postcode": "ZZ99", "age": "-4"}

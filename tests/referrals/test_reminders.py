@@ -130,3 +130,26 @@ def test_nothing_is_sent_for_a_change_that_is_rolled_back(db, database, personas
     send_reminders(db, settings, tomorrow)
     db.commit()
     assert len(inbox.messages) == 1
+
+
+def test_a_reminder_that_failed_is_tried_again_the_next_time(db, database, personas, settings, inbox):
+    down = Settings(
+        database_url=database.url,
+        secret_key=TEST_SECRET_KEY,
+        smtp_host="127.0.0.1",
+        smtp_port=free_port(),
+        smtp_starttls=False,
+    )
+    tomorrow = clock.today() + timedelta(days=1)
+    session = make_session(db, personas.activity_a, on=tomorrow, capacity=10)
+    make_booking(db, session, db.get(Patient, personas.patient.id), personas.referral)
+    _agree_to_email(db, personas.patient.id)
+    failed = send_reminders(db, down, tomorrow)
+    db.commit()
+    assert how_they_went(db, failed.queued)["failed"] == 1
+
+    again = send_reminders(db, settings, tomorrow)
+    db.commit()
+
+    assert how_they_went(db, again.queued) == {"sent": 1, "failed": 0, "queued": 0}
+    assert len(inbox.messages) == 1 and [r.outcome for r in _sent(database)] == ["smtp"]
