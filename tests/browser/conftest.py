@@ -91,6 +91,9 @@ def _demonstration_on_the_real_clock(run_folder: Path, sqlite_template: Path) ->
     with _exclusive(run_folder / "browser-demonstration.lock"):
         if not built.exists():
             loading = run_folder / "browser-demonstration.loading.db"
+            # A log left by a load that failed must not be replayed into the fresh copy.
+            for suffix in ("-wal", "-shm", "-journal"):
+                Path(f"{loading}{suffix}").unlink(missing_ok=True)
             shutil.copy(sqlite_template, loading)
             database = Database(f"sqlite:///{loading}")
             try:

@@ -229,3 +229,14 @@ def user(db: Any, role: str) -> Any:
 def top_of(page: Any, locator: Any) -> float:
     """How far down the page an element starts, in CSS pixels."""
     return locator.evaluate("(e) => e.getBoundingClientRect().top + window.scrollY")
+
+
+def a_session_with_places(page: Any) -> Any:
+    """The first session offered in the booking step that still has places (not cancelled, and
+    not full, which would put the person on its waiting list)."""
+    sessions = page.get_by_role("group", name="Which session?")
+    return (
+        sessions.locator("div.checkbox")
+        .filter(has_text=re.compile(r"\d+ places? left"))
+        .first.get_by_role("radio")
+    )

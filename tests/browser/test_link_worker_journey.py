@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from tests.browser.support import assert_accessible, expect, htmx_swap, sign_in
+from tests.browser.support import a_session_with_places, assert_accessible, expect, htmx_swap, sign_in
 
 pytestmark = pytest.mark.slow
 
@@ -65,7 +65,7 @@ def test_it_takes_a_link_worker_from_sign_in_to_a_printed_prescription(open_page
 
     # Book a place for someone new.
     sessions = page.get_by_role("group", name="Which session?")
-    session = sessions.get_by_role("radio").and_(page.locator(":not([disabled]):not([value^='wait'])")).first
+    session = a_session_with_places(page)
     # "Tuesday 1 December, 10:00–12:00: 4 places left": the day and the start time.
     label = sessions.locator(f"label[for='{session.get_attribute('id')}']").inner_text()
     when = label.split("–")[0].strip()

@@ -79,7 +79,8 @@ def test_each_role_finds_what_is_waiting_in_their_notices(open_page, live_server
     # Marking one as read lowers the count in the header.
     header = manager.locator("header").get_by_role("link", name=re.compile(r"^Notices"))
     before = int(re.search(r"\d+", header.inner_text()).group())
-    manager.locator("li.unread").first.get_by_role("button").click()
+    with manager.expect_navigation():
+        manager.locator("li.unread").first.get_by_role("button").click()
     manager.goto("/notices")
     after = re.search(r"\d+", header.inner_text())
     assert (int(after.group()) if after else 0) == before - 1

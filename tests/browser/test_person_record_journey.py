@@ -7,7 +7,7 @@ moved on, and the printed prescription naming the link worker and how to reach t
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -15,12 +15,15 @@ from core.clock import LONDON
 from tests.browser.support import (
     DEMO,
     WIDTHS,
+    a_session_with_places,
     assert_accessible,
     assert_no_horizontal_scroll,
     expect,
     htmx_swap,
     sign_in,
+    user,
 )
+from tests.factories import make_patient, make_referral
 
 pytestmark = pytest.mark.slow
 
@@ -56,12 +59,21 @@ def _record_a_referral(page, first_name: str) -> str:
     return page.url
 
 
+def _overdue_for_first_contact(database, first_name: str) -> str:
+    """Someone on the demonstration link worker's caseload, referred a month ago and not yet
+    contacted; their name as the caseload shows it."""
+    with database.writer() as db:
+        patient = make_patient(db, user(db, "link_worker"), first_name=first_name, last_name="Waiting")
+        make_referral(db, patient, received_on=datetime.now(LONDON).date() - timedelta(days=30))
+    return f"{first_name} Waiting"
+
+
 def _caseload_rows(page):
     return page.locator("main table tbody tr")
 
 
 @pytest.mark.parametrize("width", WIDTHS)
-def test_a_persons_record_is_enough_to_work_with(open_page, width):
+def test_a_persons_record_is_enough_to_work_with(open_page, live_server, width):
     first_name = f"Rita{width.capitalize()}"
     page = open_page(**WIDTHS[width])
     sign_in(page, "link_worker")
@@ -80,24 +92,28 @@ def test_a_persons_record_is_enough_to_work_with(open_page, width):
     reference = re.search(r"\((FL-[^)]+)\)", main.get_by_role("heading", level=1).inner_text()).group(1)
 
     # The caseload is searched by name, and filtered by step and by overdue.
+    late = _overdue_for_first_contact(live_server.database, f"Late{width.capitalize()}")
     page.goto("/caseload")
     everyone = _caseload_rows(page).count()
+    search = page.locator("main form[role='search']")
     page.get_by_label("Name or reference").fill(first_name)
-    page.locator("main form[role='search']").get_by_role("button", name="Show").click()
+    with page.expect_navigation():
+        search.get_by_role("button", name="Show").click()
     expect(_caseload_rows(page)).to_have_count(1)
     expect(page.get_by_role("status")).to_contain_text(f"Showing 1 of {everyone}")
     expect(_caseload_rows(page).first).to_contain_text(f"{first_name} Record")
     page.get_by_label("Name or reference").fill("")
-    page.get_by_label("Next step").select_option(index=1)
-    step = page.get_by_label("Next step").locator("option").nth(1).inner_text()
+    page.get_by_label("Next step").select_option(label="Make first contact")
     page.get_by_label("Only overdue").check()
-    page.locator("main form[role='search']").get_by_role("button", name="Show").click()
+    with page.expect_navigation():
+        search.get_by_role("button", name="Show").click()
     rows = _caseload_rows(page)
+    expect(rows.filter(has_text=late)).to_have_count(1)
+    expect(rows.filter(has_text=f"{first_name} Record")).to_have_count(0)  # due, not overdue
     assert rows.count() < everyone
     for row in rows.all():
-        if "Nobody matches" not in row.inner_text():
-            expect(row.locator("td").nth(2)).to_contain_text(step)
-            expect(row.locator("td").nth(3)).to_contain_text("overdue")
+        expect(row.locator("td").nth(2)).to_contain_text("Make first contact")
+        expect(row.locator("td").nth(3)).to_contain_text("overdue")
     assert_accessible(page, f"the caseload, filtered ({width})")
     if width == "phone":
         assert_no_horizontal_scroll(page, "the caseload")
@@ -136,8 +152,7 @@ def test_booking_keeps_what_was_declined_and_moves_the_pathway_on(open_page, wid
     chosen = cards.first.locator("h3").inner_text()
     with htmx_swap(page, "#results"):
         cards.first.get_by_role("button", name=re.compile(r"^Choose this")).click()
-    sessions = page.get_by_role("group", name="Which session?")
-    sessions.get_by_role("radio").and_(page.locator(":not([disabled]):not([value^='wait'])")).first.check()
+    a_session_with_places(page).check()
     with page.expect_navigation():
         page.get_by_role("button", name="Book this place").click()
 
