@@ -41,6 +41,27 @@ def _agree_to_email(db, patient_id, address="maureen@example.org"):
     db.commit()
 
 
+@pytest.fixture
+def down(database):
+    """Settings naming a mail server that is not there."""
+    return Settings(
+        database_url=database.url,
+        secret_key=TEST_SECRET_KEY,
+        smtp_host="127.0.0.1",
+        smtp_port=free_port(),
+        smtp_starttls=False,
+    )
+
+
+def _booked_for_tomorrow(db, personas):
+    """The persona booked on a session tomorrow, having agreed to email; the session."""
+    tomorrow = clock.today() + timedelta(days=1)
+    session = make_session(db, personas.activity_a, on=tomorrow, capacity=10)
+    make_booking(db, session, db.get(Patient, personas.patient.id), personas.referral)
+    _agree_to_email(db, personas.patient.id)
+    return session
+
+
 def _sent(database):
     with database.reader() as db:
         return db.scalars(sa.select(MessageSent).order_by(MessageSent.id)).all()
@@ -73,10 +94,8 @@ def test_nobody_is_emailed_without_agreeing(client, db, database, personas, inbo
 
 
 def test_the_day_before_a_reminder_is_sent_once(db, database, personas, settings, inbox):
-    tomorrow = clock.today() + timedelta(days=1)
-    session = make_session(db, personas.activity_a, on=tomorrow, capacity=10)
-    make_booking(db, session, db.get(Patient, personas.patient.id), personas.referral)
-    _agree_to_email(db, personas.patient.id)
+    session = _booked_for_tomorrow(db, personas)
+    tomorrow = session.date
     quiet = make_patient(db, personas.link_worker, email="quiet@example.org", contact_consent=False)
     make_booking(db, session, quiet)
 
@@ -94,18 +113,9 @@ def test_the_day_before_a_reminder_is_sent_once(db, database, personas, settings
     assert [r.kind for r in _sent(database)] == ["reminder"]
 
 
-def test_a_mail_server_that_is_down_is_recorded_not_raised(db, database, personas, settings):
-    down = Settings(
-        database_url=database.url,
-        secret_key=TEST_SECRET_KEY,
-        smtp_host="127.0.0.1",
-        smtp_port=free_port(),
-        smtp_starttls=False,
-    )
-    tomorrow = clock.today() + timedelta(days=1)
-    session = make_session(db, personas.activity_a, on=tomorrow, capacity=10)
-    make_booking(db, session, db.get(Patient, personas.patient.id), personas.referral)
-    _agree_to_email(db, personas.patient.id)
+def test_a_mail_server_that_is_down_is_recorded_not_raised(db, database, personas, down):
+    session = _booked_for_tomorrow(db, personas)
+    tomorrow = session.date
 
     run = send_reminders(db, down, tomorrow)
     db.commit()
@@ -116,10 +126,8 @@ def test_a_mail_server_that_is_down_is_recorded_not_raised(db, database, persona
 
 
 def test_nothing_is_sent_for_a_change_that_is_rolled_back(db, database, personas, settings, inbox):
-    tomorrow = clock.today() + timedelta(days=1)
-    session = make_session(db, personas.activity_a, on=tomorrow, capacity=10)
-    make_booking(db, session, db.get(Patient, personas.patient.id), personas.referral)
-    _agree_to_email(db, personas.patient.id)
+    session = _booked_for_tomorrow(db, personas)
+    tomorrow = session.date
 
     run = send_reminders(db, settings, tomorrow)
     assert inbox.messages == [], "an email went before the change it follows was kept"
@@ -132,18 +140,9 @@ def test_nothing_is_sent_for_a_change_that_is_rolled_back(db, database, personas
     assert len(inbox.messages) == 1
 
 
-def test_a_reminder_that_failed_is_tried_again_the_next_time(db, database, personas, settings, inbox):
-    down = Settings(
-        database_url=database.url,
-        secret_key=TEST_SECRET_KEY,
-        smtp_host="127.0.0.1",
-        smtp_port=free_port(),
-        smtp_starttls=False,
-    )
-    tomorrow = clock.today() + timedelta(days=1)
-    session = make_session(db, personas.activity_a, on=tomorrow, capacity=10)
-    make_booking(db, session, db.get(Patient, personas.patient.id), personas.referral)
-    _agree_to_email(db, personas.patient.id)
+def test_a_reminder_that_failed_is_tried_again_the_next_time(db, database, personas, settings, down, inbox):
+    session = _booked_for_tomorrow(db, personas)
+    tomorrow = session.date
     failed = send_reminders(db, down, tomorrow)
     db.commit()
     assert how_they_went(db, failed.queued)["failed"] == 1
