@@ -89,7 +89,9 @@ def _custom_instalments(r: FormReader, year: int | None) -> list[tuple[date, int
     rows = []
     for n in range(1, MAX_INSTALMENTS + 1):
         due_name, amount_name = f"due_{n}", f"instalment_{n}"
-        if not first(r.raw, due_name).strip() and not first(r.raw, amount_name).strip():
+        typed = [first(r.raw, name).strip() for name in (due_name, amount_name)]
+        typed += [first(r.raw, f"{due_name}-{part}").strip() for part in forms.DATE_PARTS]
+        if not any(typed):
             continue
         due = r.value(due_name, forms.calendar_date)
         amount = r.value(amount_name, _pounds(amount_name))

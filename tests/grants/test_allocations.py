@@ -37,6 +37,27 @@ def test_manager_creates_an_allocation_with_a_quarterly_schedule(client, databas
     assert "1 October 2026" in page.text
 
 
+def test_its_own_instalment_dates_are_typed_as_day_month_and_year(client, database, personas):
+    client.sign_in_as(personas.var_manager)
+    form = client.get("/grants/allocations/new").text
+    assert 'name="due_1-day"' in form and 'type="date"' not in form
+    custom = NEW | {"organisation_id": personas.org_b.id, "schedule": "custom"}
+    first = {"due_1-day": "1", "due_1-month": "5", "due_1-year": "2026", "instalment_1": "5,000"}
+    second = {"due_2-day": "1", "due_2-month": "11", "due_2-year": "26", "instalment_2": "7,000"}
+
+    typo = client.post("/grants/allocations", custom | first | second)
+    assert typo.status_code == 400 and "Enter the year as 4 numbers" in typo.text
+    assert 'name="due_2-year" type="text" inputmode="numeric" class="width-4ch" value="26"' in typo.text
+
+    fixed = client.post(
+        "/grants/allocations", custom | first | second | {"due_2-year": "2026"}, follow_redirects=False
+    )
+    assert fixed.status_code == 303
+    with database.reader() as check:
+        due = check.scalars(sa.select(GrantInstalment.due_on).order_by(GrantInstalment.due_on)).all()
+    assert [d.isoformat() for d in due] == ["2026-05-01", "2026-11-01"]
+
+
 def test_it_refuses_a_second_allocation_for_the_same_year(client, database, personas, grant):
     client.sign_in_as(personas.var_manager)
     response = client.post("/grants/allocations", NEW | {"organisation_id": personas.org_a.id})
