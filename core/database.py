@@ -11,6 +11,7 @@ import logging
 import os
 import threading
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
@@ -287,12 +288,45 @@ _AFTER_COMMIT = "flourish.after_commit"
 _COMMITTED = "flourish.committed"
 
 
-def after_commit(db: Session, work: Callable[[], None]) -> None:
+#: Where work handed on after a commit runs when no one should wait for it (an email after a
+#: request). Threads that finish what they were given before the process exits.
+_BACKGROUND: ThreadPoolExecutor | None = None
+_BACKGROUND_LOCK = threading.Lock()
+_UNFINISHED: set[Future[None]] = set()
+
+
+def after_commit(db: Session, work: Callable[[], None], *, wait: bool = True) -> None:
     """Do `work` once this session's transaction has committed and given back its connection,
     and not at all if it rolls back or is closed without committing: for what must not happen
     unless the change is kept, and must not be done while the transaction holds its locks or its
-    connection (an email, say). A failure is logged, never raised: the change is already kept."""
-    db.info.setdefault(_AFTER_COMMIT, []).append(work)
+    connection (an email, say). With `wait=False` it runs on a thread of its own, so the request
+    that committed answers without waiting for it (a mail server that is down takes seconds).
+    A failure is logged, never raised: the change is already kept."""
+    db.info.setdefault(_AFTER_COMMIT, []).append((work, wait))
+
+
+def _run_logged(work: Callable[[], None]) -> None:
+    try:
+        work()
+    except Exception:
+        log.exception("Work to do after a commit failed")
+
+
+def _in_background(work: Callable[[], None]) -> None:
+    global _BACKGROUND
+    with _BACKGROUND_LOCK:
+        if _BACKGROUND is None:
+            _BACKGROUND = ThreadPoolExecutor(max_workers=2, thread_name_prefix="after-commit")
+        future = _BACKGROUND.submit(_run_logged, work)
+        _UNFINISHED.add(future)
+    future.add_done_callback(_UNFINISHED.discard)
+
+
+def wait_for_background_work(timeout: float = 30) -> None:
+    """Wait until the work handed to threads after commits so far has been done."""
+    with _BACKGROUND_LOCK:
+        unfinished = list(_UNFINISHED)
+    wait(unfinished, timeout=timeout)
 
 
 @event.listens_for(Session, "after_commit")
@@ -310,11 +344,11 @@ def _do_after_commit(session: Session, transaction: Any) -> None:
     committed = session.info.pop(_COMMITTED, False)
     if not (pending and committed):
         return
-    for work in pending:
-        try:
-            work()
-        except Exception:
-            log.exception("Work to do after a commit failed")
+    for work, wait_for_it in pending:
+        if wait_for_it:
+            _run_logged(work)
+        else:
+            _in_background(work)
 
 
 async def end_session(session: Session, *, commit: bool) -> None:

@@ -78,13 +78,21 @@ STUCK = timedelta(minutes=10)
 
 
 def send(
-    db: Session, settings: Settings, booking: Booking, patient: Patient, kind: str, message: Message
+    db: Session,
+    settings: Settings,
+    booking: Booking,
+    patient: Patient,
+    kind: str,
+    message: Message,
+    *,
+    wait: bool = True,
 ) -> MessageSent | None:
     """Send one message about a booking, unless one of this kind has gone already or is on its
     way. It is recorded as queued in the caller's transaction and sent once that commits (never
     if it rolls back, and not while it holds its locks: a slow mail server must not hold up every
-    write); how the sending went is then recorded on it. One that failed, or stayed queued, is
-    tried again."""
+    write); how the sending went is then recorded on it. With `wait=False` it goes on a thread of
+    its own, so whoever committed does not wait for the mail server. One that failed, or stayed
+    queued, is tried again."""
     sent = db.scalar(
         sa.select(MessageSent).where(MessageSent.booking_id == booking.id, MessageSent.kind == kind)
     )
@@ -99,7 +107,7 @@ def send(
     db.add(sent)
     db.flush()
     bind, sent_id, to = db.get_bind(), sent.id, patient.email
-    after_commit(db, lambda: _deliver(bind, settings, sent_id, to, message))
+    after_commit(db, lambda: _deliver(bind, settings, sent_id, to, message), wait=wait)
     return sent
 
 
@@ -130,9 +138,9 @@ def email_cancellation(db: Session, settings: Settings, session: ActivitySession
     queued = 0
     for booking, patient in rows:
         if wants_email(patient):
-            record = send(
-                db, settings, booking, patient, "cancellation", cancellation(db, patient, session, activity)
-            )
+            # The coordinator who cancelled does not wait for the mail server.
+            message = cancellation(db, patient, session, activity)
+            record = send(db, settings, booking, patient, "cancellation", message, wait=False)
             queued += record is not None
     return queued
 

@@ -32,7 +32,7 @@ from litestar.testing import TestClient
 from sqlmodel import SQLModel
 
 from core import clock
-from core.database import Database
+from core.database import Database, wait_for_background_work
 from core.settings import Settings
 from flourish.cli import migrate_database
 from flourish.models import import_all_models
@@ -74,6 +74,8 @@ def pytest_configure(config: pytest.Config) -> None:
 def fixed_clock() -> Iterator[datetime]:
     clock.fix(FIXED_NOW)
     yield FIXED_NOW
+    # Emails a test's requests handed to threads are done before its database is put back.
+    wait_for_background_work()
     clock.fix(None)
 
 

@@ -1,12 +1,14 @@
 """Emails to people who agreed to be contacted, read back from a real SMTP server: a reminder the
 day before, and word of a cancellation. Nothing about their health is ever in them."""
 
+import time
 from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
 
 from core import clock
+from core.database import wait_for_background_work
 from core.settings import Settings
 from referrals.models import MessageSent, Patient
 from referrals.reminders import how_they_went, send_reminders
@@ -71,6 +73,7 @@ def test_a_cancellation_reaches_the_person_by_email(client, db, database, person
     _agree_to_email(db, personas.patient.id)
     client.sign_in_as(personas.coordinator_a)
     client.post(f"/coordinator/sessions/{personas.session_a.id}/cancel", {"reason": "The hall is flooded"})
+    wait_for_background_work()
 
     (message,) = inbox.messages
     assert message["To"] == "maureen@example.org"
@@ -90,7 +93,25 @@ def test_nobody_is_emailed_without_agreeing(client, db, database, personas, inbo
     db.commit()
     client.sign_in_as(personas.coordinator_a)
     client.post(f"/coordinator/sessions/{personas.session_a.id}/cancel", {"reason": "Snow"})
+    wait_for_background_work()
     assert inbox.messages == [] and _sent(database) == []
+
+
+def test_cancelling_does_not_wait_for_a_slow_mail_server(client, db, database, personas, inbox):
+    _agree_to_email(db, personas.patient.id)
+    inbox.delay = 2.0  # seconds the mail server takes to accept a message
+    client.sign_in_as(personas.coordinator_a)
+
+    started = time.monotonic()
+    answer = client.post(f"/coordinator/sessions/{personas.session_a.id}/cancel", {"reason": "Snow"})
+    answered_in = time.monotonic() - started
+
+    assert answer.status_code == 200 and "Session cancelled." in answer.text
+    assert answered_in < inbox.delay, "the coordinator waited for the mail server"
+    (record,) = _sent(database)
+    assert record.outcome == "queued"
+    wait_for_background_work()
+    assert len(inbox.messages) == 1 and [r.outcome for r in _sent(database)] == ["smtp"]
 
 
 def test_the_day_before_a_reminder_is_sent_once(db, database, personas, settings, inbox):
