@@ -156,7 +156,8 @@ class ReminderRun:
 
 
 def send_reminders(db: Session, settings: Settings, on: date) -> ReminderRun:
-    """Remind everyone booked on a session on `on` (normally tomorrow) who agreed to email."""
+    """Remind everyone booked on a session on `on` (normally tomorrow) who agreed to email, and
+    send again any word of a cancellation that did not go."""
     rows = db.execute(
         sa.select(Booking, Patient, ActivitySession, Activity)
         .join(Patient, Patient.id == Booking.patient_id)
@@ -179,7 +180,36 @@ def send_reminders(db: Session, settings: Settings, on: date) -> ReminderRun:
             run.already += 1
         else:
             run.queued.append(record.id)
+    run.queued += retry_cancellations(db, settings)
     return run
+
+
+def retry_cancellations(db: Session, settings: Settings) -> list[int]:
+    """Word of a cancellation that failed to go, or never left, sent again while the session is
+    still ahead: nobody should travel to it. The ids of the messages queued."""
+    now = clock.now()
+    rows = db.execute(
+        sa.select(Booking, Patient, ActivitySession, Activity)
+        .join(MessageSent, sa.and_(MessageSent.booking_id == Booking.id, MessageSent.kind == "cancellation"))
+        .join(Patient, Patient.id == Booking.patient_id)
+        .join(ActivitySession, ActivitySession.id == Booking.session_id)
+        .join(Activity, Activity.id == ActivitySession.activity_id)
+        .where(
+            ActivitySession.date >= clock.today(),
+            sa.or_(
+                MessageSent.outcome == "failed",
+                sa.and_(MessageSent.outcome == "queued", MessageSent.sent_at < now - STUCK),
+            ),
+        )
+    ).all()
+    queued = []
+    for booking, patient, session, activity in rows:
+        if wants_email(patient):
+            message = cancellation(db, patient, session, activity)
+            record = send(db, settings, booking, patient, "cancellation", message)
+            if record is not None:
+                queued.append(record.id)
+    return queued
 
 
 def how_they_went(db: Session, message_ids: list[int]) -> dict[str, int]:

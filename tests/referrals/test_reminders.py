@@ -173,3 +173,26 @@ def test_a_reminder_that_failed_is_tried_again_the_next_time(db, database, perso
 
     assert how_they_went(db, again.queued) == {"sent": 1, "failed": 0, "queued": 0}
     assert len(inbox.messages) == 1 and [r.outcome for r in _sent(database)] == ["smtp"]
+
+
+def test_word_of_a_cancellation_that_failed_is_sent_by_the_next_run(
+    client, db, database, personas, settings, inbox
+):
+    _agree_to_email(db, personas.patient.id)
+    client.sign_in_as(personas.coordinator_a)
+    client.post(f"/coordinator/sessions/{personas.session_a.id}/cancel", {"reason": "Snow"})
+    wait_for_background_work()
+    assert len(inbox.messages) == 1
+    with database.writer() as writer:  # as if the mail server had refused it
+        writer.execute(sa.update(MessageSent).values(outcome="failed", detail="ConnectionRefusedError"))
+        writer.commit()
+
+    with database.writer() as daily:  # the next day's run, as the command makes it
+        run = send_reminders(daily, settings, clock.today() + timedelta(days=1))
+        daily.commit()
+        assert how_they_went(daily, run.queued) == {"sent": 1, "failed": 0, "queued": 0}
+    again = inbox.messages[1:]
+    assert len(again) == 1 and again[0]["Subject"].startswith("Cancelled: ") and "Snow" in text_of(again[0])
+    # Sent now, it is not sent a third time.
+    with database.writer() as daily:
+        assert send_reminders(daily, settings, clock.today() + timedelta(days=1)).queued == []
