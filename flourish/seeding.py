@@ -153,13 +153,41 @@ def read_seeds(directory: Path = SEEDS_DIR, *, today: date | None = None) -> See
     """Parse and check every seed file, with its dates worked out from `today` (the day of
     loading by default); raises SeedError listing every problem found."""
     checker = _Checker(directory)
-    today = today or clock.today()
-    bundle = SeedBundle(today=today)
+    bundle = SeedBundle(today=today or clock.today())
+    # Every key a file declares, valid record or not: a bad record is reported once, not again by
+    # each record that refers to it.
+    organisation_keys = _read_organisations(checker, directory, bundle)
+    venue_keys = _read_venues(checker, directory, bundle, organisation_keys)
+    _read_activities(checker, directory, bundle, organisation_keys, venue_keys)
+    undated_grants = _read_allocations(checker, directory, bundle, organisation_keys)
+    _read_users(checker, directory, bundle, organisation_keys)
+    _read_drawdowns(checker, directory, bundle, organisation_keys, undated_grants)
+    if checker.problems:
+        raise SeedError(checker.problems)
+    bundle.drawdowns = [
+        SeedRecord(seed.key, seed, {})
+        for seed in grants_demo.played_until([s.values for s in bundle.drawdowns], bundle.today)
+    ]
+    return bundle
 
+
+def _refers_to(
+    checker: _Checker, path: Path, index: int, key: str, raw: dict, field: str, keys: set, file: str
+) -> None:
+    """A problem unless the record's `field` names a key declared in `file`."""
+    if raw.get(field) not in keys:
+        checker.problem(path, index, key, field, f"'{raw.get(field)}' is not {_a(field)} key in {file}")
+
+
+def _a(word: str) -> str:
+    return "an " + word if word[0] in "aeiou" else "a " + word
+
+
+def _read_organisations(checker: _Checker, directory: Path, bundle: SeedBundle) -> set[str]:
     path = directory / "organisations.yaml"
     leads = 0
-    organisation_records = _records(checker, path, _read_file(checker, path, "organisations"))
-    for index, key, raw in organisation_records:
+    records = _records(checker, path, _read_file(checker, path, "organisations"))
+    for index, key, raw in records:
         role = raw.get("role")
         if role not in ("lead", "provider"):
             checker.problem(path, index, key, "role", "must be 'lead' or 'provider'")
@@ -171,21 +199,16 @@ def read_seeds(directory: Path = SEEDS_DIR, *, today: date | None = None) -> See
         checker.problem(
             path, None, None, "role", f"exactly one organisation must be the lead (found {leads})"
         )
-    # Every key a file declares, valid record or not: a bad record is reported once, not again by
-    # each record that refers to it.
-    organisation_keys = {key for _, key, _ in organisation_records}
+    return {key for _, key, _ in records}
 
+
+def _read_venues(
+    checker: _Checker, directory: Path, bundle: SeedBundle, organisation_keys: set[str]
+) -> set[str]:
     path = directory / "venues.yaml"
-    venue_records = _records(checker, path, _read_file(checker, path, "venues"))
-    for index, key, raw in venue_records:
-        if raw.get("organisation") not in organisation_keys:
-            checker.problem(
-                path,
-                index,
-                key,
-                "organisation",
-                f"'{raw.get('organisation')}' is not an organisation key in organisations.yaml",
-            )
+    records = _records(checker, path, _read_file(checker, path, "venues"))
+    for index, key, raw in records:
+        _refers_to(checker, path, index, key, raw, "organisation", organisation_keys, "organisations.yaml")
         values = _validate(checker, path, index, key, read_venue, raw)
         if values is not None:
             try:
@@ -194,22 +217,17 @@ def read_seeds(directory: Path = SEEDS_DIR, *, today: date | None = None) -> See
                 checker.problem(path, index, key, "postcode", str(exc))
                 continue
             bundle.venues.append(SeedRecord(key, values, raw))
-    venue_keys = {key for _, key, _ in venue_records}
+    return {key for _, key, _ in records}
 
+
+def _read_activities(
+    checker: _Checker, directory: Path, bundle: SeedBundle, organisation_keys: set[str], venue_keys: set[str]
+) -> None:
     path = directory / "activities.yaml"
     for index, key, raw in _records(checker, path, _read_file(checker, path, "activities")):
-        if raw.get("organisation") not in organisation_keys:
-            checker.problem(
-                path,
-                index,
-                key,
-                "organisation",
-                f"'{raw.get('organisation')}' is not an organisation key in organisations.yaml",
-            )
-        if raw.get("venue") is not None and raw.get("venue") not in venue_keys:
-            checker.problem(
-                path, index, key, "venue", f"'{raw.get('venue')}' is not a venue key in venues.yaml"
-            )
+        _refers_to(checker, path, index, key, raw, "organisation", organisation_keys, "organisations.yaml")
+        if raw.get("venue") is not None:
+            _refers_to(checker, path, index, key, raw, "venue", venue_keys, "venues.yaml")
         values = _validate(
             checker, path, index, key, read_activity, {k: v for k, v in raw.items() if k != "venue"}
         )
@@ -217,49 +235,63 @@ def read_seeds(directory: Path = SEEDS_DIR, *, today: date | None = None) -> See
         if not isinstance(schedules, list) or not schedules:
             checker.problem(path, index, key, "schedules", "must list at least one weekly session")
             schedules = []
-        parsed = []
-        for n, item in enumerate(schedules):
-            if not isinstance(item, dict):
-                checker.problem(
-                    path, index, key, f"schedules[{n}]", "must be a mapping with day, start, end and capacity"
-                )
-                continue
-            mapped = {
-                "day": item.get("day"),
-                "start_time": item.get("start"),
-                "end_time": item.get("end"),
-                "capacity": item.get("capacity"),
-                "starts_on": today.isoformat(),
-            }
-            undated = False
-            for name in ("starts_on", "ends_on"):
-                if item.get(name) is None:
-                    continue
-                try:
-                    mapped[name] = relative_day(item[name], today).isoformat()
-                except SeedDateError as exc:
-                    checker.problem(path, index, key, f"schedules[{n}].{name}", str(exc))
-                    undated = True
-            if undated:
-                continue
-            try:
-                schedule = read_schedule({k: v for k, v in mapped.items() if v is not None})
-            except InvalidInput as exc:
-                for name, message in exc.errors.items():
-                    checker.problem(path, index, key, f"schedules[{n}].{name}", message)
-                continue
-            if values is not None and schedule.capacity < values.typical_group_size:
-                checker.problem(
-                    path, index, key, f"schedules[{n}].capacity", "must be at least the typical group size"
-                )
-            parsed.append(schedule)
+        where = (checker, path, index, key)
+        parsed = [
+            schedule
+            for n, item in enumerate(schedules)
+            if (schedule := _read_schedule(where, n, item, bundle.today, values)) is not None
+        ]
         if values is not None:
             bundle.activities.append(SeedRecord(key, (values, parsed), raw))
 
+
+def _read_schedule(where: tuple, n: int, item: Any, today: date, activity: Any) -> Any:
+    """One weekly session of an activity, its dates worked out from `today`; None with the
+    problems noted when it cannot be read."""
+    checker, path, index, key = where
+    if not isinstance(item, dict):
+        checker.problem(
+            path, index, key, f"schedules[{n}]", "must be a mapping with day, start, end and capacity"
+        )
+        return None
+    mapped = {
+        "day": item.get("day"),
+        "start_time": item.get("start"),
+        "end_time": item.get("end"),
+        "capacity": item.get("capacity"),
+        "starts_on": today.isoformat(),
+    }
+    undated = False
+    for name in ("starts_on", "ends_on"):
+        if item.get(name) is None:
+            continue
+        try:
+            mapped[name] = relative_day(item[name], today).isoformat()
+        except SeedDateError as exc:
+            checker.problem(path, index, key, f"schedules[{n}].{name}", str(exc))
+            undated = True
+    if undated:
+        return None
+    try:
+        schedule = read_schedule({k: v for k, v in mapped.items() if v is not None})
+    except InvalidInput as exc:
+        for name, message in exc.errors.items():
+            checker.problem(path, index, key, f"schedules[{n}].{name}", message)
+        return None
+    if activity is not None and schedule.capacity < activity.typical_group_size:
+        checker.problem(
+            path, index, key, f"schedules[{n}].capacity", "must be at least the typical group size"
+        )
+    return schedule
+
+
+def _read_allocations(
+    checker: _Checker, directory: Path, bundle: SeedBundle, organisation_keys: set[str]
+) -> set[str]:
+    """The allocations; returns the organisations with one whose year could not be read, so that
+    drawdowns that refer to it are not reported again for it."""
     path = directory / "grants.yaml"
-    # Organisations with an allocation whose year could not be read: drawdowns that refer to it are
-    # not reported again for it.
-    undated_grants: set[str] = set()
+    undated: set[str] = set()
     for index, key, raw in _records(checker, path, _read_file(checker, path, "allocations")):
         if raw.get("organisation") not in organisation_keys:
             checker.problem(
@@ -269,13 +301,16 @@ def read_seeds(directory: Path = SEEDS_DIR, *, today: date | None = None) -> See
         if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0:
             checker.problem(path, index, key, "amount_pence", "must be a whole number of pence above zero")
         try:
-            raw = {**raw, "financial_year": financial_year(raw.get("financial_year"), today)}
+            raw = {**raw, "financial_year": financial_year(raw.get("financial_year"), bundle.today)}
         except SeedDateError as exc:
             checker.problem(path, index, key, "financial_year", str(exc))
-            undated_grants.add(raw.get("organisation"))
+            undated.add(raw.get("organisation"))
             continue
         bundle.allocations.append(SeedRecord(key, None, raw))
+    return undated
 
+
+def _read_users(checker: _Checker, directory: Path, bundle: SeedBundle, organisation_keys: set[str]) -> None:
     path = directory / "users.yaml"
     for index, key, raw in _records(checker, path, _read_file(checker, path, "users")):
         if raw.get("role") not in {r.value for r in Role}:
@@ -293,7 +328,16 @@ def read_seeds(directory: Path = SEEDS_DIR, *, today: date | None = None) -> See
                 checker.problem(path, index, key, name, "is required")
         bundle.users.append(SeedRecord(key, None, raw))
 
+
+def _read_drawdowns(
+    checker: _Checker,
+    directory: Path,
+    bundle: SeedBundle,
+    organisation_keys: set[str],
+    undated_grants: set[str],
+) -> None:
     path = directory / "drawdowns.yaml"
+    today = bundle.today
     amounts = {
         (r.raw.get("organisation"), r.raw.get("financial_year")): r.raw.get("amount_pence")
         for r in bundle.allocations
@@ -326,14 +370,6 @@ def read_seeds(directory: Path = SEEDS_DIR, *, today: date | None = None) -> See
         # come is found now rather than on the day it would first be played.
         for index, key, name, message in grants_demo.check_balances(drawdowns, amounts):
             checker.problem(path, index, key, name, message)
-
-    if checker.problems:
-        raise SeedError(checker.problems)
-    bundle.drawdowns = [
-        SeedRecord(seed.key, seed, {})
-        for seed in grants_demo.played_until([s.values for s in bundle.drawdowns], today)
-    ]
-    return bundle
 
 
 def load_seeds(db: Session, bundle: SeedBundle) -> dict[str, int]:
