@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -376,99 +376,10 @@ def load_seeds(db: Session, bundle: SeedBundle) -> dict[str, int]:
     """Write a checked bundle, dated from the day it was read for. The caller commits (or rolls
     back) the whole thing."""
     now = clock.now()
-    org_ids: dict[str, str] = {}
-    for record in bundle.organisations:
-        v = record.values
-        place = locate(v.postcode, db) if v.postcode else None
-        organisation = Organisation(
-            name=v.name,
-            role=record.raw["role"],
-            org_id=v.org_id,
-            other_org_ids=v.other_org_ids,
-            description=v.description,
-            phone=v.phone,
-            email=v.email,
-            website=v.website,
-            address=v.address,
-            postcode=v.postcode,
-            latitude=place.latitude if place else None,
-            longitude=place.longitude if place else None,
-            created_at=now,
-            updated_at=now,
-        )
-        db.add(organisation)
-        db.flush()
-        org_ids[record.key] = organisation.id
-
-    venue_ids: dict[str, str] = {}
-    for record in bundle.venues:
-        v = record.values
-        place = locate(v.postcode, db)
-        venue = Venue(
-            organisation_id=org_ids[record.raw["organisation"]],
-            name=v.name,
-            address=v.address,
-            postcode=normalise_postcode(v.postcode),
-            latitude=place.latitude,
-            longitude=place.longitude,
-            step_free=v.step_free,
-            accessible_toilet=v.accessible_toilet,
-            parking=v.parking,
-            bus_routes=v.bus_routes,
-            how_to_get_there=v.how_to_get_there,
-            created_at=now,
-            updated_at=now,
-        )
-        db.add(venue)
-        db.flush()
-        venue_ids[record.key] = venue.id
-
-    sessions = 0
-    for record in bundle.activities:
-        v, schedules = record.values
-        activity = Activity(
-            organisation_id=org_ids[record.raw["organisation"]],
-            **{name: getattr(v, name) for name in v.FIELDS if name != "venue_id"},
-            venue_id=venue_ids.get(record.raw.get("venue")),
-            confirmed_at=now,
-            created_at=now,
-            updated_at=now,
-        )
-        db.add(activity)
-        db.flush()
-        for position, category in enumerate(v.categories):
-            db.add(ActivityCategory(activity_id=activity.id, category=category, position=position))
-        for s in schedules:
-            schedule = Schedule(
-                activity_id=activity.id,
-                weekday=s.weekday,
-                start_time=s.start_time,
-                end_time=s.end_time,
-                capacity=s.capacity,
-                starts_on=s.starts_on,
-                ends_on=s.ends_on,
-            )
-            db.add(schedule)
-            db.flush()
-            sessions += generate_sessions(db, schedule)
-        note_change(db, [activity.id])
-
-    actors: dict[str, Actor] = {}
-    for record in bundle.users:
-        raw = record.raw
-        user = create_user(
-            db,
-            SEED_ACTOR,
-            email=raw["email"],
-            full_name=raw["full_name"],
-            role=raw["role"],
-            password=raw["password"],
-            organisation_id=org_ids.get(raw.get("organisation", "")),
-            team=raw.get("team"),
-            check_password=False,
-        )
-        actors[record.key] = Actor(user.id, user.email, user.role, user.organisation_id, user.team)
-
+    org_ids = _load_organisations(db, bundle, now)
+    venue_ids = _load_venues(db, bundle, org_ids, now)
+    sessions = _load_activities(db, bundle, org_ids, venue_ids, now)
+    actors = _load_users(db, bundle, org_ids)
     # Grants go in after the people, so VAR's first manager is the one who made the allocations.
     manager = next(
         (a for a in actors.values() if a.role == Role.VAR_MANAGER), Actor(None, "seed@system", Role.ADMIN)
@@ -500,6 +411,117 @@ def load_seeds(db: Session, bundle: SeedBundle) -> dict[str, int]:
     for name, number in generate_history(db).items():
         counts[name] = counts.get(name, 0) + number
     return counts
+
+
+def _load_organisations(db: Session, bundle: SeedBundle, now: datetime) -> dict[str, str]:
+    """Each organisation written; their ids by seed key."""
+    org_ids: dict[str, str] = {}
+    for record in bundle.organisations:
+        v = record.values
+        place = locate(v.postcode, db) if v.postcode else None
+        organisation = Organisation(
+            name=v.name,
+            role=record.raw["role"],
+            org_id=v.org_id,
+            other_org_ids=v.other_org_ids,
+            description=v.description,
+            phone=v.phone,
+            email=v.email,
+            website=v.website,
+            address=v.address,
+            postcode=v.postcode,
+            latitude=place.latitude if place else None,
+            longitude=place.longitude if place else None,
+            created_at=now,
+            updated_at=now,
+        )
+        db.add(organisation)
+        db.flush()
+        org_ids[record.key] = organisation.id
+    return org_ids
+
+
+def _load_venues(db: Session, bundle: SeedBundle, org_ids: dict[str, str], now: datetime) -> dict[str, str]:
+    """Each venue written, placed by its postcode; their ids by seed key."""
+    venue_ids: dict[str, str] = {}
+    for record in bundle.venues:
+        v = record.values
+        place = locate(v.postcode, db)
+        venue = Venue(
+            organisation_id=org_ids[record.raw["organisation"]],
+            name=v.name,
+            address=v.address,
+            postcode=normalise_postcode(v.postcode),
+            latitude=place.latitude,
+            longitude=place.longitude,
+            step_free=v.step_free,
+            accessible_toilet=v.accessible_toilet,
+            parking=v.parking,
+            bus_routes=v.bus_routes,
+            how_to_get_there=v.how_to_get_there,
+            created_at=now,
+            updated_at=now,
+        )
+        db.add(venue)
+        db.flush()
+        venue_ids[record.key] = venue.id
+    return venue_ids
+
+
+def _load_activities(
+    db: Session, bundle: SeedBundle, org_ids: dict[str, str], venue_ids: dict[str, str], now: datetime
+) -> int:
+    """Each activity written with its weekly sessions; how many dated sessions they made."""
+    sessions = 0
+    for record in bundle.activities:
+        v, schedules = record.values
+        activity = Activity(
+            organisation_id=org_ids[record.raw["organisation"]],
+            **{name: getattr(v, name) for name in v.FIELDS if name != "venue_id"},
+            venue_id=venue_ids.get(record.raw.get("venue")),
+            confirmed_at=now,
+            created_at=now,
+            updated_at=now,
+        )
+        db.add(activity)
+        db.flush()
+        for position, category in enumerate(v.categories):
+            db.add(ActivityCategory(activity_id=activity.id, category=category, position=position))
+        for s in schedules:
+            schedule = Schedule(
+                activity_id=activity.id,
+                weekday=s.weekday,
+                start_time=s.start_time,
+                end_time=s.end_time,
+                capacity=s.capacity,
+                starts_on=s.starts_on,
+                ends_on=s.ends_on,
+            )
+            db.add(schedule)
+            db.flush()
+            sessions += generate_sessions(db, schedule)
+        note_change(db, [activity.id])
+    return sessions
+
+
+def _load_users(db: Session, bundle: SeedBundle, org_ids: dict[str, str]) -> dict[str, Actor]:
+    """Each demonstration person given an account; who each is, by seed key."""
+    actors: dict[str, Actor] = {}
+    for record in bundle.users:
+        raw = record.raw
+        user = create_user(
+            db,
+            SEED_ACTOR,
+            email=raw["email"],
+            full_name=raw["full_name"],
+            role=raw["role"],
+            password=raw["password"],
+            organisation_id=org_ids.get(raw.get("organisation", "")),
+            team=raw.get("team"),
+            check_password=False,
+        )
+        actors[record.key] = Actor(user.id, user.email, user.role, user.organisation_id, user.team)
+    return actors
 
 
 def demo_sign_ins(directory: Path = SEEDS_DIR) -> list[dict[str, str]]:
