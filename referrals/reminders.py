@@ -145,6 +145,15 @@ def email_cancellation(db: Session, settings: Settings, session: ActivitySession
     return queued
 
 
+#: Bookings with the person, the session and the activity, for writing to the person about them.
+_BOOKINGS = (
+    sa.select(Booking, Patient, ActivitySession, Activity)
+    .join(Patient, Patient.id == Booking.patient_id)
+    .join(ActivitySession, ActivitySession.id == Booking.session_id)
+    .join(Activity, Activity.id == ActivitySession.activity_id)
+)
+
+
 @dataclass
 class ReminderRun:
     #: The messages queued, sent once the caller's transaction commits (MessageSent ids).
@@ -159,16 +168,11 @@ def send_reminders(db: Session, settings: Settings, on: date) -> ReminderRun:
     """Remind everyone booked on a session on `on` (normally tomorrow) who agreed to email, and
     send again any word of a cancellation that did not go."""
     rows = db.execute(
-        sa.select(Booking, Patient, ActivitySession, Activity)
-        .join(Patient, Patient.id == Booking.patient_id)
-        .join(ActivitySession, ActivitySession.id == Booking.session_id)
-        .join(Activity, Activity.id == ActivitySession.activity_id)
-        .where(
+        _BOOKINGS.where(
             ActivitySession.date == on,
             ActivitySession.cancelled.is_(False),
             Booking.status == "booked",
-        )
-        .order_by(ActivitySession.start_time)
+        ).order_by(ActivitySession.start_time)
     ).all()
     run = ReminderRun()
     for booking, patient, session, activity in rows:
@@ -187,25 +191,18 @@ def send_reminders(db: Session, settings: Settings, on: date) -> ReminderRun:
 def retry_cancellations(db: Session, settings: Settings) -> list[int]:
     """Word of a cancellation that failed to go, or never left, sent again while the session is
     still ahead: nobody should travel to it. The ids of the messages queued."""
-    now = clock.now()
     rows = db.execute(
-        sa.select(Booking, Patient, ActivitySession, Activity)
-        .join(MessageSent, sa.and_(MessageSent.booking_id == Booking.id, MessageSent.kind == "cancellation"))
-        .join(Patient, Patient.id == Booking.patient_id)
-        .join(ActivitySession, ActivitySession.id == Booking.session_id)
-        .join(Activity, Activity.id == ActivitySession.activity_id)
-        .where(
+        _BOOKINGS.join(MessageSent, MessageSent.booking_id == Booking.id).where(
+            MessageSent.kind == "cancellation",
+            MessageSent.outcome.in_(("failed", "queued")),
             ActivitySession.date >= clock.today(),
-            sa.or_(
-                MessageSent.outcome == "failed",
-                sa.and_(MessageSent.outcome == "queued", MessageSent.sent_at < now - STUCK),
-            ),
         )
     ).all()
     queued = []
     for booking, patient, session, activity in rows:
         if wants_email(patient):
             message = cancellation(db, patient, session, activity)
+            # `send` decides whether one still queued has waited long enough to be sent again.
             record = send(db, settings, booking, patient, "cancellation", message)
             if record is not None:
                 queued.append(record.id)

@@ -240,3 +240,10 @@ def a_session_with_places(page: Any) -> Any:
         .filter(has_text=re.compile(r"\d+ places? left"))
         .first.get_by_role("radio")
     )
+
+
+def results_count(page: Any) -> int:
+    """How many activities the search says it found ("12 activities for …"); 0 for none."""
+    text = page.locator("#results .results-count").inner_text()
+    match = re.match(r"\s*(\d+) activit", text)
+    return int(match.group(1)) if match else 0

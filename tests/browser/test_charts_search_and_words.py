@@ -15,6 +15,7 @@ from tests.browser.support import (
     assert_accessible,
     assert_no_horizontal_scroll,
     expect,
+    results_count,
     sign_in,
     user,
 )
@@ -68,23 +69,17 @@ def test_the_well_being_chart_draws_lines_with_readable_labels(open_page, live_s
         assert_no_horizontal_scroll(page, "the well-being chart")
 
 
-def _count(page) -> int:
-    text = page.locator("#results .results-count").inner_text()
-    match = re.search(r"(\d+) activit", text)
-    return int(match.group(1)) if match else 0
-
-
 @pytest.mark.parametrize("width", WIDTHS)
 def test_gardening_finds_every_gardening_activity(open_page, width):
     page = open_page(**WIDTHS[width])
     page.goto("/activities?category=gardening-nature")
-    in_category = _count(page)
+    in_category = results_count(page)
     assert in_category > 4
     page.goto("/activities")
     page.get_by_role("searchbox", name="Search activities").fill("gardening")
     with page.expect_navigation():
         page.get_by_role("button", name="Search", exact=True).click()
-    assert _count(page) >= in_category
+    assert results_count(page) >= in_category
     assert_accessible(page, f"the search for gardening ({width})")
 
 

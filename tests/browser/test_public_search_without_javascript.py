@@ -7,19 +7,13 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from tests.browser.support import assert_accessible_without_javascript, expect
+from tests.browser.support import assert_accessible_without_javascript, expect, results_count
 
 pytestmark = pytest.mark.slow
 
 
 def _query(page) -> dict[str, list[str]]:
     return parse_qs(urlsplit(page.url).query)
-
-
-def _count(page) -> int:
-    text = page.locator("#results .results-count").inner_text()
-    match = re.match(r"\s*(\d+) activit", text)
-    return int(match.group(1)) if match else 0
 
 
 def test_it_finds_and_reports_an_activity_without_javascript(open_page):
@@ -32,7 +26,7 @@ def test_it_finds_and_reports_an_activity_without_javascript(open_page):
     with page.expect_navigation():
         page.get_by_role("button", name="Search", exact=True).click()
     assert _query(page)["q"] == ["gardning"]
-    found = _count(page)
+    found = results_count(page)
     assert found > 0
     expect(page.locator("#results .results-count")).to_contain_text("for “gardning”")
     expect(page.locator("#results .card").first).to_contain_text(re.compile("garden", re.IGNORECASE))
@@ -44,7 +38,7 @@ def test_it_finds_and_reports_an_activity_without_javascript(open_page):
     with page.expect_navigation():
         page.get_by_role("button", name="Apply filters").click()
     assert {"q": ["gardning"], "cost": ["free"], "time": ["morning"]}.items() <= _query(page).items()
-    narrowed = _count(page)
+    narrowed = results_count(page)
     assert 0 < narrowed <= found
     tags = page.locator("#results .card .tags")
     for i in range(tags.count()):
