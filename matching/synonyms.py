@@ -24,6 +24,7 @@ _WALK = ("walking", "walk", "walks", "fresh air", "outdoors", "countryside")
 _SPORT = ("sport", "exercise", "fitness", "active", "movement")
 _GET_FIT = (*_SPORT, "walking", "swimming", "cycling")
 #: "Anything", "owt", "dunno": somewhere welcoming and easy to try.
+OPEN_TO_ANYTHING = ("anything", "owt", "summat", "dunno", "not bothered")
 _ANYTHING = ("welcome", "social", "coffee morning", "newcomers", "taster", "beginners")
 _CARERS = ("carers", "carer", "peer support", "support group", "cuppa", "break")
 _COOK = ("cooking", "cook", "food", "meals", "recipes", "baking", "kitchen")
@@ -34,6 +35,8 @@ _FAITH = ("faith", "church", "mosque", "prayer", "culture", "community", "worshi
 
 SYNONYMS: dict[str, tuple[str, ...]] = {
     # Gardening and nature
+    "gardening": _GARDEN,
+    "garden": _GARDEN,
     "veg": _GARDEN,
     "vegetables": _GARDEN,
     "allotment": _GARDEN,
@@ -78,6 +81,8 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "get out": (*_SOCIAL, "walking", "group", "activities", "welcome"),
     "anything": _ANYTHING,
     "owt": _ANYTHING,
+    "something new": ("taster", "beginners", "learning", "course", "newcomers"),
+    "summat new": ("taster", "beginners", "learning", "course", "newcomers"),
     "summat": _ANYTHING,
     "dunno": _ANYTHING,
     "not bothered": _ANYTHING,
@@ -96,10 +101,10 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "dominoes": ("games", "dominoes", "social"),
     "chess": ("games", "chess", "board games"),
     # Peer support
-    "hearing voices": ("hearing voices", "voice hearers", "peer support", "mental health"),
-    "hear voices": ("hearing voices", "voice hearers", "peer support", "mental health"),
+    "hearing voices": ("hearing voices", "voice hearers"),
+    "hear voices": ("hearing voices", "voice hearers"),
     "cuppa and a chat": _SOCIAL,
-    "bit of exercise": ("gentle exercise", "exercise", "walking", "movement", "chair"),
+    "bit of exercise": ("gentle exercise", "exercise", "movement", "chair"),
     "get back to work": _WORK,
     "making friends": (*_SOCIAL, "friendship", "group"),
     "sporty": _SPORT,
@@ -117,7 +122,9 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "mental health": (*_PEER, "mental health", "recovery"),
     "confidence": ("confidence", "peer support", "wellbeing", "self esteem"),
     "stress": ("wellbeing", "relaxation", "mindfulness", "peer support"),
-    "calm": ("relaxation", "mindfulness", "calm", "wellbeing"),
+    "calm": ("relaxation", "mindfulness", "calm", "wellbeing", "quiet", "relaxed", "peaceful"),
+    "somewhere calm": ("calm", "quiet", "relaxed", "peaceful", "relaxation"),
+    "somewhere quiet": ("quiet", "calm", "relaxed", "peaceful", "relaxation"),
     "relax": ("relaxation", "mindfulness", "calm", "wellbeing"),
     "mindfulness": ("mindfulness", "relaxation", "wellbeing", "meditation"),
     "meditation": ("mindfulness", "meditation", "relaxation"),
@@ -300,6 +307,8 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "volunteering": (*_WORK, "helping"),
     "help others": ("volunteering", "volunteer", "helping", "community"),
     "give back": ("volunteering", "volunteer", "helping", "community"),
+    "give something back": ("volunteering", "volunteer", "helping", "community"),
+    "put something back": ("volunteering", "volunteer", "helping", "community"),
     "be useful": ("volunteering", "volunteer", "helping", "work"),
     "helping": ("volunteering", "volunteer", "helping"),
     "training": ("training", "skills", "course", "work"),
@@ -400,6 +409,10 @@ NOT_NEGATED: frozenset[str] = frozenset({"bothered", "sure", "fussed", "mind", "
 #: What people say about the kind of place that suits them, read as a preference for a feature
 #: rather than as an interest: "nervous in big groups" asks for a small group.
 NEED_PHRASES: dict[str, str] = {
+    "nervous in big groups": "small_group",
+    "nervous in groups": "small_group",
+    "anxious in big groups": "small_group",
+    "anxious in groups": "small_group",
     "big groups": "small_group",
     "big group": "small_group",
     "large groups": "small_group",
@@ -565,6 +578,8 @@ LONGER_TERM_PHRASES: tuple[str, ...] = (
 
 #: How much a term that came from a synonym counts next to a word the person actually used.
 SYNONYM_WEIGHT = 0.5
+#: How much a term counts that came from a phrase of several words ("get back to work").
+PHRASE_WEIGHT = 0.8
 
 
 @dataclass(frozen=True)
@@ -616,6 +631,18 @@ def _phrase_index() -> tuple[dict[tuple[str, ...], tuple[str, ...]], int]:
                     bucket.append(t)
     longest = max((len(k) for k in index), default=1)
     return {k: tuple(v) for k, v in index.items()}, longest
+
+
+@lru_cache(maxsize=1)
+def _lead_stems() -> dict[tuple[str, ...], tuple[str, ...]]:
+    """Each synonym key's first term, as stems: the sense the phrase stands for."""
+    leads = {}
+    for phrase, terms in SYNONYMS.items():
+        key = _key(phrase)
+        if key and terms:
+            sense = sense_term(terms[0])
+            leads.setdefault(key, (sense,) if sense else tuple(tokens(terms[0])))
+    return leads
 
 
 @lru_cache(maxsize=1)
@@ -701,13 +728,22 @@ def expand(text: str, corrector: SpellingCorrector | None = None) -> Expansion:
     for start, end, _ in phrases:
         if end - start > 1:
             in_sense.update(range(start, end))
+    open_minded = _open_to_anything(phrases, stems, plain_positions)
+    generic = _generic_stems()
     for i in plain_positions:
-        if i not in in_sense:
-            add(stems[i], 1.0, text[found[i].start : found[i].end])
+        if i not in in_sense and i not in open_minded:
+            weight = SYNONYM_WEIGHT if stems[i] in generic else 1.0
+            add(stems[i], weight, text[found[i].start : found[i].end])
     for start, end, terms in phrases:
+        if start in open_minded:
+            continue
         source = span(start, end)
+        # A phrase of several words says what they mean more surely than one word does: its
+        # first term, the sense itself, counts in full, and the wider words after it more than
+        # a single word's synonyms do.
+        lead = _lead_stems().get(tuple(stems[start:end]), ()) if end - start > 1 else ()
         for term in terms:
-            add(term, SYNONYM_WEIGHT, source)
+            add(term, 1.0 if term in lead else PHRASE_WEIGHT if lead else SYNONYM_WEIGHT, source)
 
     categories: dict[str, list[str]] = {}
     terms = weights.keys()
@@ -725,6 +761,28 @@ def expand(text: str, corrector: SpellingCorrector | None = None) -> Expansion:
         avoid_said=avoid_said,
         needs=needs_found,
     )
+
+
+@lru_cache(maxsize=1)
+def _generic_stems() -> frozenset[str]:
+    return frozenset(stem(w) for w in GENERIC_WORDS)
+
+
+def _open_to_anything(
+    phrases: list[tuple[int, int, tuple[str, ...]]], stems: list[str], plain: list[int]
+) -> set[int]:
+    """Where "owt" or "anything" stands beside a particular interest ("owt outdoors"), the positions
+    of those words: they then say how open the person is, not what they would like."""
+    keys = _open_keys()
+    inside = {i for start, end, _ in phrases if tuple(stems[start:end]) in keys for i in range(start, end)}
+    if any(i not in inside for i in plain):
+        return inside
+    return set()
+
+
+@lru_cache(maxsize=1)
+def _open_keys() -> frozenset[tuple[str, ...]]:
+    return frozenset(_key(p) for p in OPEN_TO_ANYTHING)
 
 
 @lru_cache(maxsize=1)

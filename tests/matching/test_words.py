@@ -90,8 +90,9 @@ def test_hearing_voices_is_not_a_singing_groups_voice():
 
 def test_nervous_in_big_groups_asks_for_a_small_group_not_for_groups():
     expansion = expand("painting but I get nervous in big groups")
-    assert expansion.needs == {"small_group": "big groups"}
-    assert "groups" not in [w for said in expansion.said.values() for w in said]  # not searched as a word
+    assert expansion.needs == {"small_group": "nervous in big groups"}
+    searched = [w for said in expansion.said.values() for w in said]
+    assert "groups" not in searched and "nervous" not in searched  # a need, not an interest
     small = activity(**ART, typical_group_size=6, miles=2)
     big = activity(**ART, typical_group_size=20, miles=2)
     _, outcome = top([big, small], "painting but I get nervous in big groups")
@@ -107,3 +108,24 @@ def test_misspellings_are_still_read():
     records = [activity(**WALKING), activity(**KNITTING), activity(**PEER)]
     titles, _ = top(records, "walkng")
     assert titles[0] == WALKING["title"]
+
+
+def test_a_phrase_of_several_words_counts_more_than_one_words_synonyms():
+    expansion = expand("want to get back to work, lost my confidence after being off sick")
+    # "get back to work" means a job; "confidence" on its own only suggests peer support.
+    assert expansion.weights["employment"] == 1.0
+    assert expansion.weights["job"] > expansion.weights["peer"]
+
+
+def test_owt_beside_an_interest_says_how_open_they_are_not_what_they_like():
+    beside = expand("gardening, owt outdoors really")
+    alone = expand("owt really")
+    assert "outdoor" in beside.weights and "welcom" not in beside.weights and "coffee" not in beside.weights
+    assert "welcom" in alone.weights  # on its own, somewhere welcoming and easy to try
+
+
+def test_nervous_in_groups_is_not_a_wish_for_an_anxiety_group():
+    records = [activity(**PEER), activity(**ART)]
+    titles, _ = top(records, "i like painting but I get nervous in groups")
+    assert titles[0] == ART["title"]
+    assert "nervous" not in expand("i like painting but I get nervous in groups").weights
