@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 import re
 from datetime import date, time
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 import msgspec
 import sqlalchemy as sa
@@ -357,69 +357,32 @@ def _as_form(body: msgspec.Struct) -> dict[str, Any]:
 # ---- conversions ----------------------------------------------------------------------------------
 
 
+Out = TypeVar("Out", bound=msgspec.Struct)
+
+
+def _out(shape: type[Out], record: Any, **worked_out: Any) -> Out:
+    """The API's view of a record: the fields named as the record's are copied from it."""
+    copied = {name: getattr(record, name) for name in shape.__struct_fields__ if name not in worked_out}
+    return shape(**copied, **worked_out)
+
+
 def organisation_out(o: Organisation) -> OrganisationOut:
-    return OrganisationOut(
-        o.id,
-        o.name,
-        o.role,
-        o.org_id,
-        list(o.other_org_ids or []),
-        o.charity_number,
-        o.description,
-        o.phone,
-        o.email,
-        o.website,
-        o.address,
-        o.postcode,
-        o.latitude,
-        o.longitude,
-        o.version,
-    )
+    return _out(OrganisationOut, o, other_org_ids=list(o.other_org_ids or []))
 
 
 def venue_out(v: Venue) -> VenueOut:
-    return VenueOut(
-        v.id,
-        v.organisation_id,
-        v.name,
-        v.address,
-        v.postcode,
-        v.latitude,
-        v.longitude,
-        v.step_free,
-        v.accessible_toilet,
-        v.parking,
-        list(v.bus_routes),
-        v.how_to_get_there,
-        v.version,
-    )
+    return _out(VenueOut, v, bus_routes=list(v.bus_routes))
 
 
 def activity_out(r: ActivityRecord) -> ActivityOut:
     today = clock.today()
     places = sum(s.places_left for s in r.sessions if (s.date - today).days < 28)
-    return ActivityOut(
-        id=r.id,
-        organisation_id=r.organisation_id,
-        organisation_name=r.organisation_name,
-        venue_id=r.venue_id,
-        venue_name=r.venue_name,
-        postcode=r.postcode,
-        title=r.title,
-        description=r.description,
-        newcomer_notes=r.newcomer_notes,
+    return _out(
+        ActivityOut,
+        r,
         categories=list(r.categories),
         tags=list(r.tags),
-        led_by=r.led_by,
-        typical_group_size=r.typical_group_size,
-        cost_pence=r.cost_pence,
-        gender=r.gender,
-        age_min=r.age_min,
-        age_max=r.age_max,
         features=[f for f in FEATURES if r.has_feature(f)],
-        continuation=r.continuation,
-        volunteering=r.volunteering,
-        booking=r.booking,
         weekly=[
             WeeklyTimeOut(DAYS[w.weekday], f"{w.start_time:%H:%M}", f"{w.end_time:%H:%M}") for w in r.weekly
         ],
@@ -430,18 +393,7 @@ def activity_out(r: ActivityRecord) -> ActivityOut:
 
 
 def session_out(s: ActivitySession) -> SessionOut:
-    return SessionOut(
-        s.id,
-        s.activity_id,
-        s.date,
-        s.start_time,
-        s.end_time,
-        s.capacity,
-        s.places_booked,
-        s.places_left,
-        s.cancelled,
-        s.version,
-    )
+    return _out(SessionOut, s)
 
 
 def _pages(total: int, per_page: int) -> int:

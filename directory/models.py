@@ -11,6 +11,7 @@ from sqlmodel import Field, SQLModel
 
 from core.database import json_column, utc_column
 from directory import org_ids
+from directory.records import SizeAndCost
 
 
 def new_id() -> str:
@@ -66,7 +67,7 @@ class Venue(SQLModel, table=True):
     updated_at: datetime = Field(sa_column=utc_column())
 
 
-class Activity(SQLModel, table=True):
+class Activity(SizeAndCost, SQLModel, table=True):
     __tablename__ = "activity"
     __table_args__ = (
         sa.CheckConstraint("typical_group_size > 0", name="group_size_positive"),
@@ -104,14 +105,6 @@ class Activity(SQLModel, table=True):
     version: int = 1
     created_at: datetime = Field(sa_column=utc_column())
     updated_at: datetime = Field(sa_column=utc_column())
-
-    @property
-    def small_group(self) -> bool:
-        return self.typical_group_size <= 8
-
-    @property
-    def no_cost(self) -> bool:
-        return self.cost_pence == 0
 
 
 class ActivityCategory(SQLModel, table=True):

@@ -124,21 +124,29 @@ def all_venues(db: Session) -> list[Venue]:
     return list(db.scalars(sa.select(Venue).order_by(Venue.name)))
 
 
+def _organisation_sessions(
+    db: Session, organisation_id: str, *when: Any, order_by: tuple[Any, ...]
+) -> list[tuple[ActivitySession, Activity]]:
+    rows = db.execute(
+        sa.select(ActivitySession, Activity)
+        .join(Activity, Activity.id == ActivitySession.activity_id)
+        .where(Activity.organisation_id == organisation_id, *when)
+        .order_by(*order_by)
+    ).all()
+    return [(s, a) for s, a in rows]
+
+
 def sessions_for_organisation(
     db: Session, organisation_id: str, *, weeks: int = 8
 ) -> list[tuple[ActivitySession, Activity]]:
     today = clock.today()
-    rows = db.execute(
-        sa.select(ActivitySession, Activity)
-        .join(Activity, Activity.id == ActivitySession.activity_id)
-        .where(
-            Activity.organisation_id == organisation_id,
-            ActivitySession.date >= today,
-            ActivitySession.date < today + timedelta(weeks=weeks),
-        )
-        .order_by(ActivitySession.date, ActivitySession.start_time, Activity.title)
-    ).all()
-    return [(s, a) for s, a in rows]
+    return _organisation_sessions(
+        db,
+        organisation_id,
+        ActivitySession.date >= today,
+        ActivitySession.date < today + timedelta(weeks=weeks),
+        order_by=(ActivitySession.date, ActivitySession.start_time, Activity.title),
+    )
 
 
 def past_sessions_for_organisation(
@@ -147,16 +155,13 @@ def past_sessions_for_organisation(
     """Sessions that have taken place in the last `weeks` weeks, most recent first."""
     now = clock.now()
     today = clock.today()
-    rows = db.execute(
-        sa.select(ActivitySession, Activity)
-        .join(Activity, Activity.id == ActivitySession.activity_id)
-        .where(
-            Activity.organisation_id == organisation_id,
-            ActivitySession.date <= today,
-            ActivitySession.date >= today - timedelta(weeks=weeks),
-        )
-        .order_by(ActivitySession.date.desc(), ActivitySession.start_time.desc(), Activity.title)
-    ).all()
+    rows = _organisation_sessions(
+        db,
+        organisation_id,
+        ActivitySession.date <= today,
+        ActivitySession.date >= today - timedelta(weeks=weeks),
+        order_by=(ActivitySession.date.desc(), ActivitySession.start_time.desc(), Activity.title),
+    )
     return [(s, a) for s, a in rows if clock.local_datetime(s.date, s.start_time) <= now]
 
 

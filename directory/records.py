@@ -46,6 +46,21 @@ def features_of(activity: Any, *, step_free: bool) -> frozenset[str]:
     return frozenset(code for code, has in present.items() if has)
 
 
+class SizeAndCost:
+    """The features a listing's group size and cost give it, alike for the table row and the
+    read-only record."""
+
+    __slots__ = ()
+
+    @property
+    def small_group(self) -> bool:
+        return self.typical_group_size <= 8
+
+    @property
+    def no_cost(self) -> bool:
+        return self.cost_pence == 0
+
+
 @dataclass(frozen=True, slots=True)
 class UpcomingSession:
     id: int
@@ -69,7 +84,7 @@ class WeeklyTime:
 
 
 @dataclass(frozen=True, slots=True)
-class ActivityRecord:
+class ActivityRecord(SizeAndCost):
     id: str
     title: str
     description: str
@@ -109,14 +124,6 @@ class ActivityRecord:
     def source_of(self, feature: str) -> str:
         """The listing's own words for a feature, or "" if it was entered in Flourish."""
         return next((words for f, words in self.feature_sources if f == feature), "")
-
-    @property
-    def small_group(self) -> bool:
-        return self.typical_group_size <= 8
-
-    @property
-    def no_cost(self) -> bool:
-        return self.cost_pence == 0
 
     @property
     def met_at_door(self) -> bool:

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, fields
 from datetime import date, time
-from typing import Any
+from typing import Any, ClassVar
 
 from core import clock, forms
 from core.forms import FormReader, first, many
@@ -35,6 +35,22 @@ def _postcode(value: str) -> str:
         raise ValueError(str(exc)) from None
 
 
+def _columns(*besides: str) -> Callable[[type], type]:
+    """Gives a form its FIELDS: the columns it sets, which are all its fields but the version the
+    edit started from and any named here."""
+
+    def give(form: type) -> type:
+        form.FIELDS = tuple(f.name for f in fields(form) if f.name not in {"version", *besides})
+        return form
+
+    return give
+
+
+def columns(data: Any) -> dict[str, Any]:
+    """The columns an organisation's, venue's or activity's form sets, as typed."""
+    return {name: getattr(data, name) for name in data.FIELDS}
+
+
 def _version(reader: FormReader) -> int | None:
     return reader.value("version", forms.whole_number(1), required=False)
 
@@ -46,6 +62,7 @@ def _tags(raw: Mapping[str, Any]) -> list[str]:
     return [t.strip().lower()[:40] for t in items if t.strip()][:15]
 
 
+@_columns("categories")
 @dataclass
 class ActivityInput:
     title: str
@@ -72,29 +89,8 @@ class ActivityInput:
     venue_id: str | None
     version: int | None = None
 
-    FIELDS = (
-        "title",
-        "description",
-        "newcomer_notes",
-        "tags",
-        "led_by",
-        "typical_group_size",
-        "cost_pence",
-        "cost_note",
-        "age_min",
-        "age_max",
-        "gender",
-        "quiet_space",
-        "buddy_welcome",
-        "welcome_contact",
-        "welcome_note",
-        "booking",
-        "one_to_one_start",
-        "continuation",
-        "volunteering",
-        "what_to_bring",
-        "venue_id",
-    )
+    #: The columns of the activity the form sets.
+    FIELDS: ClassVar[tuple[str, ...]]
 
 
 def read_activity(raw: Mapping[str, Any]) -> ActivityInput:
@@ -151,6 +147,7 @@ def read_activity(raw: Mapping[str, Any]) -> ActivityInput:
     return result
 
 
+@_columns()
 @dataclass
 class VenueInput:
     name: str
@@ -163,16 +160,8 @@ class VenueInput:
     how_to_get_there: str
     version: int | None = None
 
-    FIELDS = (
-        "name",
-        "address",
-        "postcode",
-        "step_free",
-        "accessible_toilet",
-        "parking",
-        "bus_routes",
-        "how_to_get_there",
-    )
+    #: The columns of the venue the form sets.
+    FIELDS: ClassVar[tuple[str, ...]]
 
 
 def read_venue(raw: Mapping[str, Any]) -> VenueInput:
@@ -196,6 +185,7 @@ def read_venue(raw: Mapping[str, Any]) -> VenueInput:
     return result
 
 
+@_columns()
 @dataclass
 class OrganisationInput:
     name: str
@@ -209,17 +199,8 @@ class OrganisationInput:
     postcode: str | None
     version: int | None = None
 
-    FIELDS = (
-        "name",
-        "org_id",
-        "other_org_ids",
-        "description",
-        "phone",
-        "email",
-        "website",
-        "address",
-        "postcode",
-    )
+    #: The columns of the organisation the form sets.
+    FIELDS: ClassVar[tuple[str, ...]]
 
 
 #: The registers the form offers, then any other register by its whole identifier.

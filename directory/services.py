@@ -6,7 +6,7 @@ audit log, and notes which activities changed so every worker's index catches up
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -38,6 +38,7 @@ from directory.schemas import (
     ReportInput,
     ScheduleInput,
     VenueInput,
+    columns,
 )
 
 #: Coordinators see and plan this far ahead; sessions are generated to here.
@@ -68,6 +69,14 @@ def get_or_404(db: Session, model: type, key: Any, what: str, *, for_update: boo
 def _check_version(obj: Any, submitted: int | None, what: str) -> None:
     if submitted is not None and submitted != obj.version:
         raise StaleEdit(what)
+
+
+def _to_edit(db: Session, actor: Actor, model: type, key: str, what: str, version: int | None) -> Any:
+    """A record locked for an edit, for someone who may manage its organisation and saw it as it is."""
+    obj = get_or_404(db, model, key, what, for_update=True)
+    ensure_can_manage(actor, obj.id if model is Organisation else obj.organisation_id)
+    _check_version(obj, version, f"this {what}")
+    return obj
 
 
 def _apply(obj: Any, values: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -108,11 +117,9 @@ def _ensure_identifier_free(db: Session, organisation_id: str, org_id: str | Non
 def update_organisation(
     db: Session, actor: Actor, organisation_id: str, data: OrganisationInput
 ) -> Organisation:
-    organisation = get_or_404(db, Organisation, organisation_id, "organisation", for_update=True)
-    ensure_can_manage(actor, organisation.id)
-    _check_version(organisation, data.version, "this organisation")
+    organisation = _to_edit(db, actor, Organisation, organisation_id, "organisation", data.version)
     _ensure_identifier_free(db, organisation.id, data.org_id)
-    values = {name: getattr(data, name) for name in OrganisationInput.FIELDS}
+    values = columns(data)
     lat, lon = _geocode(db, data.postcode)
     values.update(latitude=lat, longitude=lon)
     before, after = _apply(organisation, values)
@@ -131,21 +138,23 @@ def update_organisation(
 # ---- venues ----------------------------------------------------------------------------------
 
 
+def add_for_organisation(
+    db: Session, model: type, organisation_id: str, data: Any, now: datetime, **more: Any
+) -> Any:
+    """A new venue or activity of an organisation as its form was filled in, with `more` columns
+    set besides (or instead), flushed so that it has its id."""
+    values = {"organisation_id": organisation_id, "created_at": now, "updated_at": now}
+    row = model(**(values | columns(data) | more))
+    db.add(row)
+    db.flush()
+    return row
+
+
 def create_venue(db: Session, actor: Actor, organisation_id: str, data: VenueInput) -> Venue:
     get_or_404(db, Organisation, organisation_id, "organisation")
     ensure_can_manage(actor, organisation_id)
     lat, lon = _geocode(db, data.postcode)
-    now = clock.now()
-    venue = Venue(
-        organisation_id=organisation_id,
-        **{name: getattr(data, name) for name in VenueInput.FIELDS},
-        latitude=lat,
-        longitude=lon,
-        created_at=now,
-        updated_at=now,
-    )
-    db.add(venue)
-    db.flush()
+    venue = add_for_organisation(db, Venue, organisation_id, data, clock.now(), latitude=lat, longitude=lon)
     audit.record(
         db, actor, "venue.created", "venue", venue.id, after=audit.snapshot(venue, VenueInput.FIELDS)
     )
@@ -154,10 +163,8 @@ def create_venue(db: Session, actor: Actor, organisation_id: str, data: VenueInp
 
 
 def update_venue(db: Session, actor: Actor, venue_id: str, data: VenueInput) -> Venue:
-    venue = get_or_404(db, Venue, venue_id, "venue", for_update=True)
-    ensure_can_manage(actor, venue.organisation_id)
-    _check_version(venue, data.version, "this venue")
-    values = {name: getattr(data, name) for name in VenueInput.FIELDS}
+    venue = _to_edit(db, actor, Venue, venue_id, "venue", data.version)
+    values = columns(data)
     values["latitude"], values["longitude"] = _geocode(db, data.postcode)
     before, after = _apply(venue, values)
     if after:
@@ -201,15 +208,7 @@ def create_activity(db: Session, actor: Actor, organisation_id: str, data: Activ
     ensure_can_manage(actor, organisation_id)
     _check_venue(db, organisation_id, data.venue_id)
     now = clock.now()
-    activity = Activity(
-        organisation_id=organisation_id,
-        **{name: getattr(data, name) for name in ActivityInput.FIELDS},
-        confirmed_at=now,
-        created_at=now,
-        updated_at=now,
-    )
-    db.add(activity)
-    db.flush()
+    activity = add_for_organisation(db, Activity, organisation_id, data, now, confirmed_at=now)
     _set_categories(db, activity.id, data.categories)
     after = audit.snapshot(activity, ActivityInput.FIELDS) | {"categories": data.categories}
     audit.record(db, actor, "activity.created", "activity", activity.id, after=after)
@@ -219,12 +218,10 @@ def create_activity(db: Session, actor: Actor, organisation_id: str, data: Activ
 
 
 def update_activity(db: Session, actor: Actor, activity_id: str, data: ActivityInput) -> Activity:
-    activity = get_or_404(db, Activity, activity_id, "activity", for_update=True)
-    ensure_can_manage(actor, activity.organisation_id)
-    _check_version(activity, data.version, "this activity")
+    activity = _to_edit(db, actor, Activity, activity_id, "activity", data.version)
     _check_venue(db, activity.organisation_id, data.venue_id)
     old_categories = categories_of(db, activity.id)
-    before, after = _apply(activity, {name: getattr(data, name) for name in ActivityInput.FIELDS})
+    before, after = _apply(activity, columns(data))
     if old_categories != data.categories:
         _set_categories(db, activity.id, data.categories)
         before["categories"], after["categories"] = old_categories, data.categories
@@ -412,11 +409,10 @@ def extend_all_sessions(db: Session, *, until: date | None = None) -> int:
     return created
 
 
-def add_schedule(db: Session, actor: Actor, activity_id: str, data: ScheduleInput) -> Schedule:
-    activity = get_or_404(db, Activity, activity_id, "activity")
-    ensure_can_manage(actor, activity.organisation_id)
+def start_schedule(db: Session, activity_id: str, data: ScheduleInput) -> tuple[Schedule, int]:
+    """A new weekly schedule, and how many of its sessions up to the planning horizon were made."""
     schedule = Schedule(
-        activity_id=activity.id,
+        activity_id=activity_id,
         weekday=data.weekday,
         start_time=data.start_time,
         end_time=data.end_time,
@@ -427,7 +423,13 @@ def add_schedule(db: Session, actor: Actor, activity_id: str, data: ScheduleInpu
     )
     db.add(schedule)
     db.flush()
-    generate_sessions(db, schedule)
+    return schedule, generate_sessions(db, schedule)
+
+
+def add_schedule(db: Session, actor: Actor, activity_id: str, data: ScheduleInput) -> Schedule:
+    activity = get_or_404(db, Activity, activity_id, "activity")
+    ensure_can_manage(actor, activity.organisation_id)
+    schedule, _ = start_schedule(db, activity.id, data)
     audit.record(db, actor, "schedule.created", "schedule", schedule.id, after=_schedule_values(schedule))
     db.flush()
     return schedule
@@ -452,6 +454,22 @@ def _schedule_values(schedule: Schedule) -> dict[str, Any]:
 def session_values(session: ActivitySession) -> dict[str, Any]:
     """What a session's audit entries record when its schedule moves it."""
     return audit.snapshot(session, ["date", "start_time", "end_time", "capacity", "places_booked"])
+
+
+def _session_audited(db: Session, actor: Actor, action: str, session: ActivitySession, **change: Any) -> None:
+    audit.record(db, actor, action, "activity_session", session.id, **change)
+
+
+def follow_schedule(session: ActivitySession, schedule: Schedule) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Give a session that still meets its schedule's times and places (never fewer than are
+    booked); what changed, as (before, after)."""
+    before = session_values(session)
+    session.start_time, session.end_time = schedule.start_time, schedule.end_time
+    session.capacity = max(schedule.capacity, session.places_booked)
+    changed_before, changed_after = audit.diff(before, session_values(session))
+    if changed_after:
+        session.version += 1
+    return changed_before, changed_after
 
 
 def update_schedule(
@@ -487,33 +505,16 @@ def update_schedule(
         )
         if day_moved or out_of_range:
             if session.places_booked == 0:
-                audit.record(
-                    db,
-                    actor,
-                    "session.removed",
-                    "activity_session",
-                    session.id,
-                    before=session_values(session),
-                )
+                _session_audited(db, actor, "session.removed", session, before=session_values(session))
                 db.delete(session)
             elif not session.cancelled:
                 _cancel(db, actor, session, "The weekly session moved or ended")
                 affected.append(session)
             continue
-        before_session = session_values(session)
-        session.start_time, session.end_time = schedule.start_time, schedule.end_time
-        session.capacity = max(schedule.capacity, session.places_booked)
-        changed_before, changed_after = audit.diff(before_session, session_values(session))
+        changed_before, changed_after = follow_schedule(session, schedule)
         if changed_after:
-            session.version += 1
-            audit.record(
-                db,
-                actor,
-                "session.changed",
-                "activity_session",
-                session.id,
-                before=changed_before,
-                after=changed_after,
+            _session_audited(
+                db, actor, "session.changed", session, before=changed_before, after=changed_after
             )
     db.flush()
     generate_sessions(db, schedule)
@@ -536,9 +537,7 @@ def change_capacity(
 ) -> ActivitySession:
     """Set a session's capacity. It can never go below the places already booked; the check and
     the change are one UPDATE, so a booking racing with this edit cannot slip underneath."""
-    session = get_or_404(db, ActivitySession, session_id, "session", for_update=True)
-    activity = get_or_404(db, Activity, session.activity_id, "activity")
-    ensure_can_manage(actor, activity.organisation_id)
+    session, _ = managed_session(db, actor, session_id, for_update=True)
     if session.date < clock.today():
         raise Conflict("This session has already taken place, so its places cannot be changed.")
     if capacity < 0:
@@ -567,14 +566,8 @@ def change_capacity(
                 f"already booked, so the capacity cannot go below {fresh.places_booked}."
             }
         )
-    audit.record(
-        db,
-        actor,
-        "session.capacity_changed",
-        "activity_session",
-        session.id,
-        before=before,
-        after={"capacity": capacity},
+    _session_audited(
+        db, actor, "session.capacity_changed", session, before=before, after={"capacity": capacity}
     )
     note_change(db, [session.activity_id])
     db.flush()
@@ -585,9 +578,7 @@ def change_capacity(
 def cancel_session(
     db: Session, actor: Actor, session_id: int, reason: str, version: int | None = None
 ) -> ActivitySession:
-    session = get_or_404(db, ActivitySession, session_id, "session", for_update=True)
-    activity = get_or_404(db, Activity, session.activity_id, "activity")
-    ensure_can_manage(actor, activity.organisation_id)
+    session, _ = managed_session(db, actor, session_id, for_update=True)
     _check_version(session, version, "this session")
     if session.cancelled:
         raise Conflict("This session is already cancelled.")
@@ -609,21 +600,18 @@ def cancel_session(
 def _cancel(db: Session, actor: Actor, session: ActivitySession, reason: str) -> None:
     session.cancelled, session.cancelled_reason = True, reason
     session.version += 1
-    audit.record(
+    _session_audited(
         db,
         actor,
         "session.cancelled",
-        "activity_session",
-        session.id,
+        session,
         before={"cancelled": False},
         after={"cancelled": True, "reason": reason},
     )
 
 
 def reinstate_session(db: Session, actor: Actor, session_id: int) -> ActivitySession:
-    session = get_or_404(db, ActivitySession, session_id, "session", for_update=True)
-    activity = get_or_404(db, Activity, session.activity_id, "activity")
-    ensure_can_manage(actor, activity.organisation_id)
+    session, _ = managed_session(db, actor, session_id, for_update=True)
     if not session.cancelled:
         raise Conflict("This session is not cancelled.")
     if session.date < clock.today():
@@ -632,15 +620,7 @@ def reinstate_session(db: Session, actor: Actor, session_id: int) -> ActivitySes
     session.cancelled = False
     session.cancelled_reason = ""
     session.version += 1
-    audit.record(
-        db,
-        actor,
-        "session.reinstated",
-        "activity_session",
-        session.id,
-        before=before,
-        after={"cancelled": False},
-    )
+    _session_audited(db, actor, "session.reinstated", session, before=before, after={"cancelled": False})
     note_change(db, [session.activity_id])
     db.flush()
     return session
@@ -719,9 +699,11 @@ def open_reports(db: Session, organisation_id: str | None = None) -> list[tuple[
     return [(r, a) for r, a in db.execute(query).all()]
 
 
-def managed_session(db: Session, actor: Actor, session_id: int) -> tuple[ActivitySession, Activity]:
+def managed_session(
+    db: Session, actor: Actor, session_id: int, *, for_update: bool = False
+) -> tuple[ActivitySession, Activity]:
     """A session and its activity, for someone who may manage the activity's organisation."""
-    session = get_or_404(db, ActivitySession, session_id, "session")
+    session = get_or_404(db, ActivitySession, session_id, "session", for_update=for_update)
     activity = get_or_404(db, Activity, session.activity_id, "activity")
     ensure_can_manage(actor, activity.organisation_id)
     return session, activity

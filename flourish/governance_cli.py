@@ -25,6 +25,18 @@ def _admin(db, email: str):
     return Actor(user.id, user.email, user.role, request_id="command-line")
 
 
+def _request(db, admin_email: str, reference: str):
+    """The administrator handling a person's request, and the person it is about."""
+    from core.errors import NotFound
+    from flourish.governance import patient_by_reference
+
+    actor = _admin(db, admin_email)
+    try:
+        return actor, patient_by_reference(db, reference)
+    except NotFound as exc:
+        raise click.ClickException(exc.message) from None
+
+
 @click.group("governance")
 def governance_cli() -> None:
     """Keeping personal data no longer than needed, and people's rights over it."""
@@ -73,17 +85,12 @@ def apply_retention_command(dry_run: bool) -> None:
 )
 def subject_access_command(reference: str, admin_email: str, output: Path | None) -> None:
     """Everything held about one person (by reference, e.g. FL-7K3Q9), as JSON."""
-    from core.errors import NotFound
-    from flourish.governance import patient_by_reference, subject_access, subject_access_json
+    from flourish.governance import subject_access, subject_access_json
 
     database = configured_database()
     try:
         with database.writer() as db:
-            actor = _admin(db, admin_email)
-            try:
-                patient = patient_by_reference(db, reference)
-            except NotFound as exc:
-                raise click.ClickException(exc.message) from None
+            actor, patient = _request(db, admin_email, reference)
             body = subject_access_json(subject_access(db, actor, patient.id))
             db.commit()  # the record of who was given this person's data
     finally:
@@ -103,17 +110,13 @@ def subject_access_command(reference: str, admin_email: str, output: Path | None
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 def erase_command(reference: str, admin_email: str, note: str, yes: bool) -> None:
     """Erase one person's identifying details now, as retention would."""
-    from core.errors import Conflict, InvalidInput, NotFound
-    from flourish.governance import erase_on_request, patient_by_reference
+    from core.errors import Conflict, InvalidInput
+    from flourish.governance import erase_on_request
 
     database = configured_database()
     try:
         with database.writer() as db:
-            actor = _admin(db, admin_email)
-            try:
-                patient = patient_by_reference(db, reference)
-            except NotFound as exc:
-                raise click.ClickException(exc.message) from None
+            actor, patient = _request(db, admin_email, reference)
             if not yes:
                 click.confirm(
                     f"Erase {patient.reference}'s identifying details? This cannot be undone", abort=True

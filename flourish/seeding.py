@@ -27,10 +27,10 @@ from core.errors import InvalidInput
 from core.settings import PROJECT_ROOT
 from core.site import DEMONSTRATION_DATA, set_setting
 from directory.catalogue import note_change
-from directory.models import Activity, ActivityCategory, Organisation, Schedule, Venue
-from directory.postcodes import PostcodeError, locate, normalise_postcode
-from directory.schemas import read_activity, read_organisation, read_schedule, read_venue
-from directory.services import generate_sessions
+from directory.models import Activity, ActivityCategory, Organisation, Venue
+from directory.postcodes import PostcodeError, locate
+from directory.schemas import columns, read_activity, read_organisation, read_schedule, read_venue
+from directory.services import add_for_organisation, start_schedule
 from flourish.demo import drawdowns as grants_demo
 from flourish.demo.history import generate_history
 from flourish.seed_dates import THIS_YEAR, SeedDateError, financial_year, relative_day
@@ -420,16 +420,8 @@ def _load_organisations(db: Session, bundle: SeedBundle, now: datetime) -> dict[
         v = record.values
         place = locate(v.postcode, db) if v.postcode else None
         organisation = Organisation(
-            name=v.name,
+            **columns(v),
             role=record.raw["role"],
-            org_id=v.org_id,
-            other_org_ids=v.other_org_ids,
-            description=v.description,
-            phone=v.phone,
-            email=v.email,
-            website=v.website,
-            address=v.address,
-            postcode=v.postcode,
             latitude=place.latitude if place else None,
             longitude=place.longitude if place else None,
             created_at=now,
@@ -447,23 +439,11 @@ def _load_venues(db: Session, bundle: SeedBundle, org_ids: dict[str, str], now: 
     for record in bundle.venues:
         v = record.values
         place = locate(v.postcode, db)
-        venue = Venue(
-            organisation_id=org_ids[record.raw["organisation"]],
-            name=v.name,
-            address=v.address,
-            postcode=normalise_postcode(v.postcode),
-            latitude=place.latitude,
-            longitude=place.longitude,
-            step_free=v.step_free,
-            accessible_toilet=v.accessible_toilet,
-            parking=v.parking,
-            bus_routes=v.bus_routes,
-            how_to_get_there=v.how_to_get_there,
-            created_at=now,
-            updated_at=now,
+        organisation_id = org_ids[record.raw["organisation"]]
+        # The postcode was put in its usual form as the seed was read.
+        venue = add_for_organisation(
+            db, Venue, organisation_id, v, now, latitude=place.latitude, longitude=place.longitude
         )
-        db.add(venue)
-        db.flush()
         venue_ids[record.key] = venue.id
     return venue_ids
 
@@ -475,31 +455,16 @@ def _load_activities(
     sessions = 0
     for record in bundle.activities:
         v, schedules = record.values
-        activity = Activity(
-            organisation_id=org_ids[record.raw["organisation"]],
-            **{name: getattr(v, name) for name in v.FIELDS if name != "venue_id"},
-            venue_id=venue_ids.get(record.raw.get("venue")),
-            confirmed_at=now,
-            created_at=now,
-            updated_at=now,
+        organisation_id = org_ids[record.raw["organisation"]]
+        venue_id = venue_ids.get(record.raw.get("venue"))
+        activity = add_for_organisation(
+            db, Activity, organisation_id, v, now, venue_id=venue_id, confirmed_at=now
         )
-        db.add(activity)
-        db.flush()
         for position, category in enumerate(v.categories):
             db.add(ActivityCategory(activity_id=activity.id, category=category, position=position))
         for s in schedules:
-            schedule = Schedule(
-                activity_id=activity.id,
-                weekday=s.weekday,
-                start_time=s.start_time,
-                end_time=s.end_time,
-                capacity=s.capacity,
-                starts_on=s.starts_on,
-                ends_on=s.ends_on,
-            )
-            db.add(schedule)
-            db.flush()
-            sessions += generate_sessions(db, schedule)
+            _, made = start_schedule(db, activity.id, s)
+            sessions += made
         note_change(db, [activity.id])
     return sessions
 

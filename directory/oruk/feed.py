@@ -418,47 +418,18 @@ def service_document(rows: ServiceRows, base_url: str) -> dict[str, Any]:
     )
 
 
-def services_page(
-    db: Session,
-    query: ServiceQuery,
-    paging: Paging,
-    base_url: str,
-    *,
-    today: date,
-    ranked: Sequence[str] | None = None,
-) -> dict[str, Any]:
-    ids, total = matching_ids(db, query, paging, today=today, ranked=ranked)
-    rows = load_services(db, ids, today=today, detail=query.full)
+def _service_contents(rows: list[ServiceRows], query: ServiceQuery, base_url: str) -> list[dict[str, Any]]:
     if query.full:
-        contents = [service_document(r, base_url) for r in rows]
-    else:
-        contents = [
-            mapping.service_summary(r.activity, r.organisation, base_url, places_free=r.places_free)
-            for r in rows
-        ]
-    return page_of(contents, total, paging)
+        return [service_document(r, base_url) for r in rows]
+    return [
+        mapping.service_summary(r.activity, r.organisation, base_url, places_free=r.places_free) for r in rows
+    ]
 
 
-def service(db: Session, service_id: str, base_url: str, *, today: date) -> dict[str, Any]:
-    # Looked up first: an id no row can have (a NUL byte) is a miss, not a PostgreSQL error.
-    rows = load_services(db, [service_id], today=today) if queries.lookup(db, Activity, service_id) else []
-    if not rows:
-        raise NotFound(f"No listed service has the id {service_id[:40]!r}.")
-    return service_document(rows[0], base_url)
-
-
-def service_at_locations_page(
-    db: Session,
-    query: ServiceQuery,
-    paging: Paging,
-    base_url: str,
-    *,
-    today: date,
-    ranked: Sequence[str] | None = None,
-) -> dict[str, Any]:
-    ids, total = matching_ids(db, query, paging, today=today, ranked=ranked, with_venue=True)
-    rows = load_services(db, ids, today=today, detail=query.full)
-    contents = [
+def _service_at_location_contents(
+    rows: list[ServiceRows], query: ServiceQuery, base_url: str
+) -> list[dict[str, Any]]:
+    return [
         mapping.service_at_location(
             r.activity,
             r.organisation,
@@ -472,7 +443,39 @@ def service_at_locations_page(
         for r in rows
         if r.venue is not None
     ]
-    return page_of(contents, total, paging)
+
+
+#: The two lists of services ORUK defines: what each item is, and whether a listing needs a venue
+#: to be in the list at all.
+_LISTS = {
+    "services": (_service_contents, False),
+    "service_at_locations": (_service_at_location_contents, True),
+}
+
+
+def list_page(
+    db: Session,
+    endpoint: str,
+    query: ServiceQuery,
+    paging: Paging,
+    base_url: str,
+    *,
+    today: date,
+    ranked: Sequence[str] | None = None,
+) -> dict[str, Any]:
+    """A page of /services or /service_at_locations."""
+    contents_of, with_venue = _LISTS[endpoint]
+    ids, total = matching_ids(db, query, paging, today=today, ranked=ranked, with_venue=with_venue)
+    rows = load_services(db, ids, today=today, detail=query.full)
+    return page_of(contents_of(rows, query, base_url), total, paging)
+
+
+def service(db: Session, service_id: str, base_url: str, *, today: date) -> dict[str, Any]:
+    # Looked up first: an id no row can have (a NUL byte) is a miss, not a PostgreSQL error.
+    rows = load_services(db, [service_id], today=today) if queries.lookup(db, Activity, service_id) else []
+    if not rows:
+        raise NotFound(f"No listed service has the id {service_id[:40]!r}.")
+    return service_document(rows[0], base_url)
 
 
 def service_at_location(db: Session, sal_id: str, base_url: str, *, today: date) -> dict[str, Any]:

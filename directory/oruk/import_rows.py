@@ -31,31 +31,6 @@ OUTCOME_LABELS = {
     SKIPPED: "Skipped",
 }
 
-#: The activity columns an import sets and compares.
-ACTIVITY_FIELDS = (
-    "organisation_id",
-    "venue_id",
-    "title",
-    "description",
-    "newcomer_notes",
-    "what_to_bring",
-    "led_by",
-    "typical_group_size",
-    "cost_pence",
-    "cost_note",
-    "age_min",
-    "age_max",
-    "gender",
-    "quiet_space",
-    "buddy_welcome",
-    "welcome_contact",
-    "welcome_note",
-    "booking",
-    "one_to_one_start",
-    "continuation",
-    "volunteering",
-    "is_active",
-)
 VENUE_FIELDS = (
     "name",
     "address",

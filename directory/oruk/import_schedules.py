@@ -3,13 +3,14 @@ applied, sessions that no longer fit retired (and people booked on them told).""
 
 from __future__ import annotations
 
+from collections import namedtuple
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
 
-from core import audit
 from core.database import held
 from directory.models import (
     Activity,
@@ -23,13 +24,32 @@ from directory.oruk.reading import (
     ServiceIn,
 )
 from directory.oruk.taxonomy import derived_id
-from directory.services import PLANNING_HORIZON, schedule_dates, session_values
+from directory.services import PLANNING_HORIZON, follow_schedule, schedule_dates, session_values
+
+
+class _Timetable(
+    namedtuple("_Timetable", "weekday start_time end_time capacity starts_on ends_on every_weeks monthly")
+):
+    """When a weekly schedule meets and for how many (as Schedule's columns of those names): what
+    the feed's schedule and Flourish's are compared on."""
+
+    __slots__ = ()
+
+    @classmethod
+    def of(cls, schedule: Any) -> _Timetable:
+        """The timetable of a schedule, Flourish's or one read from a feed."""
+        return cls(*(getattr(schedule, name) for name in cls._fields))
+
+    def dates(self, today: date) -> list[date]:
+        return session_dates(
+            self.weekday, self.starts_on, self.ends_on, today, self.every_weeks, self.monthly
+        )
 
 
 @dataclass
 class _SchedulePlan:
-    added: list[tuple[str, tuple[Any, ...]]] = field(default_factory=list)
-    updated: list[tuple[Schedule, tuple[Any, ...]]] = field(default_factory=list)
+    added: list[tuple[str, _Timetable]] = field(default_factory=list)
+    updated: list[tuple[Schedule, _Timetable]] = field(default_factory=list)
     removed: list[Schedule] = field(default_factory=list)
     changes: list[str] = field(default_factory=list)
 
@@ -67,38 +87,34 @@ class _Schedules(_Rows):
         self, service: ServiceIn, index: int, given: Any, default_capacity: int, taken: dict[str, str]
     ) -> None:
         schedule_id = self._schedule_id(service, index, given.id, taken)
-        starts_on = given.starts_on or self.today
         capacity = given.capacity if given.capacity is not None else default_capacity
+        wanted = _Timetable.of(given)._replace(capacity=capacity, starts_on=given.starts_on or self.today)
+        self._queue_schedule(service.id, schedule_id, wanted)
+
+    def _queue_schedule(self, activity_id: str, schedule_id: str, wanted: _Timetable) -> None:
+        """A new schedule, and its sessions up to the planning horizon."""
         generated = self.today + PLANNING_HORIZON
         self._queue(
             Schedule,
-            {
-                "id": schedule_id,
-                "activity_id": service.id,
-                "weekday": given.weekday,
-                "start_time": given.start_time,
-                "end_time": given.end_time,
-                "capacity": capacity,
-                "starts_on": starts_on,
-                "ends_on": given.ends_on,
-                "generated_until": generated,
-                "every_weeks": given.every_weeks,
-                "monthly": given.monthly,
-                "version": 1,
-            },
+            {"id": schedule_id, "activity_id": activity_id}
+            | wanted._asdict()
+            | {"generated_until": generated, "version": 1},
         )
-        for day in session_dates(
-            given.weekday, starts_on, given.ends_on, self.today, given.every_weeks, given.monthly
-        ):
+        self._queue_sessions(activity_id, schedule_id, wanted.dates(self.today), wanted)
+
+    def _queue_sessions(
+        self, activity_id: str, schedule_id: str, days: Iterable[date], times: _Timetable | Schedule
+    ) -> None:
+        for day in days:
             self._queue(
                 ActivitySession,
                 {
-                    "activity_id": service.id,
+                    "activity_id": activity_id,
                     "schedule_id": schedule_id,
                     "date": day,
-                    "start_time": given.start_time,
-                    "end_time": given.end_time,
-                    "capacity": capacity,
+                    "start_time": times.start_time,
+                    "end_time": times.end_time,
+                    "capacity": times.capacity,
                     "places_booked": 0,
                     "cancelled": False,
                     "cancelled_reason": "",
@@ -119,29 +135,11 @@ class _Schedules(_Rows):
             if capacity is None:
                 capacity = current.capacity if current else activity.typical_group_size
             starts_on = given.starts_on or (current.starts_on if current else self.today)
-            wanted = (
-                given.weekday,
-                given.start_time,
-                given.end_time,
-                capacity,
-                starts_on,
-                given.ends_on,
-                given.every_weeks,
-                given.monthly,
-            )
+            wanted = _Timetable.of(given)._replace(capacity=capacity, starts_on=starts_on)
             if current is None:
                 plan.added.append((schedule_id, wanted))
                 plan.changes.append(f"added {schedule_id}")
-            elif wanted != (
-                current.weekday,
-                current.start_time,
-                current.end_time,
-                current.capacity,
-                current.starts_on,
-                current.ends_on,
-                current.every_weeks,
-                current.monthly,
-            ):
+            elif wanted != _Timetable.of(current):
                 plan.updated.append((current, wanted))
                 plan.changes.append(f"changed {schedule_id}")
         for schedule in by_id.values():
@@ -152,45 +150,11 @@ class _Schedules(_Rows):
         return plan
 
     def _apply_schedules(self, service: ServiceIn, activity: Activity, plan: _SchedulePlan) -> None:
-        for schedule_id, (weekday, start, end, capacity, starts_on, ends_on, every, monthly) in plan.added:
-            self._queue(
-                Schedule,
-                {
-                    "id": schedule_id,
-                    "activity_id": activity.id,
-                    "weekday": weekday,
-                    "start_time": start,
-                    "end_time": end,
-                    "capacity": capacity,
-                    "starts_on": starts_on,
-                    "ends_on": ends_on,
-                    "generated_until": self.today + PLANNING_HORIZON,
-                    "every_weeks": every,
-                    "monthly": monthly,
-                    "version": 1,
-                },
-            )
-            for day in session_dates(weekday, starts_on, ends_on, self.today, every, monthly):
-                self._queue(
-                    ActivitySession,
-                    {
-                        "activity_id": activity.id,
-                        "schedule_id": schedule_id,
-                        "date": day,
-                        "start_time": start,
-                        "end_time": end,
-                        "capacity": capacity,
-                        "places_booked": 0,
-                        "cancelled": False,
-                        "cancelled_reason": "",
-                        "version": 1,
-                    },
-                )
-                self.report.sessions_added += 1
+        for schedule_id, wanted in plan.added:
+            self._queue_schedule(activity.id, schedule_id, wanted)
         for schedule, wanted in plan.updated:
-            schedule.weekday, schedule.start_time, schedule.end_time = wanted[0], wanted[1], wanted[2]
-            schedule.capacity, schedule.starts_on, schedule.ends_on = wanted[3], wanted[4], wanted[5]
-            schedule.every_weeks, schedule.monthly = wanted[6], wanted[7]
+            for name, value in wanted._asdict().items():
+                setattr(schedule, name, value)
             schedule.version += 1
             schedule.generated_until = self.today + PLANNING_HORIZON
             self._follow_schedule(service, activity, schedule)
@@ -245,25 +209,12 @@ class _Schedules(_Rows):
         return kept
 
     def _follow_schedule(self, service: ServiceIn, activity: Activity, schedule: Schedule) -> None:
-        dates = set(
-            session_dates(
-                schedule.weekday,
-                schedule.starts_on,
-                schedule.ends_on,
-                self.today,
-                schedule.every_weeks,
-                schedule.monthly,
-            )
-        )
+        dates = set(_Timetable.of(schedule).dates(self.today))
         kept = self._retire_sessions(service, schedule, dates)
         for session in self._future_sessions(schedule.id):
             if session.date in dates and not session.cancelled:
-                before = session_values(session)
-                session.start_time, session.end_time = schedule.start_time, schedule.end_time
-                session.capacity = max(schedule.capacity, session.places_booked)
-                changed_before, changed_after = audit.diff(before, session_values(session))
+                changed_before, changed_after = follow_schedule(session, schedule)
                 if changed_after:
-                    session.version += 1
                     self._audit(
                         "session.changed",
                         "activity_session",
@@ -271,20 +222,4 @@ class _Schedules(_Rows):
                         before=changed_before,
                         after=changed_after,
                     )
-        for day in sorted(dates - kept):
-            self._queue(
-                ActivitySession,
-                {
-                    "activity_id": activity.id,
-                    "schedule_id": schedule.id,
-                    "date": day,
-                    "start_time": schedule.start_time,
-                    "end_time": schedule.end_time,
-                    "capacity": schedule.capacity,
-                    "places_booked": 0,
-                    "cancelled": False,
-                    "cancelled_reason": "",
-                    "version": 1,
-                },
-            )
-            self.report.sessions_added += 1
+        self._queue_sessions(activity.id, schedule.id, sorted(dates - kept), schedule)

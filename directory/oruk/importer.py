@@ -49,7 +49,6 @@ from directory.models import (
 from directory.oruk import terms
 from directory.oruk.import_places import _Places
 from directory.oruk.import_rows import (  # noqa: F401  (the report and constants, as before)
-    ACTIVITY_FIELDS,
     ADDED,
     BATCH_SIZE,
     CHANGED,

@@ -144,6 +144,20 @@ def _ranked(search_index: SearchIndex, query: ServiceQuery) -> list[str] | None:
     return [hit.record.id for hit in hits]
 
 
+def _listed(
+    endpoint: str,
+    request: Request,
+    db: DbSession,
+    paging: Paging,
+    filters: ServiceQuery,
+    search_index: SearchIndex,
+) -> dict[str, Any]:
+    """A page of a list of services: filtered, and best first when there are search words."""
+    ranked = _ranked(search_index, filters)
+    base_url = _base_url(request)
+    return feed.list_page(db, endpoint, filters, paging, base_url, today=clock.today(), ranked=ranked)
+
+
 # ---- the feed -----------------------------------------------------------------------------------
 
 
@@ -168,14 +182,7 @@ class OrukFeed(Controller):
         filters: NamedDependency[ServiceQuery],
         search_index: NamedDependency[SearchIndex],
     ) -> dict[str, Any]:
-        return feed.services_page(
-            db,
-            filters,
-            paging,
-            _base_url(request),
-            today=clock.today(),
-            ranked=_ranked(search_index, filters),
-        )
+        return _listed("services", request, db, paging, filters, search_index)
 
     @get(
         "/services/{service_id:str}",
@@ -200,14 +207,7 @@ class OrukFeed(Controller):
         filters: NamedDependency[ServiceQuery],
         search_index: NamedDependency[SearchIndex],
     ) -> dict[str, Any]:
-        return feed.service_at_locations_page(
-            db,
-            filters,
-            paging,
-            _base_url(request),
-            today=clock.today(),
-            ranked=_ranked(search_index, filters),
-        )
+        return _listed("service_at_locations", request, db, paging, filters, search_index)
 
     @get(
         "/service_at_locations/{sal_id:str}",

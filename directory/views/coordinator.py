@@ -4,6 +4,8 @@ up to date. Every handler loads the object, checks the person may manage its org
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from litestar import Controller, Request, get, post
@@ -44,17 +46,15 @@ DAY_OPTIONS = list(zip(DAYS, DAY_LABELS, strict=True))
 PAST_WEEKS = 12
 
 
-def _managed(db: Session, actor: Actor, model: type, key: Any, what: str) -> Any:
-    obj = services.get_or_404(db, model, key, what)
+#: What each kind of record is called when it cannot be found.
+_CALLED = {Organisation: "organisation", Activity: "activity", Venue: "venue"}
+
+
+def _managed(db: Session, actor: Actor, model: type, key: Any) -> Any:
+    obj = services.get_or_404(db, model, key, _CALLED[model])
     organisation_id = obj.id if model is Organisation else obj.organisation_id
     services.ensure_can_manage(actor, organisation_id)
     return obj
-
-
-def _managed_session(db: Session, actor: Actor, session_id: int) -> tuple[ActivitySession, Activity]:
-    session = services.get_or_404(db, ActivitySession, session_id, "session")
-    activity = _managed(db, actor, Activity, session.activity_id, "activity")
-    return session, activity
 
 
 def activity_values(activity: Activity, categories: list[str]) -> dict[str, Any]:
@@ -123,8 +123,151 @@ def _typed(data: dict[str, Any], exc: Exception, obj: Any) -> dict[str, Any]:
     return values
 
 
-def _organisation_options() -> dict[str, Any]:
-    return {"registers": list(REGISTER_CHOICES.items())}
+#: What a form is shown again after: fields to fix, or a world that has moved on.
+Refusal = InvalidInput | Conflict
+
+
+def _form_page(
+    request: Request,
+    template: str,
+    context: dict[str, Any],
+    refusal: Refusal | None = None,
+    status: int = 200,
+) -> Template:
+    """A form, fresh, or shown again after a refusal with what to fix and why."""
+    if refusal is not None:
+        context = context | {"errors": getattr(refusal, "errors", {}), "problem": refusal.message}
+        status = refusal.status_code
+    return render(request, template, {"errors": {}, "problem": None} | context, status_code=status)
+
+
+def _organisation_form(
+    request: Request, organisation: Organisation, values: dict[str, Any], refusal: Refusal | None = None
+) -> Template:
+    context = {
+        "organisation": organisation,
+        "values": values,
+        "registers": list(REGISTER_CHOICES.items()),
+    }
+    return _form_page(request, "coordinator/organisation_form.html", context, refusal)
+
+
+def _venue_form(
+    request: Request,
+    organisation: Organisation,
+    venue: Venue | None,
+    values: dict[str, Any],
+    refusal: Refusal | None = None,
+) -> Template:
+    context = {"organisation": organisation, "venue": venue, "values": values}
+    return _form_page(request, "coordinator/venue_form.html", context, refusal)
+
+
+def _schedule_form(
+    request: Request,
+    schedule: Schedule,
+    activity: Activity,
+    values: dict[str, Any],
+    refusal: Refusal | None = None,
+    **shown: Any,
+) -> Template:
+    context = {
+        "schedule": schedule,
+        "activity": activity,
+        "values": values,
+        "day_options": DAY_OPTIONS,
+        "day_labels": DAY_LABELS,
+        "affected": [],
+    } | shown
+    return _form_page(request, "coordinator/schedule_form.html", context, refusal)
+
+
+def _activity_form(
+    request: Request,
+    db: Session,
+    organisation: Organisation,
+    activity: Activity | None,
+    values: dict[str, Any],
+    refusal: Refusal | None = None,
+    status: int = 200,
+    **shown: Any,
+) -> Template:
+    context = {
+        "organisation": organisation,
+        "activity": activity,
+        "values": values,
+        "current": None,
+        "day_labels": DAY_LABELS,
+        "day_options": DAY_OPTIONS,
+        "schedules": queries.activity_detail(db, activity.id, include_inactive=True).schedules
+        if activity
+        else [],
+        "schedule_values": {"capacity": activity.typical_group_size if activity else 10},
+        "schedule_errors": {},
+    } | _form_options(db, organisation.id)
+    return _form_page(request, "coordinator/activity_form.html", context | shown, refusal, status)
+
+
+def _session_page(
+    request: Request,
+    db: Session,
+    people_booked: PeopleBooked,
+    session: ActivitySession,
+    activity: Activity,
+    refusal: Refusal | None = None,
+    values: dict[str, Any] | None = None,
+) -> Template:
+    context = {
+        "s": session,
+        "a": activity,
+        "values": values or {"capacity": session.capacity, "version": session.version},
+        "people": people_booked(db, [session.id]),
+        "today": clock.today(),
+    }
+    return _form_page(request, "coordinator/session.html", context, refusal)
+
+
+def _cancel_page(
+    request: Request,
+    db: Session,
+    people_booked: PeopleBooked,
+    session: ActivitySession,
+    activity: Activity,
+    values: dict[str, Any],
+    errors: dict[str, str],
+    status: int = 200,
+) -> Template:
+    context = {
+        "s": session,
+        "a": activity,
+        "people": people_booked(db, [session.id]),
+        "values": values,
+        "errors": errors,
+        "today": clock.today(),
+    }
+    return render(request, "coordinator/cancel_session.html", context, status_code=status)
+
+
+def _session_row(
+    request: Request, session: ActivitySession, activity: Activity, status: int = 200, **shown: Any
+) -> Template:
+    """One row of the sessions list, for changing a capacity in place."""
+    context = {"s": session, "a": activity, "today": clock.today()} | shown
+    return render(request, "coordinator/sessions.html", context, block="session_row", status_code=status)
+
+
+def _change_listing(
+    request: Request, db: Session, activity_id: str, change: Callable[..., Any], message: str
+) -> Redirect:
+    """Confirm, withdraw or relist an activity, then go back to its organisation's page."""
+    actor = actor_of(request)
+    activity = _managed(db, actor, Activity, activity_id)
+    change(db, actor, activity.id)
+    return redirect(
+        request,
+        f"/coordinator/organisations/{activity.organisation_id}",
+        message=message.format(title=activity.title),
+    )
 
 
 class CoordinatorController(Controller):
@@ -150,7 +293,7 @@ class CoordinatorController(Controller):
         registers_to_complete: NamedDependency[RegistersToComplete],
         organisation_id: FromPath[str],
     ) -> Template:
-        organisation = _managed(db, actor_of(request), Organisation, organisation_id, "organisation")
+        organisation = _managed(db, actor_of(request), Organisation, organisation_id)
         activities = queries.organisation_activities(db, organisation.id, include_inactive=True)
         return render(
             request,
@@ -173,32 +316,20 @@ class CoordinatorController(Controller):
     def edit_organisation_form(
         self, request: Request, db: DbSession, organisation_id: FromPath[str]
     ) -> Template:
-        organisation = _managed(db, actor_of(request), Organisation, organisation_id, "organisation")
-        values = organisation_form_values(organisation)
-        return render(
-            request,
-            "coordinator/organisation_form.html",
-            {"organisation": organisation, "values": values, "errors": {}, "problem": None}
-            | _organisation_options(),
-        )
+        organisation = _managed(db, actor_of(request), Organisation, organisation_id)
+        return _organisation_form(request, organisation, organisation_form_values(organisation))
 
     @post("/organisations/{organisation_id:str}/edit", sync_to_thread=True)
     def edit_organisation(
         self, request: Request, db: DbSession, organisation_id: FromPath[str], data: FormBody
     ) -> Template | Redirect:
         actor = actor_of(request)
-        organisation = _managed(db, actor, Organisation, organisation_id, "organisation")
+        organisation = _managed(db, actor, Organisation, organisation_id)
         try:
             services.update_organisation(db, actor, organisation.id, read_organisation(data))
         except (InvalidInput, Conflict) as exc:
             refuse(db)
-            context = {
-                "organisation": organisation,
-                "values": _typed(data, exc, organisation),
-                "errors": getattr(exc, "errors", {}),
-                "problem": exc.message,
-            } | _organisation_options()
-            return render(request, "coordinator/organisation_form.html", context, status_code=exc.status_code)
+            return _organisation_form(request, organisation, _typed(data, exc, organisation), exc)
         return redirect(
             request, f"/coordinator/organisations/{organisation.id}", message="Organisation details saved."
         )
@@ -206,7 +337,7 @@ class CoordinatorController(Controller):
     # ---- activities ------------------------------------------------------------------------
     @get("/organisations/{organisation_id:str}/activities/new", sync_to_thread=True)
     def new_activity_form(self, request: Request, db: DbSession, organisation_id: FromPath[str]) -> Template:
-        organisation = _managed(db, actor_of(request), Organisation, organisation_id, "organisation")
+        organisation = _managed(db, actor_of(request), Organisation, organisation_id)
         values = {
             "led_by": "peer",
             "booking": "drop_in",
@@ -215,21 +346,19 @@ class CoordinatorController(Controller):
             "categories": [],
             "typical_group_size": "8",
         }
-        return self._activity_form(request, db, organisation, None, values, {}, None)
+        return _activity_form(request, db, organisation, None, values)
 
     @post("/organisations/{organisation_id:str}/activities", sync_to_thread=True)
     def create_activity(
         self, request: Request, db: DbSession, organisation_id: FromPath[str], data: FormBody
     ) -> Template | Redirect:
         actor = actor_of(request)
-        organisation = _managed(db, actor, Organisation, organisation_id, "organisation")
+        organisation = _managed(db, actor, Organisation, organisation_id)
         try:
             activity = services.create_activity(db, actor, organisation.id, read_activity(data))
         except InvalidInput as exc:
             refuse(db)
-            return self._activity_form(
-                request, db, organisation, None, _raw(data), exc.errors, exc.message, 400
-            )
+            return _activity_form(request, db, organisation, None, _raw(data), exc)
         return redirect(
             request,
             f"/coordinator/activities/{activity.id}/edit",
@@ -238,95 +367,46 @@ class CoordinatorController(Controller):
 
     @get("/activities/{activity_id:str}/edit", sync_to_thread=True)
     def edit_activity_form(self, request: Request, db: DbSession, activity_id: FromPath[str]) -> Template:
-        activity = _managed(db, actor_of(request), Activity, activity_id, "activity")
+        activity = _managed(db, actor_of(request), Activity, activity_id)
         organisation = db.get(Organisation, activity.organisation_id)
         values = activity_values(activity, services.categories_of(db, activity.id))
-        return self._activity_form(request, db, organisation, activity, values, {}, None)
+        return _activity_form(request, db, organisation, activity, values)
 
     @post("/activities/{activity_id:str}/edit", sync_to_thread=True)
     def edit_activity(
         self, request: Request, db: DbSession, activity_id: FromPath[str], data: FormBody
     ) -> Template | Redirect:
         actor = actor_of(request)
-        activity = _managed(db, actor, Activity, activity_id, "activity")
+        activity = _managed(db, actor, Activity, activity_id)
         organisation = db.get(Organisation, activity.organisation_id)
         try:
             services.update_activity(db, actor, activity.id, read_activity(data))
         except InvalidInput as exc:
             refuse(db)
-            return self._activity_form(
-                request, db, organisation, activity, _raw(data), exc.errors, exc.message, 400
-            )
+            return _activity_form(request, db, organisation, activity, _raw(data), exc)
         except StaleEdit as exc:
             db.refresh(activity)
             current = activity_values(activity, services.categories_of(db, activity.id))
-            return self._activity_form(
-                request,
-                db,
-                organisation,
-                activity,
-                _raw(data) | {"version": activity.version},
-                {},
-                exc.message,
-                409,
-                current,
-            )
+            values = _raw(data) | {"version": activity.version}
+            return _activity_form(request, db, organisation, activity, values, exc, current=current)
         return redirect(
             request, f"/coordinator/organisations/{organisation.id}", message=f"“{activity.title}” saved."
         )
 
-    def _activity_form(
-        self, request, db, organisation, activity, values, errors, message, status=200, current=None
-    ) -> Template:
-        context = {
-            "organisation": organisation,
-            "activity": activity,
-            "values": values,
-            "errors": errors,
-            "problem": message,
-            "current": current,
-            "day_labels": DAY_LABELS,
-            "day_options": DAY_OPTIONS,
-            "schedules": queries.activity_detail(db, activity.id, include_inactive=True).schedules
-            if activity
-            else [],
-            "schedule_values": {"capacity": activity.typical_group_size if activity else 10},
-            "schedule_errors": {},
-        } | _form_options(db, organisation.id)
-        return render(request, "coordinator/activity_form.html", context, status_code=status)
-
     @post("/activities/{activity_id:str}/confirm", sync_to_thread=True)
     def confirm(self, request: Request, db: DbSession, activity_id: FromPath[str]) -> Redirect:
-        actor = actor_of(request)
-        activity = _managed(db, actor, Activity, activity_id, "activity")
-        services.confirm_activity(db, actor, activity.id)
-        return redirect(
-            request,
-            f"/coordinator/organisations/{activity.organisation_id}",
-            message=f"Thank you: “{activity.title}” is confirmed as correct today.",
-        )
+        message = "Thank you: “{title}” is confirmed as correct today."
+        return _change_listing(request, db, activity_id, services.confirm_activity, message)
 
     @post("/activities/{activity_id:str}/withdraw", sync_to_thread=True)
     def withdraw(self, request: Request, db: DbSession, activity_id: FromPath[str]) -> Redirect:
-        actor = actor_of(request)
-        activity = _managed(db, actor, Activity, activity_id, "activity")
-        services.set_activity_active(db, actor, activity.id, False)
-        return redirect(
-            request,
-            f"/coordinator/organisations/{activity.organisation_id}",
-            message=f"“{activity.title}” is no longer listed.",
-        )
+        change = partial(services.set_activity_active, active=False)
+        return _change_listing(request, db, activity_id, change, "“{title}” is no longer listed.")
 
     @post("/activities/{activity_id:str}/relist", sync_to_thread=True)
     def relist(self, request: Request, db: DbSession, activity_id: FromPath[str]) -> Redirect:
-        actor = actor_of(request)
-        activity = _managed(db, actor, Activity, activity_id, "activity")
-        services.set_activity_active(db, actor, activity.id, True)
-        return redirect(
-            request,
-            f"/coordinator/organisations/{activity.organisation_id}",
-            message=f"“{activity.title}” is listed again.",
-        )
+        change = partial(services.set_activity_active, active=True)
+        return _change_listing(request, db, activity_id, change, "“{title}” is listed again.")
 
     # ---- weekly schedules --------------------------------------------------------------------
     @post("/activities/{activity_id:str}/schedules", sync_to_thread=True)
@@ -334,16 +414,23 @@ class CoordinatorController(Controller):
         self, request: Request, db: DbSession, activity_id: FromPath[str], data: FormBody
     ) -> Template | Redirect:
         actor = actor_of(request)
-        activity = _managed(db, actor, Activity, activity_id, "activity")
+        activity = _managed(db, actor, Activity, activity_id)
         try:
             services.add_schedule(db, actor, activity.id, read_schedule(data))
         except InvalidInput as exc:
             refuse(db)
             organisation = db.get(Organisation, activity.organisation_id)
             values = activity_values(activity, services.categories_of(db, activity.id))
-            response = self._activity_form(request, db, organisation, activity, values, {}, None, 400)
-            response.context |= {"schedule_values": _raw(data), "schedule_errors": exc.errors}
-            return response
+            return _activity_form(
+                request,
+                db,
+                organisation,
+                activity,
+                values,
+                status=400,
+                schedule_values=_raw(data),
+                schedule_errors=exc.errors,
+            )
         return redirect(
             request,
             f"/coordinator/activities/{activity.id}/edit",
@@ -353,7 +440,7 @@ class CoordinatorController(Controller):
     @get("/schedules/{schedule_id:str}/edit", sync_to_thread=True)
     def edit_schedule_form(self, request: Request, db: DbSession, schedule_id: FromPath[str]) -> Template:
         schedule = services.get_or_404(db, Schedule, schedule_id, "weekly session")
-        activity = _managed(db, actor_of(request), Activity, schedule.activity_id, "activity")
+        activity = _managed(db, actor_of(request), Activity, schedule.activity_id)
         values = {
             "day": DAYS[schedule.weekday],
             "start_time": f"{schedule.start_time:%H:%M}",
@@ -364,20 +451,7 @@ class CoordinatorController(Controller):
             "runs_on_holidays": "on" if schedule.runs_on_holidays else "",
             "version": schedule.version,
         }
-        return render(
-            request,
-            "coordinator/schedule_form.html",
-            {
-                "schedule": schedule,
-                "activity": activity,
-                "values": values,
-                "errors": {},
-                "problem": None,
-                "day_options": DAY_OPTIONS,
-                "day_labels": DAY_LABELS,
-                "affected": [],
-            },
-        )
+        return _schedule_form(request, schedule, activity, values)
 
     @post("/schedules/{schedule_id:str}/edit", sync_to_thread=True)
     def edit_schedule(
@@ -390,37 +464,16 @@ class CoordinatorController(Controller):
     ) -> Template | Redirect:
         actor = actor_of(request)
         schedule = services.get_or_404(db, Schedule, schedule_id, "weekly session")
-        activity = _managed(db, actor, Activity, schedule.activity_id, "activity")
-        context = {
-            "schedule": schedule,
-            "activity": activity,
-            "values": _raw(data),
-            "day_options": DAY_OPTIONS,
-            "day_labels": DAY_LABELS,
-            "affected": [],
-        }
+        activity = _managed(db, actor, Activity, schedule.activity_id)
         try:
             affected = services.update_schedule(db, actor, schedule.id, read_schedule(data))
         except (InvalidInput, Conflict) as exc:
             refuse(db)
-            return render(
-                request,
-                "coordinator/schedule_form.html",
-                context
-                | {
-                    "values": _typed(data, exc, schedule),
-                    "errors": getattr(exc, "errors", {}),
-                    "problem": exc.message,
-                },
-                status_code=exc.status_code,
-            )
+            return _schedule_form(request, schedule, activity, _typed(data, exc, schedule), exc)
         if affected:
             people = people_booked(db, [s.id for s in affected])
-            return render(
-                request,
-                "coordinator/schedule_form.html",
-                context
-                | {"errors": {}, "problem": None, "affected": affected, "people": people, "saved": True},
+            return _schedule_form(
+                request, schedule, activity, _raw(data), affected=affected, people=people, saved=True
             )
         return redirect(
             request,
@@ -431,7 +484,7 @@ class CoordinatorController(Controller):
     # ---- sessions ----------------------------------------------------------------------------
     @get("/organisations/{organisation_id:str}/sessions", sync_to_thread=True)
     def sessions(self, request: Request, db: DbSession, organisation_id: FromPath[str]) -> Template:
-        organisation = _managed(db, actor_of(request), Organisation, organisation_id, "organisation")
+        organisation = _managed(db, actor_of(request), Organisation, organisation_id)
         rows = queries.sessions_for_organisation(db, organisation.id, weeks=8)
         return render(
             request,
@@ -447,7 +500,7 @@ class CoordinatorController(Controller):
         registers_to_complete: NamedDependency[RegistersToComplete],
         organisation_id: FromPath[str],
     ) -> Template:
-        organisation = _managed(db, actor_of(request), Organisation, organisation_id, "organisation")
+        organisation = _managed(db, actor_of(request), Organisation, organisation_id)
         return render(
             request,
             "coordinator/registers.html",
@@ -467,22 +520,8 @@ class CoordinatorController(Controller):
         people_booked: NamedDependency[PeopleBooked],
         session_id: FromPath[int],
     ) -> Template:
-        session, activity = _managed_session(db, actor_of(request), session_id)
-        return self._session_page(request, people_booked(db, [session.id]), session, activity, {}, None)
-
-    def _session_page(
-        self, request, people, session, activity, errors, message, status=200, values=None
-    ) -> Template:
-        context = {
-            "s": session,
-            "a": activity,
-            "errors": errors,
-            "problem": message,
-            "values": values or {"capacity": session.capacity, "version": session.version},
-            "people": people,
-            "today": clock.today(),
-        }
-        return render(request, "coordinator/session.html", context, status_code=status)
+        session, activity = services.managed_session(db, actor_of(request), session_id)
+        return _session_page(request, db, people_booked, session, activity)
 
     @post("/sessions/{session_id:int}/capacity", sync_to_thread=True)
     def change_capacity(
@@ -494,7 +533,7 @@ class CoordinatorController(Controller):
         data: FormBody,
     ) -> Template | Redirect:
         actor = actor_of(request)
-        session, activity = _managed_session(db, actor, session_id)
+        session, activity = services.managed_session(db, actor, session_id)
         try:
             capacity, version = read_capacity(data)
             session = services.change_capacity(db, actor, session.id, capacity, version)
@@ -503,36 +542,12 @@ class CoordinatorController(Controller):
             db.refresh(session)
             errors = getattr(exc, "errors", {}) or {"capacity": exc.message}
             if wants_block(request):
-                return render(
-                    request,
-                    "coordinator/sessions.html",
-                    {
-                        "s": session,
-                        "a": activity,
-                        "errors": errors,
-                        "typed": first(data, "capacity"),
-                        "today": clock.today(),
-                    },
-                    block="session_row",
-                    status_code=exc.status_code,
-                )
-            return self._session_page(
-                request,
-                people_booked(db, [session.id]),
-                session,
-                activity,
-                getattr(exc, "errors", {}),
-                exc.message,
-                exc.status_code,
-                _raw(data) | {"version": session.version},
-            )
+                typed = first(data, "capacity")
+                return _session_row(request, session, activity, exc.status_code, errors=errors, typed=typed)
+            values = _raw(data) | {"version": session.version}
+            return _session_page(request, db, people_booked, session, activity, exc, values)
         if wants_block(request):
-            return render(
-                request,
-                "coordinator/sessions.html",
-                {"s": session, "a": activity, "errors": {}, "saved": True, "today": clock.today()},
-                block="session_row",
-            )
+            return _session_row(request, session, activity, errors={}, saved=True)
         return redirect(
             request,
             f"/coordinator/sessions/{session.id}",
@@ -547,19 +562,8 @@ class CoordinatorController(Controller):
         people_booked: NamedDependency[PeopleBooked],
         session_id: FromPath[int],
     ) -> Template:
-        session, activity = _managed_session(db, actor_of(request), session_id)
-        return self._cancel_page(request, people_booked(db, [session.id]), session, activity, {}, {})
-
-    def _cancel_page(self, request, people, session, activity, values, errors, status=200) -> Template:
-        context = {
-            "s": session,
-            "a": activity,
-            "people": people,
-            "values": values,
-            "errors": errors,
-            "today": clock.today(),
-        }
-        return render(request, "coordinator/cancel_session.html", context, status_code=status)
+        session, activity = services.managed_session(db, actor_of(request), session_id)
+        return _cancel_page(request, db, people_booked, session, activity, {}, {})
 
     @post("/sessions/{session_id:int}/cancel", sync_to_thread=True)
     def cancel(
@@ -572,7 +576,7 @@ class CoordinatorController(Controller):
         data: FormBody,
     ) -> Template | Redirect:
         actor = actor_of(request)
-        session, activity = _managed_session(db, actor, session_id)
+        session, activity = services.managed_session(db, actor, session_id)
         try:
             session = services.cancel_session(
                 db,
@@ -584,13 +588,11 @@ class CoordinatorController(Controller):
             count = session_cancelled(db, actor, session)
         except InvalidInput as exc:
             refuse(db)
-            people = people_booked(db, [session.id])
-            return self._cancel_page(request, people, session, activity, _raw(data), exc.errors, 400)
+            values = _raw(data)
+            return _cancel_page(request, db, people_booked, session, activity, values, exc.errors, 400)
         except Conflict as exc:
             refuse(db)
-            return self._session_page(
-                request, people_booked(db, [session.id]), session, activity, {}, exc.message, exc.status_code
-            )
+            return _session_page(request, db, people_booked, session, activity, exc)
         told = {
             0: "",
             1: " The link worker of the person booked has been told, with your reason.",
@@ -606,53 +608,36 @@ class CoordinatorController(Controller):
         people_booked: NamedDependency[PeopleBooked],
     ) -> Template | Redirect:
         actor = actor_of(request)
-        session, activity = _managed_session(db, actor, session_id)
+        session, activity = services.managed_session(db, actor, session_id)
         try:
             services.reinstate_session(db, actor, session.id)
         except Conflict as exc:
             refuse(db)
-            return self._session_page(
-                request, people_booked(db, [session.id]), session, activity, {}, exc.message, exc.status_code
-            )
+            return _session_page(request, db, people_booked, session, activity, exc)
         return redirect(request, f"/coordinator/sessions/{session.id}", message="The session is back on.")
 
     # ---- venues ------------------------------------------------------------------------------
     @get("/organisations/{organisation_id:str}/venues/new", sync_to_thread=True)
     def new_venue_form(self, request: Request, db: DbSession, organisation_id: FromPath[str]) -> Template:
-        organisation = _managed(db, actor_of(request), Organisation, organisation_id, "organisation")
-        return render(
-            request,
-            "coordinator/venue_form.html",
-            {"organisation": organisation, "venue": None, "values": {}, "errors": {}, "problem": None},
-        )
+        organisation = _managed(db, actor_of(request), Organisation, organisation_id)
+        return _venue_form(request, organisation, None, {})
 
     @post("/organisations/{organisation_id:str}/venues", sync_to_thread=True)
     def create_venue(
         self, request: Request, db: DbSession, organisation_id: FromPath[str], data: FormBody
     ) -> Template | Redirect:
         actor = actor_of(request)
-        organisation = _managed(db, actor, Organisation, organisation_id, "organisation")
+        organisation = _managed(db, actor, Organisation, organisation_id)
         try:
             services.create_venue(db, actor, organisation.id, read_venue(data))
         except InvalidInput as exc:
             refuse(db)
-            return render(
-                request,
-                "coordinator/venue_form.html",
-                {
-                    "organisation": organisation,
-                    "venue": None,
-                    "values": _raw(data),
-                    "errors": exc.errors,
-                    "problem": exc.message,
-                },
-                status_code=400,
-            )
+            return _venue_form(request, organisation, None, _raw(data), exc)
         return redirect(request, f"/coordinator/organisations/{organisation.id}", message="Venue added.")
 
     @get("/venues/{venue_id:str}/edit", sync_to_thread=True)
     def edit_venue_form(self, request: Request, db: DbSession, venue_id: FromPath[str]) -> Template:
-        venue = _managed(db, actor_of(request), Venue, venue_id, "venue")
+        venue = _managed(db, actor_of(request), Venue, venue_id)
         organisation = db.get(Organisation, venue.organisation_id)
         values = {
             name: getattr(venue, name)
@@ -661,31 +646,20 @@ class CoordinatorController(Controller):
         values |= {"bus_routes": ", ".join(venue.bus_routes)} | {
             f: "on" if getattr(venue, f) else "" for f in ("step_free", "accessible_toilet", "parking")
         }
-        return render(
-            request,
-            "coordinator/venue_form.html",
-            {"organisation": organisation, "venue": venue, "values": values, "errors": {}, "problem": None},
-        )
+        return _venue_form(request, organisation, venue, values)
 
     @post("/venues/{venue_id:str}/edit", sync_to_thread=True)
     def edit_venue(
         self, request: Request, db: DbSession, venue_id: FromPath[str], data: FormBody
     ) -> Template | Redirect:
         actor = actor_of(request)
-        venue = _managed(db, actor, Venue, venue_id, "venue")
+        venue = _managed(db, actor, Venue, venue_id)
         organisation = db.get(Organisation, venue.organisation_id)
         try:
             services.update_venue(db, actor, venue.id, read_venue(data))
         except (InvalidInput, Conflict) as exc:
             refuse(db)
-            context = {
-                "organisation": organisation,
-                "venue": venue,
-                "values": _typed(data, exc, venue),
-                "errors": getattr(exc, "errors", {}),
-                "problem": exc.message,
-            }
-            return render(request, "coordinator/venue_form.html", context, status_code=exc.status_code)
+            return _venue_form(request, organisation, venue, _typed(data, exc, venue), exc)
         return redirect(request, f"/coordinator/organisations/{organisation.id}", message="Venue saved.")
 
     # ---- problem reports ----------------------------------------------------------------------
