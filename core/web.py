@@ -17,7 +17,7 @@ from urllib.parse import urlencode
 
 import msgspec
 from jinja2_fragments.litestar import HTMXBlockTemplate
-from litestar import Request
+from litestar import Request, Response
 from litestar.connection import ASGIConnection
 from litestar.di import NamedDependency, Provide
 from litestar.enums import RequestEncodingType
@@ -146,6 +146,15 @@ def redirect(request: Request, url: str, *, message: str | None = None) -> Redir
     if message:
         flash(request, message)
     return Redirect(path=url, status_code=303)
+
+
+def download(body: str | bytes, filename: str, media_type: str = "text/csv; charset=utf-8") -> Response:
+    """A file for the browser to save rather than show."""
+    return Response(
+        content=body,
+        media_type=media_type,
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
 
 
 def url_with(path: str, **params: Any) -> str:

@@ -38,8 +38,38 @@ class Evidenced:
     attended: int = 0
 
 
+class _Figures:
+    """What a provider's row and the totals work out alike from their money and evidence."""
+
+    allocated: int
+    drawn: int
+    paid: int
+    elapsed: float
+    evidenced: Evidenced
+
+    @property
+    def share_drawn(self) -> float:
+        return self.drawn / self.allocated if self.allocated else 0.0
+
+    @property
+    def gap_points(self) -> int:
+        return round((self.share_drawn - self.elapsed) * 100)
+
+    @property
+    def pace(self) -> str:
+        return pace_flag(self.share_drawn, self.elapsed)
+
+    @property
+    def cost_per_place(self) -> int | None:
+        return per(self.paid, self.evidenced.places)
+
+    @property
+    def cost_per_attended(self) -> int | None:
+        return per(self.paid, self.evidenced.attended)
+
+
 @dataclass
-class ProviderRow:
+class ProviderRow(_Figures):
     organisation: Organisation
     allocation: GrantAllocation
     elapsed: float
@@ -66,29 +96,9 @@ class ProviderRow:
     def remaining(self) -> int:
         return self.allocation.remaining_pence
 
-    @property
-    def share_drawn(self) -> float:
-        return self.drawn / self.allocated if self.allocated else 0.0
-
-    @property
-    def gap_points(self) -> int:
-        return round((self.share_drawn - self.elapsed) * 100)
-
-    @property
-    def pace(self) -> str:
-        return pace_flag(self.share_drawn, self.elapsed)
-
-    @property
-    def cost_per_place(self) -> int | None:
-        return per(self.paid, self.evidenced.places)
-
-    @property
-    def cost_per_attended(self) -> int | None:
-        return per(self.paid, self.evidenced.attended)
-
 
 @dataclass
-class Totals:
+class Totals(_Figures):
     allocated: int = 0
     drawn: int = 0
     paid: int = 0
@@ -96,26 +106,6 @@ class Totals:
     remaining: int = 0
     elapsed: float = 0.0
     evidenced: Evidenced = field(default_factory=Evidenced)
-
-    @property
-    def share_drawn(self) -> float:
-        return self.drawn / self.allocated if self.allocated else 0.0
-
-    @property
-    def gap_points(self) -> int:
-        return round((self.share_drawn - self.elapsed) * 100)
-
-    @property
-    def pace(self) -> str:
-        return pace_flag(self.share_drawn, self.elapsed)
-
-    @property
-    def cost_per_place(self) -> int | None:
-        return per(self.paid, self.evidenced.places)
-
-    @property
-    def cost_per_attended(self) -> int | None:
-        return per(self.paid, self.evidenced.attended)
 
 
 def per(pence: int, count: int) -> int | None:

@@ -348,30 +348,49 @@ def _check_remaining(allocation: GrantAllocation, amount: int) -> None:
     raise InvalidInput({"amount": message})
 
 
-def _event(
+def _log_step(
     db: Session,
-    drawdown: DrawdownRequest,
     actor: Actor,
+    drawdown: DrawdownRequest,
     action: str,
     from_status: str | None,
     *,
     at: datetime,
     note: str = "",
     amount: int | None = None,
-) -> DrawdownEvent:
-    event = DrawdownEvent(
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> None:
+    """A step is told twice: in the request's own history, which the organisation sees, and in the
+    audit log, which keeps the values it changed."""
+    db.add(
+        DrawdownEvent(
+            request_id=drawdown.id,
+            at=at,
+            by_user_id=actor.user_id,
+            by_name=name_of(db, actor),
+            action=action,
+            from_status=from_status,
+            to_status=drawdown.status,
+            amount_pence=amount,
+            note=note,
+        )
+    )
+    audit.record(db, actor, f"drawdown.{action}", "drawdown_request", drawdown.id, before=before, after=after)
+
+
+def _post_for_request(
+    db: Session, actor: Actor, drawdown: DrawdownRequest, *, at: datetime, **movement: Any
+) -> LedgerEntry:
+    return ledger.post(
+        db,
+        drawdown.allocation_id,
         request_id=drawdown.id,
-        at=at,
         by_user_id=actor.user_id,
         by_name=name_of(db, actor),
-        action=action,
-        from_status=from_status,
-        to_status=drawdown.status,
-        amount_pence=amount,
-        note=note,
+        at=at,
+        **movement,
     )
-    db.add(event)
-    return event
 
 
 def _request_values(drawdown: DrawdownRequest) -> dict[str, Any]:
@@ -457,12 +476,19 @@ def save_drawdown(
             action = "created" if from_status is None else "saved"
         db.add(drawdown)
         db.flush()
-        _event(db, drawdown, actor, action, from_status, at=at, amount=drawdown.amount_pence)
         after = _request_values(drawdown)
         if before is not None:
             before, after = audit.diff(before, after)
-        audit.record(
-            db, actor, f"drawdown.{action}", "drawdown_request", drawdown.id, before=before, after=after
+        _log_step(
+            db,
+            actor,
+            drawdown,
+            action,
+            from_status,
+            at=at,
+            amount=drawdown.amount_pence,
+            before=before,
+            after=after,
         )
         if submit:
             organisation = db.get(Organisation, allocation.organisation_id)
@@ -477,6 +503,20 @@ def _last_event(db: Session, request_id: int) -> DrawdownEvent | None:
         .order_by(DrawdownEvent.id.desc())
         .limit(1)
     )
+
+
+@contextmanager
+def _manager_step(
+    db: Session, actor: Actor, request_id: int, version: int | None, allowed: set[str], done: str, doing: str
+) -> Iterator[DrawdownRequest]:
+    """The request, locked, for a manager's change, once it is still as they saw it and is not
+    their own; the change is flushed as the block ends."""
+    ensure_manager(actor)
+    with _changes(db):
+        drawdown = _lock(db, DrawdownRequest, request_id, "drawdown request")
+        _ensure_fresh(db, drawdown, version, allowed, done)
+        _refuse_own(db, actor, drawdown, doing)
+        yield drawdown
 
 
 def _ensure_fresh(
@@ -505,12 +545,10 @@ def _ensure_fresh(
 def decide(
     db: Session, actor: Actor, request_id: int, data: DecisionInput, *, at: datetime | None = None
 ) -> DrawdownRequest:
-    ensure_manager(actor)
     at = at or clock.now()
-    with _changes(db):
-        drawdown = _lock(db, DrawdownRequest, request_id, "drawdown request")
-        _ensure_fresh(db, drawdown, data.version, {"submitted"}, "decided")
-        _refuse_own(db, actor, drawdown, "decide it")
+    with _manager_step(
+        db, actor, request_id, data.version, {"submitted"}, "decided", "decide it"
+    ) as drawdown:
         from_status = drawdown.status
         amount = None
         if data.decision == "approve":
@@ -525,13 +563,15 @@ def decide(
         drawdown.decision_note = data.note
         drawdown.decided_by, drawdown.decided_at = actor.user_id, at
         drawdown.version += 1
-        _event(db, drawdown, actor, action, from_status, at=at, note=data.note, amount=amount)
-        audit.record(
+        _log_step(
             db,
             actor,
-            f"drawdown.{action}",
-            "drawdown_request",
-            drawdown.id,
+            drawdown,
+            action,
+            from_status,
+            at=at,
+            note=data.note,
+            amount=amount,
             before={"status": from_status},
             after={"status": drawdown.status, "approved_pence": amount, "note": data.note},
         )
@@ -565,17 +605,15 @@ def _approve(
         else f" (part: {_pounds(amount)} of {_pounds(drawdown.amount_pence)})"
     )
     try:
-        ledger.post(
+        _post_for_request(
             db,
-            drawdown.allocation_id,
+            actor,
+            drawdown,
+            at=at,
             kind="approval",
             amount=amount,
             committed=amount,
-            request_id=drawdown.id,
             description=f"Drawdown request {drawdown.id} approved{part}",
-            by_user_id=actor.user_id,
-            by_name=name_of(db, actor),
-            at=at,
         )
     except LedgerRefused as exc:
         remaining = exc.balances.remaining if exc.balances else 0
@@ -595,43 +633,39 @@ def _approve(
 def mark_paid(
     db: Session, actor: Actor, request_id: int, data: PaymentInput, *, at: datetime | None = None
 ) -> DrawdownRequest:
-    ensure_manager(actor)
     at = at or clock.now()
-    with _changes(db):
-        drawdown = _lock(db, DrawdownRequest, request_id, "drawdown request")
-        _ensure_fresh(db, drawdown, data.version, {"approved"}, "marked as paid")
-        _refuse_own(db, actor, drawdown, "mark it paid")
+    with _manager_step(
+        db, actor, request_id, data.version, {"approved"}, "marked as paid", "mark it paid"
+    ) as drawdown:
         approved_on = clock.to_london(drawdown.decided_at).date() if drawdown.decided_at else None
         if approved_on and data.paid_on < approved_on:
             raise InvalidInput(
                 {"paid_on": f"The payment date cannot be before the approval on {approved_on:%d %B %Y}"}
             )
         amount = drawdown.approved_pence or 0
-        ledger.post(
+        _post_for_request(
             db,
-            drawdown.allocation_id,
+            actor,
+            drawdown,
+            at=at,
             kind="payment",
             amount=amount,
             paid=amount,
-            request_id=drawdown.id,
             description=f"Drawdown request {drawdown.id} paid on {data.paid_on:%d %B %Y}, reference {data.reference}",
-            by_user_id=actor.user_id,
-            by_name=name_of(db, actor),
-            at=at,
         )
         drawdown.status = DrawdownStatus.PAID
         drawdown.payment_reference, drawdown.paid_on = data.reference, data.paid_on
         drawdown.paid_by, drawdown.paid_at = actor.user_id, at
         drawdown.version += 1
-        _event(
-            db, drawdown, actor, "paid", "approved", at=at, note=f"Reference {data.reference}", amount=amount
-        )
-        audit.record(
+        _log_step(
             db,
             actor,
-            "drawdown.paid",
-            "drawdown_request",
-            drawdown.id,
+            drawdown,
+            "paid",
+            "approved",
+            at=at,
+            note=f"Reference {data.reference}",
+            amount=amount,
             before={"status": "approved"},
             after={
                 "status": "paid",
@@ -661,12 +695,10 @@ def reverse(
     db: Session, actor: Actor, request_id: int, data: ReversalInput, *, at: datetime | None = None
 ) -> LedgerEntry:
     """Undo an approval, a payment or a clawback with a reversing entry; nothing is edited."""
-    ensure_manager(actor)
     at = at or clock.now()
-    with _changes(db):
-        drawdown = _lock(db, DrawdownRequest, request_id, "drawdown request")
-        _ensure_fresh(db, drawdown, data.version, {"approved", "paid"}, "corrected")
-        _refuse_own(db, actor, drawdown, "reverse an entry")
+    with _manager_step(
+        db, actor, request_id, data.version, {"approved", "paid"}, "corrected", "reverse an entry"
+    ) as drawdown:
         original = next((e for e in reversible_entries(db, drawdown) if e.id == data.entry_id), None)
         if original is None:
             raise InvalidInput(
@@ -675,17 +707,15 @@ def reverse(
                 }
             )
         try:
-            entry = ledger.post(
+            entry = _post_for_request(
                 db,
-                drawdown.allocation_id,
+                actor,
+                drawdown,
+                at=at,
                 kind="reversal",
                 **ledger.reversal_of(original),
-                request_id=drawdown.id,
                 reverses=original,
                 description=f"Reversal of entry {original.id} ({original.kind} for request {drawdown.id}): {data.reason}",
-                by_user_id=actor.user_id,
-                by_name=name_of(db, actor),
-                at=at,
             )
         except LedgerRefused as exc:
             remaining = exc.balances.remaining if exc.balances else 0
@@ -707,13 +737,15 @@ def reverse(
             drawdown.clawed_back_pence += original.amount_pence
             action = "clawback_reversed"
         drawdown.version += 1
-        _event(db, drawdown, actor, action, from_status, at=at, note=data.reason, amount=entry.amount_pence)
-        audit.record(
+        _log_step(
             db,
             actor,
-            f"drawdown.{action}",
-            "drawdown_request",
-            drawdown.id,
+            drawdown,
+            action,
+            from_status,
+            at=at,
+            note=data.reason,
+            amount=entry.amount_pence,
             before={"status": from_status, "entry": original.id},
             after={"status": drawdown.status, "reversal_entry": entry.id, "reason": data.reason},
         )
@@ -723,12 +755,10 @@ def reverse(
 def claw_back(
     db: Session, actor: Actor, request_id: int, data: ClawbackInput, *, at: datetime | None = None
 ) -> LedgerEntry:
-    ensure_manager(actor)
     at = at or clock.now()
-    with _changes(db):
-        drawdown = _lock(db, DrawdownRequest, request_id, "drawdown request")
-        _ensure_fresh(db, drawdown, data.version, {"paid"}, "clawed back")
-        _refuse_own(db, actor, drawdown, "claw money back")
+    with _manager_step(
+        db, actor, request_id, data.version, {"paid"}, "clawed back", "claw money back"
+    ) as drawdown:
         most = (drawdown.approved_pence or 0) - drawdown.clawed_back_pence
         if data.amount_pence > most:
             raise InvalidInput(
@@ -737,28 +767,28 @@ def claw_back(
                     "request less anything already clawed back."
                 }
             )
-        entry = ledger.post(
+        entry = _post_for_request(
             db,
-            drawdown.allocation_id,
+            actor,
+            drawdown,
+            at=at,
             kind="clawback",
             amount=-data.amount_pence,
             committed=-data.amount_pence,
             paid=-data.amount_pence,
-            request_id=drawdown.id,
             description=f"Clawback from request {drawdown.id}: {data.reason}",
-            by_user_id=actor.user_id,
-            by_name=name_of(db, actor),
-            at=at,
         )
         drawdown.clawed_back_pence += data.amount_pence
         drawdown.version += 1
-        _event(db, drawdown, actor, "clawed_back", "paid", at=at, note=data.reason, amount=-data.amount_pence)
-        audit.record(
+        _log_step(
             db,
             actor,
-            "drawdown.clawed_back",
-            "drawdown_request",
-            drawdown.id,
+            drawdown,
+            "clawed_back",
+            "paid",
+            at=at,
+            note=data.reason,
+            amount=-data.amount_pence,
             after={"amount_pence": data.amount_pence, "reason": data.reason, "entry": entry.id},
         )
     return entry

@@ -24,7 +24,7 @@ from core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from core.forms import first
 from core.money import pence_to_input
 from core.settings import Settings
-from core.web import DbSession, FormBody, actor_of, redirect, refuse, render
+from core.web import DbSession, FormBody, actor_of, download, redirect, refuse, render
 from directory.models import Organisation
 from grants import charts, evidence, exports, ledger, open_data, periods, reports, services
 from grants.models import DrawdownRequest, DrawdownStatus, GrantAllocation
@@ -55,14 +55,6 @@ def _typed(data: dict[str, Any]) -> dict[str, Any]:
 
 def _year(year: int | None) -> int:
     return year or periods.financial_year_of(clock.today())
-
-
-def _csv(body: str, filename: str) -> Response:
-    return Response(
-        content=body,
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
 
 
 def _organisation(db: Session, actor: Actor, organisation_id: str) -> Organisation:
@@ -335,19 +327,7 @@ def act_on_request(
     with what was typed."""
     try:
         operation()
-    except InvalidInput as exc:
-        refuse(db)
-        return request_page(
-            request,
-            db,
-            drawdown_id,
-            form=form,
-            values=_typed(data),
-            errors=exc.errors,
-            message=exc.message,
-            status_code=400,
-        )
-    except (Conflict, services.OwnRequestRefused) as exc:
+    except (InvalidInput, Conflict, services.OwnRequestRefused) as exc:
         refuse(db)
         if isinstance(exc, services.OwnRequestRefused):
             audit.record_separately(database, actor_of(request), **exc.entry)
@@ -357,6 +337,7 @@ def act_on_request(
             drawdown_id,
             form=form,
             values=_typed(data),
+            errors=getattr(exc, "errors", None),
             message=exc.message,
             status_code=exc.status_code,
         )
@@ -411,6 +392,35 @@ def allocation_form(
     return render(request, "grants/allocation_form.html", context, status_code=status_code)
 
 
+def save_allocation_form(
+    request: Request,
+    db: Session,
+    allocation: GrantAllocation | None,
+    data: dict,
+    save: Callable[[], GrantAllocation],
+    done: str,
+) -> Template | Redirect:
+    """Save the allocation form and go to the provider's grant; a refusal shows the form again
+    with what was typed."""
+    try:
+        saved = save()
+    except (InvalidInput, Conflict) as exc:
+        refuse(db)
+        errors = getattr(exc, "errors", {})
+        return allocation_form(
+            request,
+            db,
+            allocation,
+            _typed(data),
+            errors=errors,
+            message=exc.message,
+            status_code=exc.status_code,
+        )
+    return redirect(
+        request, f"/grants/organisations/{saved.organisation_id}?year={saved.financial_year}", message=done
+    )
+
+
 # ---- controllers -----------------------------------------------------------------------------
 
 
@@ -442,7 +452,7 @@ class GrantReportsController(Controller):
     def summary_csv(self, request: Request, db: DbSession, year: Year = None) -> Response:
         rows, total = reports.quarterly_summary(db, _year(year))
         body = exports.summary_csv(rows, total, _year(year), disclosure_for(actor_of(request)))
-        return _csv(body, f"flourish-grants-quarterly-summary-{_year(year)}.csv")
+        return download(body, f"flourish-grants-quarterly-summary-{_year(year)}.csv")
 
 
 class GrantProviderController(Controller):
@@ -483,7 +493,7 @@ class GrantProviderController(Controller):
             raise Forbidden(
                 "Only VAR managers can download the whole ledger; add your organisation to the link."
             )
-        return _csv(*ledger_export(db, _year(year), organisation))
+        return download(*ledger_export(db, _year(year), organisation))
 
     @get("/allocations/{allocation_id:int}/drawdowns/new", sync_to_thread=True)
     def new_drawdown(self, request: Request, db: DbSession, allocation_id: FromPath[int]) -> Template:
@@ -583,19 +593,11 @@ class GrantAllocationController(Controller):
 
     @post("/", sync_to_thread=True)
     def create(self, request: Request, db: DbSession, data: FormBody) -> Template | Redirect:
-        try:
-            allocation = services.create_allocation(
-                db, actor_of(request), read_allocation(data, creating=True)
-            )
-        except InvalidInput as exc:
-            refuse(db)
-            return allocation_form(
-                request, db, None, _typed(data), errors=exc.errors, message=exc.message, status_code=400
-            )
-        return redirect(
-            request,
-            f"/grants/organisations/{allocation.organisation_id}?year={allocation.financial_year}",
-            message="The allocation has been created and written to the ledger.",
+        def add() -> GrantAllocation:
+            return services.create_allocation(db, actor_of(request), read_allocation(data, creating=True))
+
+        return save_allocation_form(
+            request, db, None, data, add, "The allocation has been created and written to the ledger."
         )
 
     @get("/{allocation_id:int}/edit", sync_to_thread=True)
@@ -609,27 +611,13 @@ class GrantAllocationController(Controller):
         self, request: Request, db: DbSession, allocation_id: FromPath[int], data: FormBody
     ) -> Template | Redirect:
         allocation = services.allocation_or_404(db, allocation_id)
-        try:
-            services.update_allocation(
+
+        def change() -> GrantAllocation:
+            return services.update_allocation(
                 db, actor_of(request), allocation.id, read_allocation(data, creating=False)
             )
-        except (InvalidInput, Conflict) as exc:
-            refuse(db)
-            errors = getattr(exc, "errors", {})
-            return allocation_form(
-                request,
-                db,
-                allocation,
-                _typed(data),
-                errors=errors,
-                message=exc.message,
-                status_code=exc.status_code,
-            )
-        return redirect(
-            request,
-            f"/grants/organisations/{allocation.organisation_id}?year={allocation.financial_year}",
-            message="The allocation has been saved.",
-        )
+
+        return save_allocation_form(request, db, allocation, data, change, "The allocation has been saved.")
 
 
 class OpenGrantsController(Controller):
@@ -645,7 +633,7 @@ class OpenGrantsController(Controller):
 
     @get("/grants/360giving.csv", sync_to_thread=True)
     def spreadsheet(self, request: Request, db: DbSession, settings: NamedDependency[Settings]) -> Response:
-        return _csv(open_data.to_csv(_open_package(db, request, settings)), "360giving.csv")
+        return download(open_data.to_csv(_open_package(db, request, settings)), "360giving.csv")
 
     @get("/our-grants", sync_to_thread=True)
     def page(self, request: Request, db: DbSession, settings: NamedDependency[Settings]) -> Template:

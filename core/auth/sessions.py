@@ -12,7 +12,7 @@ import json
 import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Protocol, runtime_checkable
 
@@ -65,6 +65,12 @@ class SessionPolicy:
     def is_live(self, record: SessionRecord, now: datetime) -> bool:
         return now < record.expires_at and now - record.last_seen_at < self.idle
 
+    def start(self, user_id: int) -> tuple[str, SessionRecord]:
+        """A new session: the token for the browser, and the record a store keeps of it."""
+        token = secrets.token_urlsafe(32)
+        now = clock.now()
+        return token, SessionRecord(token_hash(token), user_id, now, now, now + self.lifetime)
+
 
 class DatabaseSessionStore:
     def __init__(self, database: Database, policy: SessionPolicy) -> None:
@@ -72,18 +78,9 @@ class DatabaseSessionStore:
         self.policy = policy
 
     def create(self, user_id: int, db: Session | None = None) -> str:
-        token = secrets.token_urlsafe(32)
-        now = clock.now()
+        token, record = self.policy.start(user_id)
         with self._in(db) as session:
-            session.add(
-                WebSession(
-                    id=token_hash(token),
-                    user_id=user_id,
-                    created_at=now,
-                    last_seen_at=now,
-                    expires_at=now + self.policy.lifetime,
-                )
-            )
+            session.add(WebSession(**asdict(record)))
             session.flush()
         return token
 
@@ -152,10 +149,8 @@ class RedisSessionStore:
         return max(int(remaining.total_seconds()), 1)
 
     def create(self, user_id: int, db: Session | None = None) -> str:
-        token = secrets.token_urlsafe(32)
-        now = clock.now()
-        record = SessionRecord(token_hash(token), user_id, now, now, now + self.policy.lifetime)
-        self._save(record, now)
+        token, record = self.policy.start(user_id)
+        self._save(record, record.created_at)
         self.redis.sadd(f"{self.prefix}user:{user_id}", record.id)
         return token
 

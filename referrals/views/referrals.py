@@ -3,6 +3,7 @@ prescription and the calendar file."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
@@ -11,10 +12,11 @@ from litestar.response import Redirect, Template
 from sqlmodel import Session
 
 from core import clock
+from core.audit import Actor
 from core.auth.guards import link_workers
 from core.errors import Conflict, InvalidInput, NotFound
 from core.forms import first
-from core.web import DbSession, FormBody, actor_of, redirect, refuse, render
+from core.web import DbSession, FormBody, actor_of, download, redirect, refuse, render
 from directory.ics import CalendarItem, calendar_file
 from directory.models import ActivitySession, Organisation, Venue
 from directory.queries import activity_detail
@@ -77,6 +79,34 @@ def _typed(data: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in data.items() if k != "csrf_token"}
 
 
+def _change_referral(
+    request: Request,
+    db: Session,
+    referral_id: int,
+    data: dict[str, Any],
+    change: Callable[[Actor, Referral], str],
+) -> Template | Redirect:
+    """Make a change from the referral's page and go back to it saying what was done; a refused
+    change shows the page again with what was typed."""
+    actor = actor_of(request)
+    referral, patient = services.get_referral(db, actor, referral_id)
+    try:
+        done = change(actor, referral)
+    except InvalidInput as exc:
+        refuse(db)
+        return referral_page(
+            request,
+            db,
+            referral,
+            patient,
+            errors=exc.errors,
+            values=_typed(data),
+            message=exc.message,
+            status=400,
+        )
+    return redirect(request, f"/referrals/{referral.id}", message=done)
+
+
 class ReferralController(Controller):
     path = "/referrals"
     guards = [link_workers]
@@ -123,54 +153,22 @@ class ReferralController(Controller):
     def record_step(
         self, request: Request, db: DbSession, referral_id: FromPath[int], data: FormBody
     ) -> Template | Redirect:
-        actor = actor_of(request)
-        referral, patient = services.get_referral(db, actor, referral_id)
-        try:
+        def record(actor: Actor, referral: Referral) -> str:
             event = record_step(db, actor, referral, read_step(data))
-        except InvalidInput as exc:
-            refuse(db)
-            return referral_page(
-                request,
-                db,
-                referral,
-                patient,
-                errors=exc.errors,
-                values=_typed(data),
-                message=exc.message,
-                status=400,
-            )
-        return redirect(
-            request,
-            f"/referrals/{referral.id}",
-            message=f"{STEPS[event.step]} recorded for {event.occurred_on:%d/%m/%Y}.",
-        )
+            return f"{STEPS[event.step]} recorded for {event.occurred_on:%d/%m/%Y}."
+
+        return _change_referral(request, db, referral_id, data, record)
 
     @post("/{referral_id:int}/extend", sync_to_thread=True)
     def extend(
         self, request: Request, db: DbSession, referral_id: FromPath[int], data: FormBody
     ) -> Template | Redirect:
-        actor = actor_of(request)
-        referral, patient = services.get_referral(db, actor, referral_id)
-        try:
+        def move_review(actor: Actor, referral: Referral) -> str:
             new_due = read_extension(data)
             extend_review(db, actor, referral, new_due, first(data, "extension_reason"))
-        except InvalidInput as exc:
-            refuse(db)
-            return referral_page(
-                request,
-                db,
-                referral,
-                patient,
-                errors=exc.errors,
-                values=_typed(data),
-                message=exc.message,
-                status=400,
-            )
-        return redirect(
-            request,
-            f"/referrals/{referral.id}",
-            message=f"The discharge review is now due by {new_due:%d/%m/%Y}.",
-        )
+            return f"The discharge review is now due by {new_due:%d/%m/%Y}."
+
+        return _change_referral(request, db, referral_id, data, move_review)
 
     @get("/{referral_id:int}/prescription", sync_to_thread=True)
     def prescription(self, request: Request, db: DbSession, referral_id: FromPath[int]) -> Template:
@@ -211,10 +209,10 @@ class ReferralController(Controller):
                     cancelled=session.cancelled,
                 )
             )
-        return Response(
+        return download(
             calendar_file("My activities", items),
-            media_type="text/calendar; charset=utf-8",
-            headers={"Content-Disposition": f'attachment; filename="activities-{patient.reference}.ics"'},
+            f"activities-{patient.reference}.ics",
+            "text/calendar; charset=utf-8",
         )
 
     @post("/{referral_id:int}/bookings/{booking_id:int}/rebook", sync_to_thread=True)

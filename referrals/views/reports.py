@@ -20,7 +20,7 @@ from core.errors import InvalidInput, NotFound
 from core.forms import FormReader, calendar_date, has_date_parts
 from core.settings import Settings
 from core.site import get_setting
-from core.web import DbSession, actor_of, refuse, render, url_with
+from core.web import DbSession, actor_of, download, refuse, render, url_with
 from referrals import exports, reports
 from referrals.disclosure import EXACT, LEGEND, PROTECTED, Disclosure
 from referrals.reports import ReportQuery
@@ -71,14 +71,6 @@ def _query(
 
 def _areas(db: Session) -> list[dict[str, str]]:
     return [a for a in get_setting(db, "outcome_areas", []) or [] if isinstance(a, dict)]
-
-
-def _download(body: str | bytes, filename: str, media_type: str) -> Response:
-    return Response(
-        content=body,
-        media_type=media_type,
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
 
 
 def _range_name(query: ReportQuery) -> str:
@@ -154,9 +146,7 @@ class ReportController(Controller):
         if table not in tables:
             raise NotFound("There is no table of that name in the reports.")
         body = exports.to_csv(tables[table].csv_rows())
-        return _download(
-            body, f"flourish-{table}-by-{query.by}-{_range_name(query)}.csv", "text/csv; charset=utf-8"
-        )
+        return download(body, f"flourish-{table}-by-{query.by}-{_range_name(query)}.csv")
 
 
 class ReportExportController(Controller):
@@ -192,7 +182,7 @@ class ReportExportController(Controller):
     ) -> Response:
         query = _query(request, date_from, date_to, None)
         body = exports.to_csv(gap_table(db, query).csv_rows())
-        return _download(body, f"flourish-gaps-{_range_name(query)}.csv", "text/csv; charset=utf-8")
+        return download(body, f"flourish-gaps-{_range_name(query)}.csv")
 
     @get("/exports/research.csv", sync_to_thread=True)
     def research(
@@ -207,9 +197,7 @@ class ReportExportController(Controller):
         facts = reports.load_facts(db, query.start, query.end)
         body, count = exports.research_extract(db, facts, settings.secret_key)
         _record_export(db, request, "export.research_extract", query, count)
-        return _download(
-            body, f"flourish-research-extract-{_range_name(query)}.csv", "text/csv; charset=utf-8"
-        )
+        return download(body, f"flourish-research-extract-{_range_name(query)}.csv")
 
     @get("/exports/prsb.json", sync_to_thread=True)
     def prsb(self, request: Request, db: DbSession, date_from: From = None, date_to: To = None) -> Response:
@@ -218,7 +206,7 @@ class ReportExportController(Controller):
         documents = exports.prsb_export(db, facts, _areas(db), clock.now())
         _record_export(db, request, "export.prsb", query, len(documents))
         body = json.dumps(documents, ensure_ascii=False, indent=2)
-        return _download(body, f"flourish-prsb-{_range_name(query)}.json", "application/json")
+        return download(body, f"flourish-prsb-{_range_name(query)}.json", "application/json")
 
 
 def gap_table(db: Session, query: ReportQuery) -> reports.Table:
