@@ -40,7 +40,6 @@ import re
 import resource
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -59,6 +58,7 @@ if __package__ in (None, ""):
 import httpx
 import sqlalchemy as sa
 
+from bench.serving import free_port, serve_command, server_env, wait_until_healthy
 from bench.synthetic import synthetic_profiles
 from bench.synthetic_db import (
     COORDINATORS,
@@ -102,12 +102,6 @@ SEARCHES = (
 # ---- the server ---------------------------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @dataclass
 class Server:
     url: str
@@ -136,21 +130,12 @@ def _cpu_seconds(pid: int) -> float:
 
 @contextmanager
 def serving(database_url: str, workers: int, session_store: str, log_dir: Path) -> Iterator[Server]:
-    port = _free_port()
+    port = free_port()
     log = log_dir / f"server-{workers}-workers.log"
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url,
-        "SESSION_STORE": session_store,
-        "SECRET_KEY": SECRET_KEY,
-        "WORKERS": str(workers),
-        "HTTPS": "false",
-        "DEBUG": "false",
-    }
-    command = [sys.executable, "-m", "flourish.cli", "serve", "--host", "127.0.0.1", "--port", str(port)]
+    env = server_env(database_url, SECRET_KEY, session_store, workers)
     with log.open("wb") as out:
         process = subprocess.Popen(
-            [*command, "--workers", str(workers)],
+            [*serve_command(port), "--workers", str(workers)],
             cwd=PROJECT_ROOT,
             env=env,
             stdout=out,
@@ -159,16 +144,9 @@ def serving(database_url: str, workers: int, session_store: str, log_dir: Path) 
         )
     server = Server(f"http://127.0.0.1:{port}", process, log)
     try:
-        deadline = time.monotonic() + STARTUP_SECONDS
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"the server exited while starting; see {log}")
-            with suppress(httpx.TransportError):
-                if httpx.get(server.url + "/healthz", timeout=2).status_code == 200:
-                    break
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"the server was not healthy after {STARTUP_SECONDS} s; see {log}")
-            time.sleep(0.25)
+        problem = wait_until_healthy(server.url, process, STARTUP_SECONDS)
+        if problem:
+            raise RuntimeError(f"the server {problem}; see {log}")
         yield server
     finally:
         if process.poll() is None:

@@ -28,6 +28,8 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -329,32 +331,20 @@ def run_import(feed_path: Path, database_url: str, total: int) -> dict[str, Any]
     }
 
 
-def _fresh_database(url: str | None, folder: Path) -> tuple[str, Any]:
-    """A migrated empty database and a function that removes it."""
+@contextmanager
+def _fresh_database(url: str | None, folder: Path) -> Iterator[str]:
+    """A migrated empty database, removed afterwards."""
+    if url is not None:
+        from bench.serving import new_postgres_database
+
+        with new_postgres_database(url, "flourish_bench") as target:
+            yield target
+        return
     from flourish.cli import migrate_database
 
-    if url is None:
-        path = folder / "bench.db"
-        migrate_database(f"sqlite:///{path}")
-        return f"sqlite:///{path}", lambda: None
-    import sqlalchemy as sa
-
-    from core.settings import normalise_database_url
-
-    base = normalise_database_url(url)
-    name = f"flourish_bench_{uuid.uuid4().hex[:8]}"
-    admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    target = base.rsplit("/", 1)[0] + f"/{name}"
-    migrate_database(target)
-
-    def drop() -> None:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-    return target, drop
+    path = folder / "bench.db"
+    migrate_database(f"sqlite:///{path}")
+    yield f"sqlite:///{path}"
 
 
 def main() -> None:
@@ -386,16 +376,13 @@ def main() -> None:
                 f"in {time.perf_counter() - started:,.1f} s",
                 file=sys.stderr,
             )
-        url, drop = _fresh_database(args.database_url, folder)
-        try:
+        with _fresh_database(args.database_url, folder) as url:
             child = subprocess.run(
                 [sys.executable, __file__, "--child", str(feed), url, str(args.services)],
                 stdout=subprocess.PIPE,
                 check=True,
                 env=os.environ | {"PYTHONPATH": str(Path(__file__).resolve().parents[1])},
             )
-        finally:
-            drop()
     figures = json.loads(child.stdout)
     figures["database"] = "postgresql" if args.database_url else "sqlite"
     figures["feed_mb"] = round(feed.stat().st_size / 1024 / 1024) if args.feed else None

@@ -17,7 +17,6 @@ import os
 import pickle
 import shutil
 import tempfile
-import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -31,6 +30,7 @@ import sqlalchemy as sa
 from litestar.testing import TestClient
 from sqlmodel import SQLModel
 
+from bench.serving import new_postgres_database
 from core import clock
 from core.database import Database, wait_for_background_work
 from core.settings import Settings
@@ -111,24 +111,16 @@ def postgres_url() -> Iterator[str]:
     base = os.environ.get("TEST_DATABASE_URL")
     if not base:
         pytest.skip(PG_SKIP_REASON)
-    from core.settings import normalise_database_url
-
-    base = normalise_database_url(base)
-    name = f"flourish_test_{_worker_suffix()}_{uuid.uuid4().hex[:6]}"
-    admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    with new_postgres_database(
+        base,
+        f"flourish_test_{_worker_suffix()}",
         # A throwaway database: commits need not wait for the write-ahead log to reach the disk.
-        conn.execute(sa.text(f'ALTER DATABASE "{name}" SET synchronous_commit = off'))
+        synchronous_commit="off",
         # A test whose own session holds a row the app then waits for fails in seconds, as it would
         # on SQLite, rather than hanging the run.
-        conn.execute(sa.text(f"ALTER DATABASE \"{name}\" SET lock_timeout = '10s'"))
-    url = base.rsplit("/", 1)[0] + f"/{name}"
-    migrate_database(url)
-    yield url
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+        lock_timeout="10s",
+    ) as url:
+        yield url
 
 
 class PostgresReset:

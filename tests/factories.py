@@ -35,6 +35,14 @@ def password_hash() -> str:
     return hash_password(PASSWORD)
 
 
+def _saved(db: Session, model: type, defaults: dict[str, Any], overrides: dict[str, Any]) -> Any:
+    """A row from the defaults with what the test is about put over them, committed."""
+    row = model(**(defaults | overrides))
+    db.add(row)
+    db.commit()
+    return row
+
+
 def committed(db: Session, operation: Callable[[], Any]) -> Any:
     """Run a service as a request runs it: committed when it succeeds; rolled back, and the
     refusal raised again, when it does not (services flush and leave that to their caller)."""
@@ -63,10 +71,7 @@ def make_organisation(db: Session, **overrides: Any) -> Organisation:
         "created_at": now,
         "updated_at": now,
     }
-    organisation = Organisation(**(values | overrides))
-    db.add(organisation)
-    db.commit()
-    return organisation
+    return _saved(db, Organisation, values, overrides)
 
 
 def make_venue(db: Session, organisation: Organisation, **overrides: Any) -> Venue:
@@ -83,10 +88,7 @@ def make_venue(db: Session, organisation: Organisation, **overrides: Any) -> Ven
         "created_at": now,
         "updated_at": now,
     }
-    venue = Venue(**(values | overrides))
-    db.add(venue)
-    db.commit()
-    return venue
+    return _saved(db, Venue, values, overrides)
 
 
 def make_activity(
@@ -118,16 +120,7 @@ def make_activity(
     for position, category in enumerate(categories):
         db.add(ActivityCategory(activity_id=activity.id, category=category, position=position))
     for weekday, start, end, capacity in weekly:
-        schedule = Schedule(
-            activity_id=activity.id,
-            weekday=weekday,
-            start_time=start,
-            end_time=end,
-            capacity=capacity,
-            starts_on=clock.today(),
-        )
-        db.add(schedule)
-        db.flush()
+        schedule = make_schedule(db, activity, weekday=weekday, start=start, end=end, capacity=capacity)
         generate_sessions(db, schedule)
     db.commit()
     return activity
@@ -198,10 +191,7 @@ def make_report(db: Session, activity: Activity, **overrides: Any) -> ListingRep
         "details": "It starts at eleven now.",
         "created_at": clock.now(),
     }
-    report = ListingReport(**(values | overrides))
-    db.add(report)
-    db.commit()
-    return report
+    return _saved(db, ListingReport, values, overrides)
 
 
 def activity_form(db: Session, activity: Activity, **changes: Any) -> dict[str, Any]:
@@ -244,10 +234,7 @@ def make_user(db: Session, role: str, *, organisation: Organisation | None = Non
         "password_hash": password_hash(),
         "created_at": clock.now(),
     }
-    user = User(**(values | overrides))
-    db.add(user)
-    db.commit()
-    return user
+    return _saved(db, User, values, overrides)
 
 
 def make_patient(db: Session, link_worker: User | None = None, **overrides: Any) -> Any:
@@ -264,10 +251,7 @@ def make_patient(db: Session, link_worker: User | None = None, **overrides: Any)
         "consent_recorded_at": clock.now(),
         "created_at": clock.now(),
     }
-    patient = Patient(**(values | overrides))
-    db.add(patient)
-    db.commit()
-    return patient
+    return _saved(db, Patient, values, overrides)
 
 
 def make_referral(db: Session, patient: Any, link_worker: User | None = None, **overrides: Any) -> Any:
@@ -282,10 +266,7 @@ def make_referral(db: Session, patient: Any, link_worker: User | None = None, **
         "goals": "Get out of the house",
         "created_at": clock.now(),
     }
-    referral = Referral(**(values | overrides))
-    db.add(referral)
-    db.commit()
-    return referral
+    return _saved(db, Referral, values, overrides)
 
 
 def make_booking(
@@ -388,10 +369,7 @@ def make_pathway_event(db: Session, referral: Any, step: str, on: date, **overri
         "occurred_on": on,
         "recorded_at": clock.now(),
     }
-    event = PathwayEvent(**(values | overrides))
-    db.add(event)
-    db.commit()
-    return event
+    return _saved(db, PathwayEvent, values, overrides)
 
 
 def make_outcome(

@@ -6,12 +6,13 @@ from __future__ import annotations
 import asyncio
 import email
 import email.policy
-import socket
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 from aiosmtpd.controller import Controller
+
+from bench.serving import free_port
 
 
 class Inbox:
@@ -35,12 +36,6 @@ class Inbox:
             if found or time.monotonic() > deadline:
                 return found
             time.sleep(0.05)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @contextmanager

@@ -3,32 +3,28 @@ and the few things a person's browser does against one (signing in, booking)."""
 
 from __future__ import annotations
 
-import os
 import re
 import signal
-import socket
 import subprocess
 import sys
-import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
 import pytest
 
+from bench.serving import free_port, serve_command, wait_until_healthy
+from bench.serving import server_env as bench_server_env
 from core.middleware import SESSION_COOKIE
 from core.settings import PROJECT_ROOT
 from tests.factories import PASSWORD
+from tests.forms import new_person_booking
 
 STARTUP_SECONDS = 120
 REQUEST_SECONDS = 60
 SECRET_KEY = "fault-tests-shared-secret-" + "k" * 20
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @dataclass
@@ -51,17 +47,10 @@ class Server:
         return self
 
     def wait_until_healthy(self) -> Server:
-        deadline = time.monotonic() + STARTUP_SECONDS
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                pytest.fail(f"the server exited while starting:\n{self.log_tail()}")
-            try:
-                if httpx.get(self.url + "/healthz", timeout=2).status_code == 200:
-                    return self
-            except httpx.TransportError:
-                pass
-            time.sleep(0.2)
-        pytest.fail(f"the server was not healthy after {STARTUP_SECONDS} s:\n{self.log_tail()}")
+        problem = wait_until_healthy(self.url, self.process, STARTUP_SECONDS)
+        if problem:
+            pytest.fail(f"the server {problem}:\n{self.log_tail()}")
+        return self
 
     def terminate(self, timeout: float = 60) -> int:
         """SIGTERM, as a process manager restarting the service sends, and wait for the exit."""
@@ -69,8 +58,13 @@ class Server:
         return self.process.wait(timeout=timeout)
 
     def kill(self) -> None:
-        self.process.kill()
-        self.process.wait(timeout=30)
+        if self.process is not None:
+            self.process.kill()
+            self.process.wait(timeout=30)
+
+    def has_paused(self) -> bool:
+        """Whether a fault server set to pause (see `pausing_server`) has stopped inside its request."""
+        return Path(self.env["FLOURISH_TEST_PAUSED_FILE"]).exists()
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
@@ -89,23 +83,13 @@ class Server:
 
 
 def server_env(database_url: str, **extra: str) -> dict[str, str]:
-    return {
-        **os.environ,
-        "DATABASE_URL": database_url,
-        "SESSION_STORE": "database",
-        "SECRET_KEY": SECRET_KEY,
-        "WORKERS": "1",
-        "HTTPS": "false",
-        "DEBUG": "false",
-        **extra,
-    }
+    return bench_server_env(database_url, SECRET_KEY, **extra)
 
 
 def flourish_serve(database_url: str, log: Path, port: int | None = None, **extra: str) -> Server:
     """`flourish serve`, exactly as it is deployed."""
     port = port or free_port()
-    command = [sys.executable, "-m", "flourish.cli", "serve", "--host", "127.0.0.1", "--port", str(port)]
-    return Server(port, log, server_env(database_url, **extra), command)
+    return Server(port, log, server_env(database_url, **extra), serve_command(port))
 
 
 def fault_server(database_url: str, log: Path, **extra: str) -> Server:
@@ -113,6 +97,30 @@ def fault_server(database_url: str, log: Path, **extra: str) -> Server:
     port = free_port()
     command = [sys.executable, "-m", "tests.fault_server", str(port)]
     return Server(port, log, server_env(database_url, **extra), command)
+
+
+def pausing_server(database_url: str, folder: Path, statement: str, **extra: str) -> Server:
+    """The fault server, set to stop dead inside the request once an SQL statement matching the
+    regular expression `statement` has run."""
+    return fault_server(
+        database_url,
+        folder / "server.log",
+        FLOURISH_TEST_PAUSE_ON=statement,
+        FLOURISH_TEST_PAUSED_FILE=str(folder / "paused"),
+        **extra,
+    )
+
+
+@contextmanager
+def signed_in_browser(server: Server, database, user) -> Iterator[httpx.Client]:
+    """A browser signed in as `user` on the server, which is started for it and killed afterwards."""
+    try:
+        server.start().wait_until_healthy()
+        with server.client() as browser:
+            sign_in_directly(browser, database, user)
+            yield browser
+    finally:
+        server.kill()
 
 
 # ---- what a person does in the browser -------------------------------------------------------------
@@ -149,14 +157,7 @@ def booking_form(
     """Choosing an activity together and booking a place for a new person, as the matching page sends it."""
     return {
         "csrf_token": page_token(client),
-        "interests": "gardening",
-        "choose_activity": activity_id,
-        "session_id": str(session_id),
-        "patient_id": "new",
-        "first_name": first_name,
-        "consent_to_share": "on",
-        "hopes": "get out of the house",
-        **extra,
+        **new_person_booking(activity_id, session_id, first_name, **extra),
     }
 
 

@@ -10,46 +10,34 @@ sign-in sessions kept in Redis and again with them kept in the database.
 from __future__ import annotations
 
 import os
-import re
-import socket
-import subprocess
-import sys
 import threading
-import time
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import timedelta
-from pathlib import Path
 
 import httpx
 import pytest
 import sqlalchemy as sa
 
+from bench.serving import new_postgres_database
 from core import clock
 from core.database import Database
-from core.settings import PROJECT_ROOT, normalise_database_url
 from directory.catalogue import note_change
 from directory.models import ActivitySession
-from flourish.cli import migrate_database
 from referrals.models import Booking
 from tests.conftest import PG_SKIP_REASON
 from tests.factories import (
-    PASSWORD,
     make_activity,
     make_organisation,
     make_session,
     make_user,
     make_venue,
 )
-from tests.servers import page_token
+from tests.servers import Server, booking_form, flourish_serve, page_token, sign_in
 
 pytestmark = pytest.mark.slow
 
-#: Both workers sign cookies and flash messages with the same key, as a deployment must.
-SECRET_KEY = "several-workers-shared-secret-" + "k" * 16
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/15"
-STARTUP_SECONDS = 120
 REQUEST_SECONDS = 30
 
 
@@ -68,19 +56,8 @@ def workers_database_url() -> Iterator[str]:
     base = os.environ.get("TEST_DATABASE_URL")
     if not base:
         pytest.skip(PG_SKIP_REASON)
-    base = normalise_database_url(base)
-    name = f"flourish_workers_{uuid.uuid4().hex[:8]}"
-    admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    url = base.rsplit("/", 1)[0] + f"/{name}"
-    try:
-        migrate_database(url)
+    with new_postgres_database(base, "flourish_workers") as url:
         yield url
-    finally:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 @pytest.fixture
@@ -108,101 +85,34 @@ def _redis_url_or_skip() -> str:
     return url
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@dataclass
-class Worker:
-    name: str
-    url: str
-    process: subprocess.Popen
-    log: Path
-
-    def log_tail(self, lines: int = 40) -> str:
-        text = self.log.read_text(errors="replace") if self.log.exists() else ""
-        return "\n".join(text.splitlines()[-lines:])
-
-    def client(self) -> httpx.Client:
-        return httpx.Client(base_url=self.url, timeout=REQUEST_SECONDS)
-
-
-def _start(name: str, env: dict[str, str], log_dir: Path) -> Worker:
-    port = _free_port()
-    log = log_dir / f"{name}.log"
-    command = [sys.executable, "-m", "flourish.cli", "serve", "--host", "127.0.0.1", "--port", str(port)]
-    with log.open("wb") as out:
-        process = subprocess.Popen(  # noqa: S603 - our own command line, no shell
-            command, cwd=PROJECT_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT
-        )
-    return Worker(name, f"http://127.0.0.1:{port}", process, log)
-
-
-def _wait_until_healthy(worker: Worker) -> None:
-    deadline = time.monotonic() + STARTUP_SECONDS
-    while time.monotonic() < deadline:
-        if worker.process.poll() is not None:
-            pytest.fail(f"worker {worker.name} exited while starting:\n{worker.log_tail()}")
-        try:
-            if httpx.get(worker.url + "/healthz", timeout=2).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.25)
-    pytest.fail(f"worker {worker.name} was not healthy after {STARTUP_SECONDS} s:\n{worker.log_tail()}")
-
-
-def _stop(worker: Worker) -> None:
-    if worker.process.poll() is None:
-        worker.process.terminate()
-        try:
-            worker.process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            worker.process.kill()
-            worker.process.wait(timeout=10)
-
-
 @pytest.fixture(scope="module", params=["redis", "database"], ids=["redis-sessions", "database-sessions"])
 def workers(
     request: pytest.FixtureRequest, workers_database_url: str, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[tuple[Worker, Worker]]:
+) -> Iterator[tuple[Server, Server]]:
     """Two `flourish serve` processes, A and B, on one database and one session store."""
     store = _redis_url_or_skip() if request.param == "redis" else "database"
-    env = {
-        **os.environ,
-        "DATABASE_URL": workers_database_url,
-        "SESSION_STORE": store,
-        "SECRET_KEY": SECRET_KEY,
-        "WORKERS": "1",
-        "HTTPS": "false",
-        "DEBUG": "false",
-    }
     log_dir = tmp_path_factory.mktemp(f"workers-{request.param}")
-    started: list[Worker] = []
+    started: list[Server] = []
     try:
         for name in ("A", "B"):
-            started.append(_start(name, env, log_dir))
+            started.append(
+                flourish_serve(workers_database_url, log_dir / f"{name}.log", SESSION_STORE=store).start()
+            )
         for worker in started:
-            _wait_until_healthy(worker)
+            worker.wait_until_healthy()
         yield started[0], started[1]
     finally:
         # Sign-ins left in Redis expire by themselves after the idle timeout; deleting them here
         # could end those of another test process using the same Redis database.
         for worker in started:
-            _stop(worker)
+            worker.stop()
 
 
 # ---- what people do -------------------------------------------------------------------------------
 
 
 def _sign_in(client: httpx.Client, email: str) -> httpx.Response:
-    """The real sign-in form: load it for its security token, then send it."""
-    form = client.get("/sign-in")
-    assert form.status_code == 200
-    token = re.search(r'name="csrf_token" value="([^"]+)"', form.text).group(1)
-    response = client.post("/sign-in", data={"email": email, "password": PASSWORD, "csrf_token": token})
+    response = sign_in(client, email)
     assert response.status_code == 303, response.text[:500]
     return response
 
@@ -316,25 +226,16 @@ def test_a_coordinators_edit_through_one_worker_shows_in_the_next_answer_from_th
 # ---- (c) the last place, booked through both workers at once -----------------------------------------
 
 
-def _book_at_once(workers: tuple[Worker, Worker], people: list, activity_id: str, session_id: int) -> list:
+def _book_at_once(workers: tuple[Server, Server], people: list, activity_id: str, session_id: int) -> list:
     """Each link worker books through their own server; both requests leave together."""
     barrier = threading.Barrier(len(people))
     responses: list = [None] * len(people)
 
-    def book(index: int, worker: Worker, link_worker) -> None:
+    def book(index: int, worker: Server, link_worker) -> None:
         with worker.client() as browser:
             try:
                 _sign_in(browser, link_worker.email)
-                form = {
-                    "csrf_token": page_token(browser),
-                    "interests": "orchard",
-                    "choose_activity": activity_id,
-                    "session_id": str(session_id),
-                    "patient_id": "new",
-                    "first_name": f"Person{index}",
-                    "consent_to_share": "on",
-                    "hopes": "get out of the house",
-                }
+                form = booking_form(browser, activity_id, session_id, f"Person{index}", interests="orchard")
                 barrier.wait(timeout=REQUEST_SECONDS)
                 responses[index] = browser.post("/matching/book", data=form)
             except BaseException as exc:  # reported by the test rather than lost in the thread

@@ -1,7 +1,6 @@
 """A coordinator lowering a session's places while link workers book the last of them: whatever the
 order, nobody is booked beyond the capacity and every request gets an answer."""
 
-import threading
 from datetime import date
 
 import sqlalchemy as sa
@@ -12,6 +11,7 @@ from directory import services
 from directory.models import ActivitySession
 from referrals.booking import book_place
 from referrals.models import Booking
+from tests.concurrency import at_once
 from tests.factories import make_activity, make_organisation, make_patient, make_session, make_user, reload
 
 PEOPLE = 6
@@ -19,24 +19,15 @@ NEW_CAPACITY = 3
 
 
 def _run_together(jobs):
-    barrier = threading.Barrier(len(jobs))
-    outcomes = [None] * len(jobs)
+    return [_described(outcome) for outcome in at_once(jobs)]
 
-    def run(index, job):
-        barrier.wait(timeout=30)
-        try:
-            outcomes[index] = job()
-        except (Conflict, InvalidInput) as refused:
-            outcomes[index] = type(refused).__name__
-        except Exception as exc:  # anything else is the bug this test looks for
-            outcomes[index] = f"error: {exc!r}"
 
-    threads = [threading.Thread(target=run, args=(i, job)) for i, job in enumerate(jobs)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return outcomes
+def _described(outcome):
+    if isinstance(outcome, Conflict | InvalidInput):
+        return type(outcome).__name__
+    if isinstance(outcome, Exception):  # anything else is the bug this test looks for
+        return f"error: {outcome!r}"
+    return outcome
 
 
 def test_lowering_capacity_while_people_book_never_overbooks(db, database):

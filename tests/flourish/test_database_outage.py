@@ -31,6 +31,7 @@ from referrals.models import Patient
 from tests.browser import Browser
 from tests.conftest import TEST_SECRET_KEY
 from tests.factories import make_session
+from tests.forms import new_person_booking
 from tests.tcp_proxy import TcpProxy
 
 #: What must never reach a person, whatever broke.
@@ -51,15 +52,7 @@ def _browser(app) -> Iterator[Browser]:
 
 
 def _booking(personas, session, first_name: str) -> dict[str, str]:
-    return {
-        "interests": "gardening",
-        "choose_activity": personas.activity_a.id,
-        "session_id": str(session.id),
-        "patient_id": "new",
-        "first_name": first_name,
-        "consent_to_share": "on",
-        "hopes": "meet people",
-    }
+    return new_person_booking(personas.activity_a.id, session.id, first_name)
 
 
 def _assert_calm_503(response, *, wording: str = UNAVAILABLE) -> None:

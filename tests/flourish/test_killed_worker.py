@@ -14,7 +14,6 @@ import threading
 import time
 import uuid
 from datetime import timedelta
-from pathlib import Path
 
 import httpx
 import pytest
@@ -40,7 +39,15 @@ from tests.factories import (
     make_user,
     make_venue,
 )
-from tests.servers import Server, booking_form, fault_server, page_token, referral_id_of, sign_in_directly
+from tests.servers import (
+    Server,
+    booking_form,
+    fault_server,
+    page_token,
+    pausing_server,
+    referral_id_of,
+    signed_in_browser,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -53,13 +60,13 @@ def fixed_clock() -> None:
     clock.fix(None)
 
 
-def _killed_after(server: Server, marker: Path, send) -> None:
+def _killed_after(server: Server, send) -> None:
     """Send the request in the background, wait until the server has stopped inside it, kill it."""
     outcome: list[object] = []
     sender = threading.Thread(target=lambda: outcome.append(_attempt(send)), daemon=True)
     sender.start()
     deadline = time.monotonic() + PAUSE_SECONDS
-    while not marker.exists():
+    while not server.has_paused():
         if server.process.poll() is not None or time.monotonic() > deadline:
             pytest.fail(f"the server never reached the pause:\n{server.log_tail()}")
         if outcome:
@@ -112,26 +119,14 @@ def test_a_worker_killed_mid_booking_leaves_no_half_booking(database, db, tmp_pa
     activity = make_activity(db, organisation, make_venue(db, organisation), weekly=())
     session = make_session(db, activity, on=clock.today() + timedelta(days=2), capacity=3)
     link_worker = make_user(db, "link_worker", team="Rotherham North CMHT")
-    marker = tmp_path / "paused"
-    server = fault_server(
-        database.url,
-        tmp_path / "server.log",
-        FLOURISH_TEST_PAUSE_ON=pause,
-        FLOURISH_TEST_PAUSED_FILE=str(marker),
-    )
+    server = pausing_server(database.url, tmp_path, pause)
     request_id = uuid.uuid4().hex
-    try:
-        server.start().wait_until_healthy()
-        with server.client() as browser:
-            sign_in_directly(browser, database, link_worker)
-            form = booking_form(browser, activity.id, session.id, "Killedmidway")
-            _killed_after(
-                server,
-                marker,
-                lambda: browser.post("/matching/book", data=form, headers={"X-Request-Id": request_id}),
-            )
-    finally:
-        server.stop()
+    with signed_in_browser(server, database, link_worker) as browser:
+        form = booking_form(browser, activity.id, session.id, "Killedmidway")
+        _killed_after(
+            server,
+            lambda: browser.post("/matching/book", data=form, headers={"X-Request-Id": request_id}),
+        )
 
     with database.reader() as check:
         assert check.get(ActivitySession, session.id).places_booked == 0
@@ -179,35 +174,21 @@ def test_a_worker_killed_mid_approval_moves_no_money(database, db, tmp_path, pau
     request = make_drawdown(db, grant, coordinator, amount_pence=250_000)
     entries_before = len(ledger.entries(db))
     db.commit()
-    marker = tmp_path / "paused"
-    server = fault_server(
-        database.url,
-        tmp_path / "server.log",
-        FLOURISH_TEST_PAUSE_ON=pause,
-        FLOURISH_TEST_PAUSED_FILE=str(marker),
-    )
+    server = pausing_server(database.url, tmp_path, pause)
     request_id = uuid.uuid4().hex
-    try:
-        server.start().wait_until_healthy()
-        with server.client() as browser:
-            sign_in_directly(browser, database, manager)
-            form = {
-                "csrf_token": page_token(browser),
-                "decision": "approve",
-                "approved_amount": "2500",
-                "version": str(request.version),
-            }
-            _killed_after(
-                server,
-                marker,
-                lambda: browser.post(
-                    f"/grants/drawdowns/{request.id}/decision",
-                    data=form,
-                    headers={"X-Request-Id": request_id},
-                ),
-            )
-    finally:
-        server.stop()
+    with signed_in_browser(server, database, manager) as browser:
+        form = {
+            "csrf_token": page_token(browser),
+            "decision": "approve",
+            "approved_amount": "2500",
+            "version": str(request.version),
+        }
+        _killed_after(
+            server,
+            lambda: browser.post(
+                f"/grants/drawdowns/{request.id}/decision", data=form, headers={"X-Request-Id": request_id}
+            ),
+        )
 
     with database.reader() as check:
         allocation = check.get(GrantAllocation, grant.id)
@@ -248,16 +229,12 @@ def test_the_real_booking_form_works_through_the_fault_server_when_nothing_pause
     activity = make_activity(db, organisation, make_venue(db, organisation), weekly=())
     session = make_session(db, activity, on=clock.today() + timedelta(days=2), capacity=3)
     link_worker = make_user(db, "link_worker", team="Rotherham North CMHT")
-    server = fault_server(database.url, tmp_path / "server.log")
-    try:
-        server.start().wait_until_healthy()
-        with server.client() as browser:
-            sign_in_directly(browser, database, link_worker)
-            response = browser.post(
-                "/matching/book", data=booking_form(browser, activity.id, session.id, "Uninterrupted")
-            )
-    finally:
-        server.stop()
+    with signed_in_browser(
+        fault_server(database.url, tmp_path / "server.log"), database, link_worker
+    ) as browser:
+        response = browser.post(
+            "/matching/book", data=booking_form(browser, activity.id, session.id, "Uninterrupted")
+        )
     assert response.status_code == 303, response.text[:500]
     with database.reader() as check:
         referral = check.get(Referral, referral_id_of(response))

@@ -4,7 +4,6 @@ databases; and no password is checked while holding SQLite's write lock."""
 from __future__ import annotations
 
 import sqlite3
-import threading
 from datetime import timedelta
 
 import pytest
@@ -12,6 +11,7 @@ import pytest
 from core.auth import services
 from core.auth.limits import Limits
 from core.auth.services import SignInRefused, check_password
+from tests.concurrency import at_once
 from tests.factories import PASSWORD, make_user
 
 LIMITS = Limits(per_account=5, per_address=8, window=timedelta(minutes=15))
@@ -19,23 +19,13 @@ LIMITS = Limits(per_account=5, per_address=8, window=timedelta(minutes=15))
 
 def _together(attempts):
     """Run every attempt at the same moment; each answers 'signed in', 'wrong' or 'too many'."""
-    barrier = threading.Barrier(len(attempts))
-    answers = [None] * len(attempts)
+    return [_answer(outcome) for outcome in at_once(attempts, seconds=120)]
 
-    def run(i, attempt):
-        barrier.wait(timeout=30)
-        try:
-            attempt()
-            answers[i] = "signed in"
-        except SignInRefused as refused:
-            answers[i] = "too many" if refused.throttled else "wrong"
 
-    threads = [threading.Thread(target=run, args=(i, a)) for i, a in enumerate(attempts)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return answers
+def _answer(outcome):
+    if isinstance(outcome, SignInRefused):
+        return "too many" if outcome.throttled else "wrong"
+    return outcome if isinstance(outcome, Exception) else "signed in"
 
 
 def test_fifteen_tries_at_once_check_no_more_passwords_than_the_limit(database, db):

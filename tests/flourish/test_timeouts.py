@@ -38,7 +38,8 @@ from tests.factories import (
     make_user,
     make_venue,
 )
-from tests.servers import booking_form, fault_server, flourish_serve, sign_in_directly
+from tests.forms import new_person_booking
+from tests.servers import booking_form, flourish_serve, pausing_server, signed_in_browser
 
 TOO_LONG = "That took too long"
 INTERNALS = ("Traceback", "psycopg", "sqlalchemy", "sqlite3", "OperationalError")
@@ -116,15 +117,7 @@ def browser_on(app) -> Iterator[Browser]:
 
 
 def _book(browser: Browser, personas, session, first_name: str):
-    form = {
-        "interests": "gardening",
-        "choose_activity": personas.activity_a.id,
-        "session_id": str(session.id),
-        "patient_id": "new",
-        "first_name": first_name,
-        "consent_to_share": "on",
-        "hopes": "meet people",
-    }
+    form = new_person_booking(personas.activity_a.id, session.id, first_name)
     return browser.post("/matching/book", form, follow_redirects=False)
 
 
@@ -178,30 +171,25 @@ def test_a_real_server_answers_in_time_while_the_database_is_still_held_up(datab
     session = make_session(db, activity, on=clock.today() + timedelta(days=2), capacity=3)
     link_worker = make_user(db, "link_worker", team="Rotherham North CMHT")
     server = flourish_serve(database.url, tmp_path / "server.log", REQUEST_TIMEOUT_SECONDS="2")
-    try:
-        server.start().wait_until_healthy()
-        with server.client() as browser:
-            sign_in_directly(browser, database, link_worker)
-            with holding_the_session(database, session.id):
-                response = browser.post(
-                    "/matching/book", data=booking_form(browser, activity.id, session.id, "Heldup")
-                )
-                # Answered while the lock was still held: the person was not left waiting.
-                _assert_too_long(response)
-            deadline = time.monotonic() + 60
-            # On SQLite the booking goes on once the lock is free and its commit is refused; on
-            # PostgreSQL the database has already cancelled the statement (statement_timeout).
-            while not any(
-                words in server.log.read_text() for words in ("changes dropped", "database gave up waiting")
-            ):
-                assert time.monotonic() < deadline, server.log_tail()
-                time.sleep(0.1)
-            afterwards = browser.post(
-                "/matching/book", data=booking_form(browser, activity.id, session.id, "Nextone")
+    with signed_in_browser(server, database, link_worker) as browser:
+        with holding_the_session(database, session.id):
+            response = browser.post(
+                "/matching/book", data=booking_form(browser, activity.id, session.id, "Heldup")
             )
-            assert afterwards.status_code == 303
-    finally:
-        server.stop()
+            # Answered while the lock was still held: the person was not left waiting.
+            _assert_too_long(response)
+        deadline = time.monotonic() + 60
+        # On SQLite the booking goes on once the lock is free and its commit is refused; on
+        # PostgreSQL the database has already cancelled the statement (statement_timeout).
+        while not any(
+            words in server.log.read_text() for words in ("changes dropped", "database gave up waiting")
+        ):
+            assert time.monotonic() < deadline, server.log_tail()
+            time.sleep(0.1)
+        afterwards = browser.post(
+            "/matching/book", data=booking_form(browser, activity.id, session.id, "Nextone")
+        )
+        assert afterwards.status_code == 303
     assert _saved(database, session, "Heldup") == (False, 1)
 
 
@@ -250,43 +238,33 @@ def test_a_worker_frozen_mid_booking_does_not_hold_up_everyone_elses(database, d
     activity = make_activity(db, organisation, make_venue(db, organisation), weekly=())
     session = make_session(db, activity, on=clock.today() + timedelta(days=2), capacity=3)
     link_worker = make_user(db, "link_worker", team="Rotherham North CMHT")
-    marker = tmp_path / "paused"
-    server = fault_server(
-        database.url,
-        tmp_path / "server.log",
-        REQUEST_TIMEOUT_SECONDS="1",
-        FLOURISH_TEST_PAUSE_ON=r"^\s*UPDATE activity_session\b",
-        FLOURISH_TEST_PAUSED_FILE=str(marker),
+    server = pausing_server(
+        database.url, tmp_path, r"^\s*UPDATE activity_session\b", REQUEST_TIMEOUT_SECONDS="1"
     )
-    try:
-        server.start().wait_until_healthy()
-        with server.client() as browser:
-            sign_in_directly(browser, database, link_worker)
-            frozen = threading.Thread(
-                target=lambda: browser.post(
-                    "/matching/book", data=booking_form(browser, activity.id, session.id, "Frozen")
-                ),
-                daemon=True,
+    with signed_in_browser(server, database, link_worker) as browser:
+        frozen = threading.Thread(
+            target=lambda: browser.post(
+                "/matching/book", data=booking_form(browser, activity.id, session.id, "Frozen")
+            ),
+            daemon=True,
+        )
+        frozen.start()
+        deadline = time.monotonic() + 60
+        while not server.has_paused():
+            assert time.monotonic() < deadline, server.log_tail()
+            time.sleep(0.05)
+        # The frozen worker holds the row now. Another booking of the same session waits for
+        # it, until PostgreSQL ends the frozen transaction, and then goes through.
+        with database.engine.connect() as other:
+            # Bounded, so that if the frozen transaction were never ended this fails, not hangs.
+            other.exec_driver_sql("SET lock_timeout = '30s'")
+            other.execute(
+                sa.update(ActivitySession)
+                .where(ActivitySession.id == session.id)
+                .values(places_booked=ActivitySession.places_booked)
             )
-            frozen.start()
-            deadline = time.monotonic() + 60
-            while not marker.exists():
-                assert time.monotonic() < deadline, server.log_tail()
-                time.sleep(0.05)
-            # The frozen worker holds the row now. Another booking of the same session waits for
-            # it, until PostgreSQL ends the frozen transaction, and then goes through.
-            with database.engine.connect() as other:
-                # Bounded, so that if the frozen transaction were never ended this fails, not hangs.
-                other.exec_driver_sql("SET lock_timeout = '30s'")
-                other.execute(
-                    sa.update(ActivitySession)
-                    .where(ActivitySession.id == session.id)
-                    .values(places_booked=ActivitySession.places_booked)
-                )
-                other.commit()
-            frozen.join(timeout=1)
-    finally:
-        server.kill()
+            other.commit()
+        frozen.join(timeout=1)
     assert _saved(database, session, "Frozen") == (False, 0)
 
 

@@ -14,6 +14,14 @@ MANAGERS = allow("var_manager", "admin")
 ORG_A = allow("coordinator_a", "var_manager", "admin")
 GRANT_USERS = allow("coordinator_a", "coordinator_b", "var_manager", "admin")
 
+#: What a VAR manager sends at each step of a drawdown request after it is submitted.
+DRAWDOWN_STEPS = {
+    "decision": {"decision": "more_information", "decision_note": "Please send the register for May."},
+    "payment": {"payment_reference": "BACS-1", "paid_on": "2026-11-20"},
+    "reversal": {"reversal_reason": "x"},
+    "clawback": {"clawback_amount": "10"},
+}
+
 
 def _grant_a(personas):
     db = Session.object_session(personas.org_a)
@@ -58,38 +66,17 @@ RULES = [
     Rule("GET", "/grants/drawdowns/{drawdown_id}", ORG_A, drawdown_a),
     Rule("GET", "/grants/drawdowns/{drawdown_id}/edit", ORG_A, drawdown_a),
     Rule("POST", "/grants/drawdowns/{drawdown_id}", ORG_A, drawdown_a, body=PERIOD),
-    Rule(
-        "POST",
-        "/grants/drawdowns/{drawdown_id}/decision",
-        MANAGERS,
-        drawdown_a,
-        route="/grants/drawdowns/{drawdown_id}/{step}",
-        body={"decision": "more_information", "decision_note": "Please send the register for May."},
-    ),
-    Rule(
-        "POST",
-        "/grants/drawdowns/{drawdown_id}/payment",
-        MANAGERS,
-        drawdown_a,
-        route="/grants/drawdowns/{drawdown_id}/{step}",
-        body={"payment_reference": "BACS-1", "paid_on": "2026-11-20"},
-    ),
-    Rule(
-        "POST",
-        "/grants/drawdowns/{drawdown_id}/reversal",
-        MANAGERS,
-        drawdown_a,
-        route="/grants/drawdowns/{drawdown_id}/{step}",
-        body={"reversal_reason": "x"},
-    ),
-    Rule(
-        "POST",
-        "/grants/drawdowns/{drawdown_id}/clawback",
-        MANAGERS,
-        drawdown_a,
-        route="/grants/drawdowns/{drawdown_id}/{step}",
-        body={"clawback_amount": "10"},
-    ),
+    *[
+        Rule(
+            "POST",
+            f"/grants/drawdowns/{{drawdown_id}}/{step}",
+            MANAGERS,
+            drawdown_a,
+            route="/grants/drawdowns/{drawdown_id}/{step}",
+            body=body,
+        )
+        for step, body in DRAWDOWN_STEPS.items()
+    ],
     Rule("GET", "/grants/allocations/new", MANAGERS),
     Rule("POST", "/grants/allocations", MANAGERS, body={"financial_year": "2026", "amount": "1000"}),
     Rule("GET", "/grants/allocations/{allocation_id}/edit", MANAGERS, allocation_a),

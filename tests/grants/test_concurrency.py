@@ -13,6 +13,7 @@ from core.errors import InvalidInput
 from grants import ledger, services
 from grants.models import DrawdownRequest, GrantAllocation
 from grants.schemas import DecisionInput
+from tests.concurrency import at_once
 from tests.factories import actor_for, committed, make_drawdown, make_user
 from tests.grants.support import approve
 
@@ -30,21 +31,9 @@ def nearly_spent_grant(db, personas, grant) -> list[int]:
 
 
 def run_together(work, items) -> list[object]:
+    """`work(item, barrier)` for each item at once; each waits at the barrier where the race is."""
     barrier = threading.Barrier(len(items))
-    results: list[object] = [None] * len(items)
-
-    def run(index: int, item: object) -> None:
-        try:
-            results[index] = work(item, barrier)
-        except Exception as exc:  # each outcome is examined by the test
-            results[index] = exc
-
-    threads = [threading.Thread(target=run, args=(n, item)) for n, item in enumerate(items)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
+    return at_once([lambda item=item: work(item, barrier) for item in items])
 
 
 def approved_rows(database, allocation_id: int) -> tuple[int, int]:

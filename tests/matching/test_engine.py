@@ -194,35 +194,35 @@ def test_too_far_makes_distance_count_for_more():
     assert any("\u201cToo far for me\u201d" in note and "nearer" in note for note in told.notes)
 
 
-def test_too_big_a_group_moves_small_groups_up():
-    big = activity(typical_group_size=25, miles=0.5)
-    small = activity(typical_group_size=6, miles=2.5)
-    rejected = activity(typical_group_size=30, miles=5)
-    engine = engine_for(big, small, rejected)
-    assert ids(match(engine, **at_home()))[:2] == [big.id, small.id]
-    assert ids(match(engine, **at_home(rejected=((rejected.id, "too big a group"),))))[:2] == [
-        small.id,
-        big.id,
-    ]
-
-
-def test_costs_money_moves_free_activities_up():
-    paid = activity(cost_pence=300, miles=0.5)
-    free = activity(cost_pence=0, miles=2.5)
-    rejected = activity(cost_pence=500, miles=5)
-    engine = engine_for(paid, free, rejected)
-    assert ids(match(engine, **at_home()))[:2] == [paid.id, free.id]
-    assert ids(match(engine, **at_home(rejected=((rejected.id, "costs money"),))))[:2] == [free.id, paid.id]
-
-
-def test_not_on_a_weekday_moves_activities_at_those_times_down():
-    saturday = activity(weekly=(weekly(weekday=5),), miles=0.5)
-    wednesday = activity(weekly=(weekly(weekday=2),), miles=2.5)
-    rejected = activity(weekly=(weekly(weekday=5),), miles=5)
-    engine = engine_for(saturday, wednesday, rejected)
-    assert ids(match(engine, **at_home()))[:2] == [saturday.id, wednesday.id]
-    after = match(engine, **at_home(rejected=((rejected.id, "not on a weekday"),)))
-    assert ids(after)[:2] == [wednesday.id, saturday.id]
+@pytest.mark.parametrize(
+    ("reason", "liked_first", "without_it", "turned_down"),
+    [
+        (
+            "too big a group",
+            {"typical_group_size": 25},
+            {"typical_group_size": 6},
+            {"typical_group_size": 30},
+        ),
+        ("costs money", {"cost_pence": 300}, {"cost_pence": 0}, {"cost_pence": 500}),
+        (
+            "not on a weekday",
+            {"weekly": (weekly(weekday=5),)},
+            {"weekly": (weekly(weekday=2),)},
+            {"weekly": (weekly(weekday=5),)},
+        ),
+    ],
+    ids=["too-big-a-group-moves-small-groups-up", "costs-money-moves-free-ones-up", "not-on-a-weekday"],
+)
+def test_the_reason_one_was_turned_down_moves_those_without_it_up(
+    reason, liked_first, without_it, turned_down
+):
+    first = activity(**liked_first, miles=0.5)
+    second = activity(**without_it, miles=2.5)
+    rejected = activity(**turned_down, miles=5)
+    engine = engine_for(first, second, rejected)
+    assert ids(match(engine, **at_home()))[:2] == [first.id, second.id]
+    after = match(engine, **at_home(rejected=((rejected.id, reason),)))
+    assert ids(after)[:2] == [second.id, first.id]
 
 
 def test_longer_term_goals_favour_peer_led_groups_that_carry_on():

@@ -8,12 +8,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import sqlalchemy as sa
 from litestar.testing import TestClient
 
+from bench.serving import new_postgres_database
 from core.database import Database
 from core.settings import Settings
-from flourish.cli import migrate_database
 from tests.browser import Browser
 from tests.conftest import _empty_postgres
 from tests.factories import make_activity, make_organisation, make_venue
@@ -131,16 +130,8 @@ def demo_directory(db, monkeypatch):
 @pytest.fixture(scope="session")
 def second_postgres_url(postgres_url: str) -> Iterator[str]:
     """Another migrated PostgreSQL database on the same server, for imports into an empty one."""
-    base, name = postgres_url.rsplit("/", 1)
-    url = f"{base}/{name}_target"
-    admin = sa.create_engine(f"{base}/postgres", isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}_target"'))
-    migrate_database(url)
-    yield url
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}_target" WITH (FORCE)'))
-    admin.dispose()
+    with new_postgres_database(postgres_url, postgres_url.rsplit("/", 1)[1] + "_target") as url:
+        yield url
 
 
 @pytest.fixture
