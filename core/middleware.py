@@ -3,17 +3,21 @@ headers and cookies added to every response."""
 
 from __future__ import annotations
 
+import asyncio
+import contextvars
 import hashlib
 import hmac
 import re
 import secrets
 import time
 import uuid
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from http.cookies import SimpleCookie
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import parse_qsl, unquote_to_bytes
 
-import anyio.to_thread
 import sqlalchemy as sa
 from litestar.exceptions import ValidationException
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
@@ -21,6 +25,8 @@ from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from core.audit import Actor
 from core.auth.models import User
 from core.database import REQUEST_SESSIONS, end_session
+
+T = TypeVar("T")
 
 #: Methods that change nothing: they need no CSRF token and get a read-only database session.
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -102,7 +108,7 @@ class FlourishMiddleware:
         actor: Actor | None = None
         token = cookies.get(SESSION_COOKIE)
         if token and len(token) < 100:
-            actor = await anyio.to_thread.run_sync(_resolve_session, litestar_app.state, token, request_id)
+            actor = await _in_lookup_thread(_resolve_session, litestar_app.state, token, request_id)
             if actor is None:
                 state["clear_session"] = True
         scope["user"] = actor or Actor.public(request_id)
@@ -148,6 +154,17 @@ async def add_response_headers(message: Message, scope: Scope) -> None:
 _ACTIVE_USER = sa.select(User.id, User.email, User.role, User.organisation_id, User.team).where(
     User.id == sa.bindparam("id"), User.is_active.is_(True)
 )
+
+
+#: Threads for the session lookup every signed-in request makes. A plain executor costs a fraction
+#: of anyio's worker threads (no cancel scope, no capacity limiter), and the lookup never needs them:
+#: it is short and is never cancelled half-way.
+_LOOKUPS = ThreadPoolExecutor(max_workers=8, thread_name_prefix="flourish-session")
+
+
+async def _in_lookup_thread(work: Callable[..., T], *args: Any) -> T:
+    context = contextvars.copy_context()  # the request id and deadline go with it
+    return await asyncio.get_running_loop().run_in_executor(_LOOKUPS, partial(context.run, work, *args))
 
 
 def _resolve_session(app_state: Any, token: str, request_id: str) -> Actor | None:

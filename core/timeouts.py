@@ -11,13 +11,13 @@ hold the timeout back, and are refused too once the request has been answered.
 
 from __future__ import annotations
 
+import asyncio
 import contextvars
 import logging
 import threading
 from collections.abc import Callable
 from typing import Any
 
-import anyio
 from litestar import Request
 from sqlalchemy import event
 from sqlalchemy.orm import Session
@@ -105,29 +105,27 @@ class RequestTimeout:
                 return  # the person already has their answer
             await send(message)
 
-        async def watchdog() -> None:
-            await anyio.sleep(self.seconds)
+        loop = asyncio.get_running_loop()
+        answering: list[asyncio.Task] = []
+
+        def time_out() -> None:
             if deadline.expire():
                 log.warning("request timed out after %s s; its changes will not be saved", self.seconds)
-                with anyio.CancelScope(shield=True):  # an answer half-sent is no answer
-                    await _answer_too_long(self.answer, scope, receive, send)
+                answering.append(loop.create_task(_answer_too_long(self.answer, scope, receive, send)))
 
-        failure: Exception | None = None
+        # A timer on the event loop, not a watching task: it costs nothing when the answer comes
+        # in time, which is almost always.
+        timer = loop.call_later(self.seconds, time_out)
         try:
-            async with anyio.create_task_group() as group:
-                group.start_soon(watchdog)
-                try:
-                    # The work goes on in its thread after a timeout; waiting for it here keeps the
-                    # server's graceful shutdown waiting for it too.
-                    await self.app(scope, receive, guarded_send)
-                except Exception as exc:  # raised again below, as itself rather than in a group
-                    failure = exc
-                finally:
-                    group.cancel_scope.cancel()
+            # The work goes on in its thread after a timeout; waiting for it here keeps the
+            # server's graceful shutdown waiting for it too.
+            await self.app(scope, receive, guarded_send)
         finally:
+            timer.cancel()
             _current.reset(token)
-        if failure is not None:
-            raise failure
+            if answering:
+                # An answer half-sent is no answer: it is finished even if the request is cancelled.
+                await asyncio.shield(answering[0])
 
 
 async def _answer_too_long(answer: Answer, scope: Any, receive: Any, send: Any) -> None:
