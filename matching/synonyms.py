@@ -576,6 +576,19 @@ LONGER_TERM_PHRASES: tuple[str, ...] = (
     "for good",
 )
 
+#: What people say about the company they want rather than what they want to do: they point to
+#: peer support, but no more surely than one word would, so a topic said beside them leads.
+COMPANY_PHRASES = (
+    "people who understand",
+    "talk to people who understand",
+    "been through it",
+    "same boat",
+    "gets it",
+    "get it",
+    "someone who understands",
+    "someone to talk to",
+)
+
 #: How much a term that came from a synonym counts next to a word the person actually used.
 SYNONYM_WEIGHT = 0.5
 #: How much a term counts that came from a phrase of several words ("get back to work").
@@ -631,6 +644,11 @@ def _phrase_index() -> tuple[dict[tuple[str, ...], tuple[str, ...]], int]:
                     bucket.append(t)
     longest = max((len(k) for k in index), default=1)
     return {k: tuple(v) for k, v in index.items()}, longest
+
+
+@lru_cache(maxsize=1)
+def _company_keys() -> frozenset[tuple[str, ...]]:
+    return frozenset(_key(p) for p in COMPANY_PHRASES)
 
 
 @lru_cache(maxsize=1)
@@ -741,7 +759,8 @@ def expand(text: str, corrector: SpellingCorrector | None = None) -> Expansion:
         # A phrase of several words says what they mean more surely than one word does: its
         # first term, the sense itself, counts in full, and the wider words after it more than
         # a single word's synonyms do.
-        lead = _lead_stems().get(tuple(stems[start:end]), ()) if end - start > 1 else ()
+        phrase = tuple(stems[start:end])
+        lead = _lead_stems().get(phrase, ()) if end - start > 1 and phrase not in _company_keys() else ()
         for term in terms:
             add(term, 1.0 if term in lead else PHRASE_WEIGHT if lead else SYNONYM_WEIGHT, source)
 

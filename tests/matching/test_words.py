@@ -129,3 +129,10 @@ def test_nervous_in_groups_is_not_a_wish_for_an_anxiety_group():
     titles, _ = top(records, "i like painting but I get nervous in groups")
     assert titles[0] == ART["title"]
     assert "nervous" not in expand("i like painting but I get nervous in groups").weights
+
+
+def test_the_company_they_want_does_not_outweigh_what_they_said_they_live_with():
+    expansion = expand("hearing voices, I want people who get it")
+    # "people who get it" points to peer support, but no more surely than a single word would.
+    assert expansion.weights["hear voic"] == 1.0
+    assert expansion.weights["peer"] < 1.0 and expansion.weights["anxiety"] < 1.0
