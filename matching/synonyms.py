@@ -30,6 +30,8 @@ _CARERS = ("carers", "carer", "peer support", "support group", "cuppa", "break")
 _COOK = ("cooking", "cook", "food", "meals", "recipes", "baking", "kitchen")
 _DIGITAL = ("digital", "computer", "computers", "internet", "online", "phone", "tablet", "skills")
 _LEARN = ("learning", "course", "class", "skills", "reading")
+#: Volunteering leads to work for some, but it is giving time first: not a CV or a job search.
+_VOLUNTEER = ("volunteering", "volunteer", "helping", "community", "skills")
 _WORK = ("employment", "job", "jobs", "work", "volunteering", "volunteer", "cv", "skills")
 _FAITH = ("faith", "church", "mosque", "prayer", "culture", "community", "worship")
 
@@ -121,6 +123,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "low": (*_PEER, "mood", "mental health"),
     "mental health": (*_PEER, "mental health", "recovery"),
     "confidence": ("confidence", "peer support", "wellbeing", "self esteem"),
+    "lost my confidence": ("confidence", "self esteem", "confidence building"),
     "stress": ("wellbeing", "relaxation", "mindfulness", "peer support"),
     "calm": ("relaxation", "mindfulness", "calm", "wellbeing", "quiet", "relaxed", "peaceful"),
     "somewhere calm": ("calm", "quiet", "relaxed", "peaceful", "relaxation"),
@@ -303,8 +306,8 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "career": _WORK,
     "cv": (*_WORK, "interview"),
     "interview": (*_WORK, "interview"),
-    "volunteer": (*_WORK, "helping"),
-    "volunteering": (*_WORK, "helping"),
+    "volunteer": _VOLUNTEER,
+    "volunteering": _VOLUNTEER,
     "help others": ("volunteering", "volunteer", "helping", "community"),
     "give back": ("volunteering", "volunteer", "helping", "community"),
     "give something back": ("volunteering", "volunteer", "helping", "community"),
@@ -345,6 +348,8 @@ CONTEXT_PHRASES: tuple[str, ...] = (
     "shift work",
     "work shifts",
     "before i got ill",
+    "off sick",
+    "been ill",
     "dont mind",
     "never mind",
     # When they can come is asked for separately: "mornings only" is not a coffee morning.

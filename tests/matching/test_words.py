@@ -111,8 +111,8 @@ def test_misspellings_are_still_read():
 
 
 def test_a_phrase_of_several_words_counts_more_than_one_words_synonyms():
-    expansion = expand("want to get back to work, lost my confidence after being off sick")
-    # "get back to work" means a job; "confidence" on its own only suggests peer support.
+    expansion = expand("want to get back to work, a bit anxious")
+    # "get back to work" means a job; "anxious" on its own only suggests peer support.
     assert expansion.weights["employment"] == 1.0
     assert expansion.weights["job"] > expansion.weights["peer"]
 
@@ -136,3 +136,11 @@ def test_the_company_they_want_does_not_outweigh_what_they_said_they_live_with()
     # "people who get it" points to peer support, but no more surely than a single word would.
     assert expansion.weights["hear voic"] == 1.0
     assert expansion.weights["peer"] < 1.0 and expansion.weights["anxiety"] < 1.0
+
+
+def test_being_off_sick_is_their_story_and_volunteering_is_not_a_job_search():
+    back = expand("want to get back to work, lost my confidence after being off sick")
+    assert "sick" not in back.weights  # what happened to them, not something to search for
+    assert back.weights["confidenc"] == 1.0
+    volunteer = expand("I want to volunteer")
+    assert "volunteer" in volunteer.weights and "cv" not in volunteer.weights
