@@ -26,7 +26,7 @@ _GET_FIT = (*_SPORT, "walking", "swimming", "cycling")
 #: "Anything", "owt", "dunno": somewhere welcoming and easy to try.
 OPEN_TO_ANYTHING = ("anything", "owt", "summat", "dunno", "not bothered")
 _ANYTHING = ("welcome", "social", "coffee morning", "newcomers", "taster", "beginners")
-_CARERS = ("carers", "carer", "peer support", "support group", "cuppa", "break")
+_CARERS = ("carers", "carer", "support group", "cuppa", "break")
 _COOK = ("cooking", "cook", "food", "meals", "recipes", "baking", "kitchen")
 _DIGITAL = ("digital", "computer", "computers", "internet", "online", "phone", "tablet", "skills")
 _LEARN = ("learning", "course", "class", "skills", "reading")

@@ -144,3 +144,8 @@ def test_being_off_sick_is_their_story_and_volunteering_is_not_a_job_search():
     assert back.weights["confidenc"] == 1.0
     volunteer = expand("I want to volunteer")
     assert "volunteer" in volunteer.weights and "cv" not in volunteer.weights
+
+
+def test_a_carers_words_point_to_carers_groups_not_to_every_peer_group():
+    expansion = expand("I care for my mum and need a break")
+    assert "carer" in expansion.weights and "peer" not in expansion.weights
