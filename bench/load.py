@@ -385,20 +385,21 @@ def _ok(response: httpx.Response) -> str:
     return "ok" if response.status_code == 200 else f"HTTP {response.status_code}"
 
 
-def _booking(response: httpx.Response) -> str:
+def _form_outcome(response: httpx.Response, done: str, lost: str, lost_words: str) -> str:
+    """A form post either went through, lost a race to someone else (409 with these words), or failed."""
     if response.status_code == 303:
-        return "booked"
-    if response.status_code == 409 and "has just been taken" in response.text:
-        return "full"
+        return done
+    if response.status_code == 409 and lost_words in response.text:
+        return lost
     return f"HTTP {response.status_code}"
+
+
+def _booking(response: httpx.Response) -> str:
+    return _form_outcome(response, "booked", "full", "has just been taken")
 
 
 def _capacity_edit(response: httpx.Response) -> str:
-    if response.status_code == 303:
-        return "saved"
-    if response.status_code == 409 and "Someone else changed" in response.text:
-        return "stale"
-    return f"HTTP {response.status_code}"
+    return _form_outcome(response, "saved", "stale", "Someone else changed")
 
 
 # ---- a run --------------------------------------------------------------------------------------

@@ -49,3 +49,11 @@ def allow(*names: str) -> frozenset[str]:
     unknown = set(names) - EVERYONE
     assert not unknown, f"unknown personas: {unknown}"
     return frozenset(names)
+
+
+# Groups that routes of several packages are open to, administrators always among them.
+LINK_WORKERS = allow("link_worker", "admin")
+COORDINATOR_A = allow("coordinator_a", "admin")
+COORDINATORS = allow("coordinator_a", "coordinator_b", "admin")
+VAR_MANAGERS = allow("var_manager", "admin")
+REPORTING = allow("var_manager", "commissioner", "admin")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable
-from datetime import date, time
+from datetime import date, time, timedelta
 from functools import lru_cache
 from typing import Any
 
@@ -141,6 +141,13 @@ def make_session(
     db.add(session)
     db.commit()
     return session
+
+
+def make_session_to_book(db: Session, *, days_ahead: int = 2, capacity: int = 3) -> ActivitySession:
+    """The one session of a new organisation's activity, some days from today."""
+    organisation = make_organisation(db)
+    activity = make_activity(db, organisation, make_venue(db, organisation), weekly=())
+    return make_session(db, activity, on=clock.today() + timedelta(days=days_ahead), capacity=capacity)
 
 
 def make_schedule(
@@ -286,6 +293,40 @@ def make_booking(
     db.add(session)
     db.commit()
     return booking
+
+
+def places_out_of_step(db: Session) -> list[tuple[int, int, int]]:
+    """Sessions whose count of places booked disagrees with their booking rows: (session, counted, rows)."""
+    from referrals.models import Booking
+
+    booked = (
+        sa.select(sa.func.count())
+        .select_from(Booking)
+        .where(Booking.session_id == ActivitySession.id, Booking.status == "booked")
+        .scalar_subquery()
+    )
+    rows = db.execute(sa.select(ActivitySession.id, ActivitySession.places_booked, booked)).all()
+    return [tuple(row) for row in rows if row[1] != row[2]]
+
+
+def book_new_person(
+    db: Session,
+    actor: Any,
+    session_id: int,
+    first_name: str,
+    last_name: str = "",
+    reason: str = "meet people",
+) -> tuple[Any, Any]:
+    """A new person registered and booked a place, through the services a link worker's booking
+    uses; the caller commits. Returns (referral, booking)."""
+    from referrals import services
+    from referrals.schemas import PatientInput, ReferralChoice
+
+    patient = services.create_patient(
+        db, actor, PatientInput(first_name, last_name, None, None, "", "", "", True, "")
+    )
+    choice = ReferralChoice(session_id, reason, "", "", "", "")
+    return services.choose_activity(db, actor, patient, choice, conversation={})
 
 
 # ---- grants ----------------------------------------------------------------------------------

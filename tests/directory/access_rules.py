@@ -1,9 +1,6 @@
 from directory.ics import organisation_feed_token
-from tests.access import EVERYONE, Rule, allow
+from tests.access import COORDINATOR_A, COORDINATORS, EVERYONE, Rule
 from tests.conftest import TEST_SECRET_KEY as SECRET
-
-COORDINATOR_A = allow("coordinator_a", "admin")
-COORDINATORS = allow("coordinator_a", "coordinator_b", "admin")
 
 ACTIVITY_FORM = {
     "title": "Tuesday Growers",

@@ -95,9 +95,39 @@ def directory(db):
             typical_group_size=12,
         ),
     }
+    return made
+
+
+@pytest.fixture
+def index(db, directory):
+    """The search index over the small directory."""
+    return _index_of(db)
+
+
+def _index_of(db) -> SearchIndex:
     index = SearchIndex()
     index.rebuild(load_records(db))
-    return index, made
+    return index
+
+
+def _reindex(db, index, activity) -> None:
+    """Hand the index the activity as it stands now, as the app does after each change."""
+    [record] = load_records(db, [activity.id])
+    index.upsert(record)
+
+
+def _garden_clubs(db):
+    """Two listings alike but for their names, North first by name; returns North."""
+    organisation = make_organisation(db)
+    north = make_activity(db, organisation, title="Garden Club North", tags=["garden"])
+    make_activity(db, organisation, title="Garden Club South", tags=["garden"])
+    return north
+
+
+def _confirmed(db, activity, at) -> None:
+    activity.confirmed_at = at
+    db.add(activity)
+    db.commit()
 
 
 def titles(index, query="", **filters):
@@ -113,58 +143,49 @@ def titles(index, query="", **filters):
         ("singng", "Evening Choir"),
     ],
 )
-def test_it_tolerates_typos(directory, typed, wanted):
-    index, _ = directory
+def test_it_tolerates_typos(index, typed, wanted):
     found = titles(index, typed)
     assert found and found[0] == wanted
 
 
-def test_it_finds_nothing_for_words_the_directory_does_not_use(directory):
-    index, _ = directory
+def test_it_finds_nothing_for_words_the_directory_does_not_use(index):
     assert titles(index, "trampolining") == []
 
 
-def test_it_lists_everything_alphabetically_when_no_words_are_given(directory):
-    index, made = directory
+def test_it_lists_everything_alphabetically_when_no_words_are_given(index, directory):
     found = titles(index)
-    assert found == sorted((a.title for a in made.values()), key=str.lower)
+    assert found == sorted((a.title for a in directory.values()), key=str.lower)
 
 
-def test_the_list_without_words_follows_every_change(db, directory):
-    index, made = directory
+def test_the_list_without_words_follows_every_change(db, index, directory):
     assert "Chess Club" not in titles(index)
     assert "Knit and Natter" in titles(index, areas=("S66",))
     organisation = make_organisation(db, name="Wath Chess")
     chess = make_activity(
         db, organisation, make_venue(db, organisation, postcode="S63 6AA"), title="Chess Club"
     )
-    [record] = load_records(db, [chess.id])
-    index.upsert(record)
+    _reindex(db, index, chess)
     assert "Chess Club" in titles(index)
-    index.remove(made["knitting"].id)
+    index.remove(directory["knitting"].id)
     assert "Knit and Natter" not in titles(index, areas=("S66",))
 
 
-def test_it_offers_the_districts_where_activities_meet(db, directory):
-    index, _ = directory
+def test_it_offers_the_districts_where_activities_meet(db, index):
     assert index.areas() == ["S26", "S63", "S65", "S66"]
     organisation = make_organisation(db, name="Dinnington Crafters")
     crafts = make_activity(db, organisation, make_venue(db, organisation, postcode="S25 2AA"))
-    [record] = load_records(db, [crafts.id])
-    index.upsert(record)
+    _reindex(db, index, crafts)
     assert index.areas() == ["S25", "S26", "S63", "S65", "S66"]
 
 
-def test_it_filters_by_kind_of_activity(directory):
-    index, _ = directory
+def test_it_filters_by_kind_of_activity(index):
     assert set(titles(index, categories=("peer-support",))) == {
         "Women's Wellbeing Garden",
         "Men's Walk and Talk",
     }
 
 
-def test_it_filters_by_day(directory):
-    index, _ = directory
+def test_it_filters_by_day(index):
     assert set(titles(index, days=(3,))) == {"Knit and Natter", "Evening Choir"}
 
 
@@ -176,19 +197,16 @@ def test_it_filters_by_day(directory):
         ("evening", {"Evening Choir"}),
     ],
 )
-def test_it_filters_by_time_of_day(directory, part, expected):
-    index, _ = directory
+def test_it_filters_by_time_of_day(index, part, expected):
     assert set(titles(index, times=(part,))) == expected
 
 
-def test_it_needs_day_and_time_to_meet_in_the_same_session(directory):
-    index, _ = directory
+def test_it_needs_day_and_time_to_meet_in_the_same_session(index):
     assert titles(index, days=(3,), times=("evening",)) == ["Evening Choir"]
     assert titles(index, days=(1,), times=("evening",)) == []
 
 
-def test_it_filters_by_postcode_district(directory):
-    index, _ = directory
+def test_it_filters_by_postcode_district(index):
     assert set(titles(index, areas=("S66",))) == {"Knit and Natter", "Evening Choir"}
     assert set(titles(index, areas=("S65", "S26"))) == {
         "Tuesday Growers",
@@ -230,53 +248,38 @@ def test_it_filters_by_postcode_district(directory):
         ("men_only", {"Men's Walk and Talk"}),
     ],
 )
-def test_it_filters_by_each_feature(directory, feature, expected):
-    index, _ = directory
+def test_it_filters_by_each_feature(index, feature, expected):
     assert set(titles(index, features=(feature,))) == expected
 
 
-def test_it_filters_to_free_activities(directory):
-    index, _ = directory
+def test_it_filters_to_free_activities(index):
     found = titles(index, free_only=True)
     assert "Evening Choir" not in found
     assert len(found) == 5
 
 
-def test_it_combines_words_and_filters(directory):
-    index, _ = directory
+def test_it_combines_words_and_filters(index):
     assert titles(index, "walk", features=("men_only",)) == ["Men's Walk and Talk"]
 
 
 def test_it_ranks_a_listing_not_confirmed_for_weeks_below_an_equally_good_fresh_one(db):
-    organisation = make_organisation(db)
-    older = make_activity(db, organisation, title="Garden Club North", tags=["garden"])
-    make_activity(db, organisation, title="Garden Club South", tags=["garden"])
-    index = SearchIndex()
-    index.rebuild(load_records(db))
+    older = _garden_clubs(db)
+    index = _index_of(db)
     assert titles(index, "garden club") == ["Garden Club North", "Garden Club South"]
 
-    older.confirmed_at = clock.now() - timedelta(weeks=9)
-    db.add(older)
-    db.commit()
+    _confirmed(db, older, clock.now() - timedelta(weeks=9))
     index.rebuild(load_records(db))
     assert titles(index, "garden club") == ["Garden Club South", "Garden Club North"]
     assert titles(index) == ["Garden Club South", "Garden Club North"]
 
 
 def test_confirming_a_listing_again_lifts_it_back_at_once(db):
-    organisation = make_organisation(db)
-    older = make_activity(db, organisation, title="Garden Club North", tags=["garden"])
-    make_activity(db, organisation, title="Garden Club South", tags=["garden"])
-    older.confirmed_at = clock.now() - timedelta(weeks=9)
-    db.add(older)
-    db.commit()
-    index = SearchIndex()
-    index.rebuild(load_records(db))
+    older = _garden_clubs(db)
+    _confirmed(db, older, clock.now() - timedelta(weeks=9))
+    index = _index_of(db)
     assert titles(index, "garden club") == ["Garden Club South", "Garden Club North"]
 
     # The coordinator confirms the listing: same words, so the index keeps them and takes the record.
-    older.confirmed_at = clock.now()
-    db.add(older)
-    db.commit()
-    index.upsert(load_records(db, {older.id})[0])
+    _confirmed(db, older, clock.now())
+    _reindex(db, index, older)
     assert titles(index, "garden club") == ["Garden Club North", "Garden Club South"]

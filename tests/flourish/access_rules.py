@@ -1,6 +1,4 @@
-from tests.access import EVERYONE, SIGNED_IN, Rule, allow
-
-VAR_MANAGERS = allow("var_manager", "admin")
+from tests.access import EVERYONE, SIGNED_IN, VAR_MANAGERS, Rule, allow
 
 #: Everyone who may see a person's details has notices; commissioners see aggregates only.
 NOTICES = allow("link_worker", "coordinator_a", "coordinator_b", "var_manager", "admin")

@@ -22,21 +22,19 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from core.audit import Actor, AuditEntry
+from core.audit import AuditEntry
 from core.database import Database
 from core.settings import PROJECT_ROOT
-from directory.models import ActivitySession
 from flourish.backup import take_backup
 from grants import ledger
 from grants import services as grants
 from grants.models import DrawdownRequest
 from grants.schemas import DecisionInput, PaymentInput
-from referrals import services as referrals
 from referrals.booking import cancel_booking
 from referrals.models import Booking, Referral
-from referrals.schemas import PatientInput, ReferralChoice
 from tests.factories import (
     actor_for,
+    book_new_person,
     make_activity,
     make_allocation,
     make_drawdown,
@@ -44,6 +42,7 @@ from tests.factories import (
     make_session,
     make_user,
     make_venue,
+    places_out_of_step,
 )
 from tests.servers import server_env
 
@@ -115,21 +114,12 @@ class Writes:
 
 
 def _keep_booking(stop, database, link_worker, session_id: int, writes: Writes) -> None:
-    actor = Actor(link_worker.id, link_worker.email, "link_worker", team=link_worker.team)
+    actor = actor_for(link_worker)
     n = 0
     while not stop.is_set():
         n += 1
         with database.writer() as db:
-            patient = referrals.create_patient(
-                db, actor, PatientInput(f"Backup{n}", "Writer", None, None, "", "", "", True, "")
-            )
-            referral, booking = referrals.choose_activity(
-                db,
-                actor,
-                patient,
-                ReferralChoice(session_id, "meet people", "", "", "", ""),
-                conversation={},
-            )
+            referral, booking = book_new_person(db, actor, session_id, f"Backup{n}", "Writer")
             db.commit()
             ids = referral.id, booking.id
 
@@ -271,7 +261,7 @@ def test_a_backup_taken_while_people_write_restores_whole_and_consistent(
                     assert request_id not in request_status
 
             # And it adds up.
-            assert _sessions_out_of_step(check) == []
+            assert places_out_of_step(check) == []
             assert ledger.check(check) == []
             audited = set(
                 check.scalars(sa.select(AuditEntry.entity_id).where(AuditEntry.action == "booking.created"))
@@ -279,17 +269,6 @@ def test_a_backup_taken_while_people_write_restores_whole_and_consistent(
             assert audited == {str(booking_id) for booking_id in booking_status}
     finally:
         copy.dispose()
-
-
-def _sessions_out_of_step(check) -> list[tuple[int, int, int]]:
-    booked = (
-        sa.select(sa.func.count())
-        .select_from(Booking)
-        .where(Booking.session_id == ActivitySession.id, Booking.status == "booked")
-        .scalar_subquery()
-    )
-    rows = check.execute(sa.select(ActivitySession.id, ActivitySession.places_booked, booked)).all()
-    return [tuple(row) for row in rows if row[1] != row[2]]
 
 
 def test_it_refuses_to_restore_over_a_database_that_has_data_unless_forced(

@@ -13,31 +13,28 @@ from __future__ import annotations
 import threading
 import time
 import uuid
-from datetime import timedelta
 
 import httpx
 import pytest
 import sqlalchemy as sa
 
 from core import clock
-from core.audit import Actor, AuditEntry
+from core.audit import AuditEntry
 from directory.models import ActivitySession
 from grants import ledger
 from grants import services as grants
 from grants.models import DrawdownEvent, DrawdownRequest, GrantAllocation, LedgerEntry
 from grants.schemas import DecisionInput
-from referrals import services as referrals
 from referrals.models import Booking, Patient, Referral
-from referrals.schemas import PatientInput, ReferralChoice
 from tests.factories import (
     actor_for,
-    make_activity,
+    book_new_person,
     make_allocation,
     make_drawdown,
     make_organisation,
-    make_session,
+    make_session_to_book,
     make_user,
-    make_venue,
+    places_out_of_step,
 )
 from tests.servers import (
     Server,
@@ -90,19 +87,6 @@ def _audit_entries_of(database, request_id: str) -> list[str]:
         return list(db.scalars(sa.select(AuditEntry.action).where(AuditEntry.request_id == request_id)))
 
 
-def _places_match_bookings(database) -> list[tuple[int, int, int]]:
-    """Sessions whose counter disagrees with their booked rows: (session, counted, rows)."""
-    with database.reader() as db:
-        booked = (
-            sa.select(sa.func.count())
-            .select_from(Booking)
-            .where(Booking.session_id == ActivitySession.id, Booking.status == "booked")
-            .scalar_subquery()
-        )
-        rows = db.execute(sa.select(ActivitySession.id, ActivitySession.places_booked, booked)).all()
-    return [tuple(row) for row in rows if row[1] != row[2]]
-
-
 # ---- a booking -----------------------------------------------------------------------------------
 
 BOOKING_PAUSES = {
@@ -115,14 +99,12 @@ BOOKING_PAUSES = {
 
 @pytest.mark.parametrize("pause", BOOKING_PAUSES.values(), ids=BOOKING_PAUSES.keys())
 def test_a_worker_killed_mid_booking_leaves_no_half_booking(database, db, tmp_path, pause):
-    organisation = make_organisation(db)
-    activity = make_activity(db, organisation, make_venue(db, organisation), weekly=())
-    session = make_session(db, activity, on=clock.today() + timedelta(days=2), capacity=3)
+    session = make_session_to_book(db)
     link_worker = make_user(db, "link_worker", team="Rotherham North CMHT")
     server = pausing_server(database.url, tmp_path, pause)
     request_id = uuid.uuid4().hex
     with signed_in_browser(server, database, link_worker) as browser:
-        form = booking_form(browser, activity.id, session.id, "Killedmidway")
+        form = booking_form(browser, session.activity_id, session.id, "Killedmidway")
         _killed_after(
             server,
             lambda: browser.post("/matching/book", data=form, headers={"X-Request-Id": request_id}),
@@ -133,26 +115,18 @@ def test_a_worker_killed_mid_booking_leaves_no_half_booking(database, db, tmp_pa
         assert check.scalar(sa.select(sa.func.count()).select_from(Booking)) == 0
         assert check.scalar(sa.select(Patient).where(Patient.first_name == "Killedmidway")) is None
         assert check.scalar(sa.select(sa.func.count()).select_from(Referral)) == 0
+        assert places_out_of_step(check) == []
     assert _audit_entries_of(database, request_id) == []
-    assert _places_match_bookings(database) == []
 
     # Nothing was left locked or half-counted: the same booking goes through now, once.
-    actor = Actor(link_worker.id, link_worker.email, "link_worker", team=link_worker.team)
     with database.writer() as again:
-        patient = referrals.create_patient(
-            again, actor, PatientInput("Killedmidway", "", None, None, "", "", "", True, "")
-        )
-        referrals.choose_activity(
-            again,
-            actor,
-            patient,
-            ReferralChoice(session.id, "get out of the house", "", "", "", ""),
-            conversation={},
+        book_new_person(
+            again, actor_for(link_worker), session.id, "Killedmidway", reason="get out of the house"
         )
         again.commit()
     with database.reader() as check:
         assert check.get(ActivitySession, session.id).places_booked == 1
-    assert _places_match_bookings(database) == []
+        assert places_out_of_step(check) == []
 
 
 # ---- approving a drawdown ------------------------------------------------------------------------
@@ -225,15 +199,13 @@ def test_a_worker_killed_mid_approval_moves_no_money(database, db, tmp_path, pau
 
 def test_the_real_booking_form_works_through_the_fault_server_when_nothing_pauses(database, db, tmp_path):
     # The tests above prove something only if the request they interrupt would otherwise succeed.
-    organisation = make_organisation(db)
-    activity = make_activity(db, organisation, make_venue(db, organisation), weekly=())
-    session = make_session(db, activity, on=clock.today() + timedelta(days=2), capacity=3)
+    session = make_session_to_book(db)
     link_worker = make_user(db, "link_worker", team="Rotherham North CMHT")
     with signed_in_browser(
         fault_server(database.url, tmp_path / "server.log"), database, link_worker
     ) as browser:
         response = browser.post(
-            "/matching/book", data=booking_form(browser, activity.id, session.id, "Uninterrupted")
+            "/matching/book", data=booking_form(browser, session.activity_id, session.id, "Uninterrupted")
         )
     assert response.status_code == 303, response.text[:500]
     with database.reader() as check:

@@ -13,7 +13,6 @@ import signal
 import threading
 import time
 from dataclasses import dataclass, field
-from datetime import timedelta
 
 import httpx
 import pytest
@@ -22,7 +21,7 @@ import sqlalchemy as sa
 from core import clock
 from directory.models import ActivitySession
 from referrals.models import Booking, Patient, Referral
-from tests.factories import make_activity, make_organisation, make_session, make_user, make_venue
+from tests.factories import make_session_to_book, make_user
 from tests.servers import booking_form, flourish_serve, referral_id_of, sign_in
 
 pytestmark = pytest.mark.slow
@@ -89,16 +88,14 @@ def _wait_for(outcomes: Outcomes, count: int, server) -> None:
 
 
 def test_a_restart_under_load_loses_no_booking_that_was_answered(database, db, tmp_path):
-    organisation = make_organisation(db)
-    activity = make_activity(db, organisation, make_venue(db, organisation), weekly=())
-    session = make_session(db, activity, on=clock.today() + timedelta(days=3), capacity=10_000)
+    session = make_session_to_book(db, days_ahead=3, capacity=10_000)
     people = [make_user(db, "link_worker", team="Rotherham North CMHT") for _ in range(BROWSERS)]
     server = flourish_serve(database.url, tmp_path / "server.log")
     outcomes, stop = Outcomes(), threading.Event()
     browsers = [
         threading.Thread(
             target=_book_until,
-            args=(stop, server.url, person.email, n, outcomes, (activity.id, session.id)),
+            args=(stop, server.url, person.email, n, outcomes, (session.activity_id, session.id)),
             daemon=True,
         )
         for n, person in enumerate(people)

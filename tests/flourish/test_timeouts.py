@@ -31,13 +31,7 @@ from flourish.app import create_app
 from referrals.models import Patient
 from tests.browser import Browser
 from tests.conftest import TEST_SECRET_KEY
-from tests.factories import (
-    make_activity,
-    make_organisation,
-    make_session,
-    make_user,
-    make_venue,
-)
+from tests.factories import make_session, make_session_to_book, make_user
 from tests.forms import new_person_booking
 from tests.servers import booking_form, flourish_serve, pausing_server, signed_in_browser
 
@@ -116,6 +110,23 @@ def browser_on(app) -> Iterator[Browser]:
         yield Browser(client, app)
 
 
+@contextmanager
+def link_worker_on(database: Database, personas, app_database: Database | None = None, **settings):
+    """The app on this database (reached through `app_database` when given), in the browser of a
+    signed-in link worker."""
+    settings = Settings(database_url=database.url, secret_key=TEST_SECRET_KEY, **settings)
+    app = create_app(settings=settings, database=app_database or database)
+    with browser_on(app) as browser:
+        browser.sign_in_as(personas.link_worker)
+        yield browser
+
+
+@pytest.fixture
+def session(db, personas):
+    """A session of the personas' activity in two days, with places to book."""
+    return make_session(db, personas.activity_a, on=clock.today() + timedelta(days=2), capacity=5)
+
+
 def _book(browser: Browser, personas, session, first_name: str):
     form = new_person_booking(personas.activity_a.id, session.id, first_name)
     return browser.post("/matching/book", form, follow_redirects=False)
@@ -138,14 +149,10 @@ def _assert_too_long(response) -> None:
 
 
 def test_a_request_held_up_past_the_timeout_is_answered_and_saves_nothing_afterwards(
-    database, db, personas, logged
+    database, session, personas, logged
 ):
-    session = make_session(db, personas.activity_a, on=clock.today() + timedelta(days=2), capacity=5)
     # No statement timeout on this database, so only the request timeout can step in.
-    settings = Settings(database_url=database.url, secret_key=TEST_SECRET_KEY, request_timeout_seconds=1)
-    app = create_app(settings=settings, database=database)
-    with browser_on(app) as browser:
-        browser.sign_in_as(personas.link_worker)
+    with link_worker_on(database, personas, request_timeout_seconds=1) as browser:
         slow_writer = release_later(4, holding_the_session(database, session.id))
 
         response = _book(browser, personas, session, "Toolate")
@@ -166,15 +173,13 @@ def test_a_request_held_up_past_the_timeout_is_answered_and_saves_nothing_afterw
 @pytest.mark.slow
 def test_a_real_server_answers_in_time_while_the_database_is_still_held_up(database, db, tmp_path):
     clock.fix(None)  # the server runs on the real clock
-    organisation = make_organisation(db)
-    activity = make_activity(db, organisation, make_venue(db, organisation), weekly=())
-    session = make_session(db, activity, on=clock.today() + timedelta(days=2), capacity=3)
+    session = make_session_to_book(db)
     link_worker = make_user(db, "link_worker", team="Rotherham North CMHT")
     server = flourish_serve(database.url, tmp_path / "server.log", REQUEST_TIMEOUT_SECONDS="2")
     with signed_in_browser(server, database, link_worker) as browser:
         with holding_the_session(database, session.id):
             response = browser.post(
-                "/matching/book", data=booking_form(browser, activity.id, session.id, "Heldup")
+                "/matching/book", data=booking_form(browser, session.activity_id, session.id, "Heldup")
             )
             # Answered while the lock was still held: the person was not left waiting.
             _assert_too_long(response)
@@ -187,7 +192,7 @@ def test_a_real_server_answers_in_time_while_the_database_is_still_held_up(datab
             assert time.monotonic() < deadline, server.log_tail()
             time.sleep(0.1)
         afterwards = browser.post(
-            "/matching/book", data=booking_form(browser, activity.id, session.id, "Nextone")
+            "/matching/book", data=booking_form(browser, session.activity_id, session.id, "Nextone")
         )
         assert afterwards.status_code == 303
     assert _saved(database, session, "Heldup") == (False, 1)
@@ -197,15 +202,13 @@ def test_a_real_server_answers_in_time_while_the_database_is_still_held_up(datab
 
 
 @pytest.mark.parametrize("database", ["postgresql"], indirect=True)
-def test_postgresql_gives_up_on_a_blocked_statement_first_and_rolls_it_back(database, db, personas, logged):
-    session = make_session(db, personas.activity_a, on=clock.today() + timedelta(days=2), capacity=5)
+def test_postgresql_gives_up_on_a_blocked_statement_first_and_rolls_it_back(
+    database, session, personas, logged
+):
     # A long request timeout and a short statement timeout, so it is the database that steps in.
-    settings = Settings(database_url=database.url, secret_key=TEST_SECRET_KEY, request_timeout_seconds=60)
     limited = Database(database.url, statement_timeout_ms=1000)
-    app = create_app(settings=settings, database=limited)
     try:
-        with browser_on(app) as browser:
-            browser.sign_in_as(personas.link_worker)
+        with link_worker_on(database, personas, limited, request_timeout_seconds=60) as browser:
             with holding_the_session(database, session.id):
                 response = _book(browser, personas, session, "Cancelled")
                 _assert_too_long(response)
@@ -234,9 +237,7 @@ def test_a_worker_frozen_mid_booking_does_not_hold_up_everyone_elses(database, d
     """A worker that stops dead inside its transaction (frozen, or cut off by the network) holds the
     session's row; PostgreSQL ends its transaction after idle_in_transaction_session_timeout."""
     clock.fix(None)
-    organisation = make_organisation(db)
-    activity = make_activity(db, organisation, make_venue(db, organisation), weekly=())
-    session = make_session(db, activity, on=clock.today() + timedelta(days=2), capacity=3)
+    session = make_session_to_book(db)
     link_worker = make_user(db, "link_worker", team="Rotherham North CMHT")
     server = pausing_server(
         database.url, tmp_path, r"^\s*UPDATE activity_session\b", REQUEST_TIMEOUT_SECONDS="1"
@@ -244,7 +245,7 @@ def test_a_worker_frozen_mid_booking_does_not_hold_up_everyone_elses(database, d
     with signed_in_browser(server, database, link_worker) as browser:
         frozen = threading.Thread(
             target=lambda: browser.post(
-                "/matching/book", data=booking_form(browser, activity.id, session.id, "Frozen")
+                "/matching/book", data=booking_form(browser, session.activity_id, session.id, "Frozen")
             ),
             daemon=True,
         )
@@ -272,15 +273,10 @@ def test_a_worker_frozen_mid_booking_does_not_hold_up_everyone_elses(database, d
 
 
 @pytest.mark.parametrize("database", ["sqlite"], indirect=True)
-def test_sqlite_writers_queue_for_the_write_lock_rather_than_fail(database, db, personas):
-    session = make_session(db, personas.activity_a, on=clock.today() + timedelta(days=2), capacity=5)
-    app = create_app(
-        settings=Settings(database_url=database.url, secret_key=TEST_SECRET_KEY), database=database
-    )
+def test_sqlite_writers_queue_for_the_write_lock_rather_than_fail(database, session, personas):
     with database.engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 15_000
-    with browser_on(app) as browser:
-        browser.sign_in_as(personas.link_worker)
+    with link_worker_on(database, personas) as browser:
         slow_writer = release_later(2, holding_the_session(database, session.id))
         response = _book(browser, personas, session, "Patient")
         slow_writer.join(timeout=30)
@@ -290,17 +286,12 @@ def test_sqlite_writers_queue_for_the_write_lock_rather_than_fail(database, db, 
 
 @pytest.mark.parametrize("database", ["sqlite"], indirect=True)
 def test_sqlite_waiting_past_its_busy_timeout_is_a_calm_503_and_saves_nothing(
-    db, personas, monkeypatch, database
+    session, personas, monkeypatch, database
 ):
-    session = make_session(db, personas.activity_a, on=clock.today() + timedelta(days=2), capacity=5)
     monkeypatch.setattr(database_module, "SQLITE_BUSY_TIMEOUT_MS", 300)
     impatient = Database(database.url)
-    app = create_app(
-        settings=Settings(database_url=database.url, secret_key=TEST_SECRET_KEY), database=impatient
-    )
     try:
-        with browser_on(app) as browser:
-            browser.sign_in_as(personas.link_worker)
+        with link_worker_on(database, personas, impatient) as browser:
             with holding_the_session(database, session.id):
                 response = _book(browser, personas, session, "Gaveup")
             _assert_too_long(response)

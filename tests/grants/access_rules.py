@@ -6,11 +6,9 @@ from datetime import date
 from sqlmodel import Session
 
 from grants import services
-from tests.access import EVERYONE, Rule, allow
+from tests.access import EVERYONE, REPORTING, VAR_MANAGERS, Rule, allow
 from tests.factories import make_allocation, make_drawdown
 
-REPORTING = allow("var_manager", "commissioner", "admin")
-MANAGERS = allow("var_manager", "admin")
 ORG_A = allow("coordinator_a", "var_manager", "admin")
 GRANT_USERS = allow("coordinator_a", "coordinator_b", "var_manager", "admin")
 
@@ -57,7 +55,7 @@ RULES = [
     Rule("GET", "/grants/summary.csv", REPORTING),
     Rule("GET", "/grants/mine", GRANT_USERS),
     Rule("GET", "/grants/organisations/{organisation_id}", ORG_A, org_a),
-    Rule("GET", "/grants/ledger.csv", MANAGERS),
+    Rule("GET", "/grants/ledger.csv", VAR_MANAGERS),
     Rule(
         "GET", "/grants/ledger.csv?organisation={organisation_id}", ORG_A, org_a, route="/grants/ledger.csv"
     ),
@@ -70,15 +68,15 @@ RULES = [
         Rule(
             "POST",
             f"/grants/drawdowns/{{drawdown_id}}/{step}",
-            MANAGERS,
+            VAR_MANAGERS,
             drawdown_a,
             route="/grants/drawdowns/{drawdown_id}/{step}",
             body=body,
         )
         for step, body in DRAWDOWN_STEPS.items()
     ],
-    Rule("GET", "/grants/allocations/new", MANAGERS),
-    Rule("POST", "/grants/allocations", MANAGERS, body={"financial_year": "2026", "amount": "1000"}),
-    Rule("GET", "/grants/allocations/{allocation_id}/edit", MANAGERS, allocation_a),
-    Rule("POST", "/grants/allocations/{allocation_id}", MANAGERS, allocation_a, body={"amount": "-5"}),
+    Rule("GET", "/grants/allocations/new", VAR_MANAGERS),
+    Rule("POST", "/grants/allocations", VAR_MANAGERS, body={"financial_year": "2026", "amount": "1000"}),
+    Rule("GET", "/grants/allocations/{allocation_id}/edit", VAR_MANAGERS, allocation_a),
+    Rule("POST", "/grants/allocations/{allocation_id}", VAR_MANAGERS, allocation_a, body={"amount": "-5"}),
 ]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import pytest
 import sqlalchemy as sa
 
 from grants import services
@@ -39,6 +40,15 @@ def reverse(db, user, request, entry_id: int, reason: str = "Mistake") -> Ledger
 def claw_back(db, user, request, amount: int, reason: str = "Returned") -> LedgerEntry:
     data = ClawbackInput(amount, reason, None)
     return committed(db, lambda: services.claw_back(db, actor_for(user), request.id, data))
+
+
+def assert_refused(
+    database, statements: tuple[str, ...], error: type = sa.exc.DatabaseError, **raises
+) -> None:
+    """The database itself refuses each statement, run in a transaction of its own."""
+    for statement in statements:
+        with pytest.raises(error, **raises), database.engine.begin() as connection:
+            connection.execute(sa.text(statement))
 
 
 def fresh(database, model: type, key: Any) -> Any:

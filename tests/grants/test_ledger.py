@@ -9,7 +9,7 @@ from grants import ledger
 from grants.cli import grants_cli
 from grants.models import AppendOnlyError, DrawdownEvent, GrantAllocation, LedgerEntry
 from tests.factories import make_drawdown
-from tests.grants.support import approve, pay
+from tests.grants.support import approve, assert_refused, pay
 
 
 @pytest.fixture
@@ -35,24 +35,22 @@ def test_the_application_refuses_to_edit_or_delete_entries(db, history):
 
 
 def test_the_database_refuses_to_edit_or_delete_entries(database, history):
-    for statement in (
+    edits = (
         "UPDATE ledger_entry SET amount_pence = 1",
         "DELETE FROM ledger_entry",
         "UPDATE drawdown_event SET note = 'changed'",
         "DELETE FROM drawdown_event",
-    ):
-        with pytest.raises(sa.exc.DatabaseError, match="append-only"), database.engine.begin() as connection:
-            connection.execute(sa.text(statement))
+    )
+    assert_refused(database, edits, match="append-only")
 
 
 def test_the_database_refuses_balances_out_of_bounds(database, history):
-    for statement in (
+    out_of_bounds = (
         "UPDATE grant_allocation SET committed_pence = amount_pence + 1",
         "UPDATE grant_allocation SET paid_pence = committed_pence + 1",
         "UPDATE grant_allocation SET paid_pence = -1",
-    ):
-        with pytest.raises(sa.exc.IntegrityError), database.engine.begin() as connection:
-            connection.execute(sa.text(statement))
+    )
+    assert_refused(database, out_of_bounds, sa.exc.IntegrityError)
 
 
 def test_the_ledger_adds_up_and_every_entry_carries_the_balances_after_it(database, history):

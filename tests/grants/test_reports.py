@@ -36,6 +36,11 @@ def csv_rows(response):
     return list(csv.DictReader(io.StringIO(response.text)))
 
 
+def _chart_ends_at(html: str) -> tuple[str, str]:
+    """Drawn and paid (pence) on the last day of the chart's table."""
+    return re.findall(r'data-drawn="(\d+)"', html)[-1], re.findall(r'data-paid="(\d+)"', html)[-1]
+
+
 def test_dashboard_provider_page_chart_and_exports_agree(client, personas, grant, grant_b, year_so_far):
     client.sign_in_as(personas.var_manager)
     dashboard = client.get("/grants")
@@ -47,8 +52,7 @@ def test_dashboard_provider_page_chart_and_exports_agree(client, personas, grant
         "remaining": "£11,750.00",
     }
     # The consortium chart's table ends today with the same totals.
-    assert re.findall(r'data-drawn="(\d+)"', dashboard.text)[-1] == "625000"
-    assert re.findall(r'data-paid="(\d+)"', dashboard.text)[-1] == "475000"
+    assert _chart_ends_at(dashboard.text) == ("625000", "475000")
 
     page = client.get(f"/grants/organisations/{personas.org_a.id}")
     assert data_values(page.text, "figure") == {
@@ -58,8 +62,7 @@ def test_dashboard_provider_page_chart_and_exports_agree(client, personas, grant
         "awaiting": "£1,500.00",
         "remaining": "£6,500.00",
     }
-    assert re.findall(r'data-drawn="(\d+)"', page.text)[-1] == "350000"
-    assert re.findall(r'data-paid="(\d+)"', page.text)[-1] == "200000"
+    assert _chart_ends_at(page.text) == ("350000", "200000")
     # Cost per place: £2,000 paid for 400 places evidenced on the paid request.
     assert "£5.00" in page.text
 

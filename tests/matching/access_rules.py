@@ -1,6 +1,4 @@
-from tests.access import EVERYONE, Rule, allow
-
-LINK_WORKERS = allow("link_worker", "admin")
+from tests.access import EVERYONE, LINK_WORKERS, Rule
 
 RULES = [
     Rule("GET", "/matching", LINK_WORKERS),

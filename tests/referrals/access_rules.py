@@ -1,8 +1,4 @@
-from tests.access import Rule, allow
-
-LINK_WORKERS = allow("link_worker", "admin")
-COORDINATOR_A = allow("coordinator_a", "admin")
-VAR = allow("var_manager", "admin")
+from tests.access import COORDINATOR_A, LINK_WORKERS, VAR_MANAGERS, Rule
 
 
 def _referral(p):
@@ -11,7 +7,7 @@ def _referral(p):
 
 RULES = [
     Rule("GET", "/caseload", LINK_WORKERS),
-    Rule("GET", "/caseload/overview", VAR),
+    Rule("GET", "/caseload/overview", VAR_MANAGERS),
     Rule("GET", "/referrals/new", LINK_WORKERS),
     Rule(
         "POST",
@@ -76,6 +72,6 @@ RULES = [
         lambda p: {"session_id": p.session_a.id},
         body={},
     ),
-    Rule("GET", "/manage/outcome-areas", VAR),
-    Rule("POST", "/manage/outcome-areas", VAR, body={"area-0": "Confidence"}),
+    Rule("GET", "/manage/outcome-areas", VAR_MANAGERS),
+    Rule("POST", "/manage/outcome-areas", VAR_MANAGERS, body={"area-0": "Confidence"}),
 ]

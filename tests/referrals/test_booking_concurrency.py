@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import sqlalchemy as sa
 
@@ -15,7 +15,7 @@ from directory.models import ActivitySession
 from referrals.booking import book_place
 from referrals.models import Booking, Patient
 from tests.concurrency import race
-from tests.factories import make_activity, make_organisation, make_session, make_venue
+from tests.factories import make_session_to_book
 
 PLACES = 3
 PEOPLE = 8
@@ -64,9 +64,7 @@ def _book_naively(url: str, now: datetime, session_id: int, patient_id: int) -> 
 
 
 def _arrange(db) -> tuple[int, list[int]]:
-    organisation = make_organisation(db)
-    activity = make_activity(db, organisation, make_venue(db, organisation), weekly=())
-    session = make_session(db, activity, on=clock.today() + timedelta(days=1), capacity=PLACES)
+    session = make_session_to_book(db, days_ahead=1, capacity=PLACES)
     patients = []
     for n in range(PEOPLE):
         patient = Patient(reference=f"FL-TEST{n:02d}", first_name=f"Person {n}", created_at=clock.now())

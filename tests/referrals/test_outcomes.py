@@ -83,15 +83,20 @@ def test_service_areas_are_rated_one_to_five():
     }
 
 
-def test_answers_are_saved_scored_and_shown_back_on_a_chart_with_a_table(client, personas, database):
-    client.sign_in_as(personas.link_worker)
-    form = {
+def _first_answers(anxiety: str) -> dict[str, str]:
+    """The four well-being questions answered at the start, with this answer for anxiety."""
+    return {
         "timepoint": "baseline",
         "life_satisfaction": "4",
         "worthwhile": "5",
         "happiness": "3",
-        "anxiety": "8",
+        "anxiety": anxiety,
     }
+
+
+def test_answers_are_saved_scored_and_shown_back_on_a_chart_with_a_table(client, personas, database):
+    client.sign_in_as(personas.link_worker)
+    form = _first_answers(anxiety="8")
     form |= {f"mhc_{n}": "1" for n in range(1, 15)}
 
     response = client.post(f"/referrals/{personas.referral.id}/outcomes", form, follow_redirects=True)
@@ -105,13 +110,7 @@ def test_answers_are_saved_scored_and_shown_back_on_a_chart_with_a_table(client,
 
 def test_a_bad_answer_keeps_everything_else_that_was_chosen(client, personas):
     client.sign_in_as(personas.link_worker)
-    form = {
-        "timepoint": "baseline",
-        "life_satisfaction": "4",
-        "worthwhile": "5",
-        "happiness": "3",
-        "anxiety": "12",
-    }
+    form = _first_answers(anxiety="12")
 
     response = client.post(f"/referrals/{personas.referral.id}/outcomes", form)
 
