@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from typing import TypeVar
+
+T = TypeVar("T")
+
 
 class DomainError(Exception):
     status_code = 400
@@ -42,3 +46,10 @@ class StaleEdit(Conflict):
 
 class Forbidden(DomainError):
     status_code = 403
+
+
+def found(record: T | None, what: str) -> T:
+    """The record looked for, or a refusal that names what could not be found."""
+    if record is None:
+        raise NotFound(f"We could not find that {what}.")
+    return record

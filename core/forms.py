@@ -26,6 +26,16 @@ def first(raw: Mapping[str, Any], name: str) -> str:
     return value if isinstance(value, str) else str(value)
 
 
+def as_typed(raw: Mapping[str, Any]) -> dict[str, Any]:
+    """The form as typed, repeated fields as lists, for showing it again (the CSRF token left out)."""
+    return {k: v for k, v in raw.items() if k != "csrf_token"}
+
+
+def first_values(raw: Mapping[str, Any]) -> dict[str, str]:
+    """The form as typed, a field's first value each, for showing it again (the CSRF token left out)."""
+    return {k: first(raw, k) for k in raw if k != "csrf_token"}
+
+
 def many(raw: Mapping[str, Any], name: str) -> list[str]:
     value = raw.get(name)
     if value is None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from datetime import date, time
 from typing import Annotated, Any, Literal, TypeVar
 
@@ -400,6 +401,21 @@ def _pages(total: int, per_page: int) -> int:
     return max(math.ceil(total / per_page), 1)
 
 
+def _paged(
+    db: Session,
+    query: sa.Select,
+    order: tuple[Any, ...],
+    out: Callable[[Any], Any],
+    shape: type[Out],
+    page: int,
+    per_page: int,
+) -> Out:
+    """One page of what the query finds, in this order, with how many it finds in all."""
+    total = db.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
+    rows = db.scalars(query.order_by(*order).offset((page - 1) * per_page).limit(per_page))
+    return shape([out(row) for row in rows], page, per_page, total, _pages(total, per_page))
+
+
 def _record(catalogue: Catalogue, activity_id: str) -> ActivityRecord:
     """A listed activity from this worker's copy of the directory (brought up to date for the
     request by its provider)."""
@@ -432,16 +448,8 @@ class DirectoryApi(Controller):
         summary="List the consortium's organisations",
     )
     def organisations(self, db: DbSession, page: Page = 1, per_page: PerPage = 50) -> OrganisationPage:
-        total = db.scalar(sa.select(sa.func.count()).select_from(Organisation)) or 0
-        rows = db.scalars(
-            sa.select(Organisation)
-            .order_by(Organisation.role, Organisation.name)
-            .offset((page - 1) * per_page)
-            .limit(per_page)
-        )
-        return OrganisationPage(
-            [organisation_out(o) for o in rows], page, per_page, total, _pages(total, per_page)
-        )
+        order = (Organisation.role, Organisation.name)
+        return _paged(db, sa.select(Organisation), order, organisation_out, OrganisationPage, page, per_page)
 
     @get(
         "/organisations/{organisation_id:str}",
@@ -463,9 +471,7 @@ class DirectoryApi(Controller):
         query = sa.select(Venue)
         if organisation_id:
             query = query.where(Venue.organisation_id == organisation_id)
-        total = db.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
-        rows = db.scalars(query.order_by(Venue.name).offset((page - 1) * per_page).limit(per_page))
-        return VenuePage([venue_out(v) for v in rows], page, per_page, total, _pages(total, per_page))
+        return _paged(db, query, (Venue.name,), venue_out, VenuePage, page, per_page)
 
     @get("/venues/{venue_id:str}", sync_to_thread=True, responses=ONE_ERRORS, summary="One venue")
     def venue(self, db: DbSession, venue_id: FromPath[str]) -> VenueOut:
@@ -551,13 +557,8 @@ class DirectoryApi(Controller):
             query = query.where(ActivitySession.date <= date_to)
         if activity_id:
             query = query.where(ActivitySession.activity_id == activity_id)
-        total = db.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
-        rows = db.scalars(
-            query.order_by(ActivitySession.date, ActivitySession.start_time, ActivitySession.id)
-            .offset((page - 1) * per_page)
-            .limit(per_page)
-        )
-        return SessionPage([session_out(s) for s in rows], page, per_page, total, _pages(total, per_page))
+        order = (ActivitySession.date, ActivitySession.start_time, ActivitySession.id)
+        return _paged(db, query, order, session_out, SessionPage, page, per_page)
 
     @get("/sessions/{session_id:int}", sync_to_thread=True, responses=ONE_ERRORS, summary="One session")
     def session(self, db: DbSession, session_id: FromPath[int]) -> SessionOut:

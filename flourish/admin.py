@@ -26,7 +26,7 @@ from core.auth.roles import ROLE_LABELS
 from core.auth.services import create_user
 from core.auth.sessions import SessionStore
 from core.errors import Conflict, InvalidInput
-from core.forms import FormReader, calendar_date, first
+from core.forms import FormReader, calendar_date, first, first_values
 from core.settings import Settings
 from core.web import DbSession, FormBody, actor_of, redirect, refuse, render, url_with
 from directory.models import Organisation
@@ -122,10 +122,6 @@ def _page_number(text: str) -> int:
     return int(text)
 
 
-def _typed(raw: Mapping[str, Any]) -> dict[str, str]:
-    return {k: first(raw, k) for k in raw if k != "csrf_token"}
-
-
 def _shown(value: Any) -> str:
     return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
 
@@ -183,7 +179,13 @@ class AdminController(Controller):
             query = read_audit_query(raw)
         except InvalidInput as exc:
             refuse(db)
-            context = {"query": None, "values": _typed(raw), "errors": exc.errors, "rows": [], "more": False}
+            context = {
+                "query": None,
+                "values": first_values(raw),
+                "errors": exc.errors,
+                "rows": [],
+                "more": False,
+            }
             return render(request, "admin/audit.html", context, status_code=400)
         found = audit.search(db, **query.filters(), limit=PAGE_SIZE + 1, offset=(query.page - 1) * PAGE_SIZE)
         context = {
@@ -240,7 +242,7 @@ class AdminUsersController(Controller):
 
     @post("/", sync_to_thread=True)
     def create(self, request: Request, db: DbSession, data: FormBody) -> Template | Redirect:
-        values = {k: v for k, v in _typed(data).items() if k not in ("password", "password_again")}
+        values = {k: v for k, v in first_values(data).items() if k not in ("password", "password_again")}
         password = first(data, "password")
         try:
             if password != first(data, "password_again"):
@@ -385,7 +387,7 @@ class AdminPatientsController(Controller):
         except (InvalidInput, Conflict) as exc:
             refuse(db)
             errors = getattr(exc, "errors", None) or {"confirm": exc.message}
-            return self._person(request, db, patient_id, _typed(data), errors, status=exc.status_code)
+            return self._person(request, db, patient_id, first_values(data), errors, status=exc.status_code)
         return redirect(
             request,
             f"/admin/patients/{patient_id}",

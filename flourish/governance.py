@@ -21,7 +21,7 @@ from sqlmodel import Session
 from core import audit, clock
 from core.audit import Actor, AuditEntry
 from core.auth.roles import Role
-from core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from core.errors import Conflict, Forbidden, InvalidInput, NotFound, found
 from core.notifications import Notification
 from directory.models import Activity, ActivitySession, Organisation
 from referrals.models import Booking, OutcomeRecord, PathwayEvent, Patient, Referral, WaitingListEntry
@@ -228,9 +228,7 @@ def _require_admin(actor: Actor) -> None:
 
 
 def patient_or_404(db: Session, patient_id: int) -> Patient:
-    patient = db.get(Patient, patient_id)
-    if patient is None:
-        raise NotFound("We could not find that person's record.")
+    patient = found(db.get(Patient, patient_id), "person's record")
     return patient
 
 

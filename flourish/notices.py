@@ -16,7 +16,7 @@ from core import clock, notifications
 from core.audit import Actor
 from core.auth.guards import require_roles
 from core.auth.roles import Role
-from core.errors import NotFound
+from core.errors import found
 from core.web import DbSession, actor_of, redirect, render
 from directory import queries
 from directory import services as directory
@@ -72,9 +72,7 @@ class NoticesController(Controller):
     @post("/{notification_id:int}/read", sync_to_thread=True)
     def read(self, request: Request, db: DbSession, notification_id: FromPath[int]) -> Redirect:
         actor = actor_of(request)
-        note = notifications.get_own(db, actor.user_id, notification_id)
-        if note is None:
-            raise NotFound("We could not find that notice.")
+        note = found(notifications.get_own(db, actor.user_id, notification_id), "notice")
         notifications.mark_read(db, actor.user_id, note.id)
         # Only a path inside Flourish is followed, never an address elsewhere.
         target = note.link if note.link.startswith("/") and not note.link.startswith("//") else "/notices"

@@ -68,6 +68,11 @@ class _Figures:
         return per(self.paid, self.evidenced.attended)
 
 
+def _of_allocation(column: str) -> property:
+    """A provider row's money, read from its allocation as it stands."""
+    return property(lambda row: getattr(row.allocation, column))
+
+
 @dataclass
 class ProviderRow(_Figures):
     organisation: Organisation
@@ -76,25 +81,11 @@ class ProviderRow(_Figures):
     evidenced: Evidenced
     waiting: int = 0
 
-    @property
-    def allocated(self) -> int:
-        return self.allocation.amount_pence
-
-    @property
-    def drawn(self) -> int:
-        return self.allocation.committed_pence
-
-    @property
-    def paid(self) -> int:
-        return self.allocation.paid_pence
-
-    @property
-    def awaiting_payment(self) -> int:
-        return self.allocation.awaiting_payment_pence
-
-    @property
-    def remaining(self) -> int:
-        return self.allocation.remaining_pence
+    allocated = _of_allocation("amount_pence")
+    drawn = _of_allocation("committed_pence")
+    paid = _of_allocation("paid_pence")
+    awaiting_payment = _of_allocation("awaiting_payment_pence")
+    remaining = _of_allocation("remaining_pence")
 
 
 @dataclass
@@ -155,15 +146,25 @@ def waiting_by_allocation(db: Session, allocation_ids: list[int]) -> dict[int, i
     return dict(rows)
 
 
-def provider_rows(db: Session, year: int, today: date | None = None) -> tuple[list[ProviderRow], Totals]:
-    today = today or clock.today()
-    elapsed = periods.share_elapsed(year, today)
-    pairs = db.execute(
+def _add_up(total: object, row: object, names: tuple[str, ...]) -> None:
+    for name in names:
+        setattr(total, name, getattr(total, name) + getattr(row, name))
+
+
+def _allocations_with_providers(db: Session, year: int) -> list[tuple[GrantAllocation, Organisation]]:
+    """The year's allocations with the organisations they went to, by organisation name."""
+    return db.execute(
         sa.select(GrantAllocation, Organisation)
         .join(Organisation, Organisation.id == GrantAllocation.organisation_id)
         .where(GrantAllocation.financial_year == year)
         .order_by(Organisation.name)
     ).all()
+
+
+def provider_rows(db: Session, year: int, today: date | None = None) -> tuple[list[ProviderRow], Totals]:
+    today = today or clock.today()
+    elapsed = periods.share_elapsed(year, today)
+    pairs = _allocations_with_providers(db, year)
     ids = [a.id for a, _ in pairs]
     evidenced = evidenced_by_allocation(db, ids)
     waiting = waiting_by_allocation(db, ids)
@@ -172,15 +173,8 @@ def provider_rows(db: Session, year: int, today: date | None = None) -> tuple[li
     ]
     totals = Totals(elapsed=elapsed)
     for row in rows:
-        totals.allocated += row.allocated
-        totals.drawn += row.drawn
-        totals.paid += row.paid
-        totals.awaiting_payment += row.awaiting_payment
-        totals.remaining += row.remaining
-        totals.evidenced.paid_requests += row.evidenced.paid_requests
-        totals.evidenced.sessions += row.evidenced.sessions
-        totals.evidenced.places += row.evidenced.places
-        totals.evidenced.attended += row.evidenced.attended
+        _add_up(totals, row, ("allocated", "drawn", "paid", "awaiting_payment", "remaining"))
+        _add_up(totals.evidenced, row.evidenced, ("paid_requests", "sessions", "places", "attended"))
     return rows, totals
 
 
@@ -270,12 +264,7 @@ def quarterly_summary(db: Session, year: int) -> tuple[list[QuarterRow], Quarter
     Money is the ledger's own movements; delivery is the evidence on paid requests, counted in
     the quarter their period ends."""
     quarters = periods.quarters(year)
-    pairs = db.execute(
-        sa.select(GrantAllocation, Organisation)
-        .join(Organisation, Organisation.id == GrantAllocation.organisation_id)
-        .where(GrantAllocation.financial_year == year)
-        .order_by(Organisation.name)
-    ).all()
+    pairs = _allocations_with_providers(db, year)
     grouped: dict[int, list[LedgerEntry]] = defaultdict(list)
     for entry in ledger.entries(db, financial_year=year):
         grouped[entry.allocation_id].append(entry)
@@ -306,8 +295,7 @@ def quarterly_summary(db: Session, year: int) -> tuple[list[QuarterRow], Quarter
             running = [running[0] + row.allocated_change, running[1] + row.approved, running[2] + row.paid]
             row.allocated_at_end, row.drawn_at_end, row.paid_at_end = running
             row.sessions, row.places, row.attended = delivery.get((allocation.id, n), [0, 0, 0])
-            for name in ("allocated_change", "approved", "paid", "sessions", "places", "attended"):
-                setattr(total, name, getattr(total, name) + getattr(row, name))
+            _add_up(total, row, ("allocated_change", "approved", "paid", "sessions", "places", "attended"))
         total.allocated_at_end += running[0]
         total.drawn_at_end += running[1]
         total.paid_at_end += running[2]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -20,7 +21,7 @@ from core.audit import Actor
 from core.auth.models import User
 from core.auth.roles import Role
 from core.database import locked
-from core.errors import Conflict, Forbidden, InvalidInput, NotFound, StaleEdit
+from core.errors import Conflict, Forbidden, InvalidInput, NotFound, StaleEdit, found
 from core.money import format_pence
 from core.notifications import notify
 from directory.models import Organisation
@@ -144,23 +145,16 @@ def name_of(db: Session, actor: Actor) -> str:
 
 
 def _lock(db: Session, model: type, key: Any, what: str) -> Any:
-    found = locked(db, model, key)
-    if found is None:
-        raise NotFound(f"We could not find that {what}.")
-    return found
+    return found(locked(db, model, key), what)
 
 
 def allocation_or_404(db: Session, allocation_id: int) -> GrantAllocation:
-    allocation = db.get(GrantAllocation, allocation_id)
-    if allocation is None:
-        raise NotFound("We could not find that grant allocation.")
+    allocation = found(db.get(GrantAllocation, allocation_id), "grant allocation")
     return allocation
 
 
 def request_or_404(db: Session, request_id: int) -> DrawdownRequest:
-    drawdown = db.get(DrawdownRequest, request_id)
-    if drawdown is None:
-        raise NotFound("We could not find that drawdown request.")
+    drawdown = found(db.get(DrawdownRequest, request_id), "drawdown request")
     return drawdown
 
 
@@ -379,20 +373,6 @@ def _log_step(
     audit.record(db, actor, f"drawdown.{action}", "drawdown_request", drawdown.id, before=before, after=after)
 
 
-def _post_for_request(
-    db: Session, actor: Actor, drawdown: DrawdownRequest, *, at: datetime, **movement: Any
-) -> LedgerEntry:
-    return ledger.post(
-        db,
-        drawdown.allocation_id,
-        request_id=drawdown.id,
-        by_user_id=actor.user_id,
-        by_name=name_of(db, actor),
-        at=at,
-        **movement,
-    )
-
-
 def _request_values(drawdown: DrawdownRequest) -> dict[str, Any]:
     return audit.snapshot(drawdown, ["status", "approved_pence", "clawed_back_pence", *DrawdownInput.FIELDS])
 
@@ -505,18 +485,52 @@ def _last_event(db: Session, request_id: int) -> DrawdownEvent | None:
     )
 
 
+@dataclass
+class _Step:
+    """A manager's step on a request: who takes it, when, and the status it starts from."""
+
+    db: Session
+    actor: Actor
+    drawdown: DrawdownRequest
+    at: datetime
+    from_status: str
+
+    def post(self, **movement: Any) -> LedgerEntry:
+        """Post the step's money to the request's allocation in the ledger."""
+        return ledger.post(
+            self.db,
+            self.drawdown.allocation_id,
+            request_id=self.drawdown.id,
+            by_user_id=self.actor.user_id,
+            by_name=name_of(self.db, self.actor),
+            at=self.at,
+            **movement,
+        )
+
+    def log(self, action: str, **told: Any) -> None:
+        _log_step(self.db, self.actor, self.drawdown, action, self.from_status, at=self.at, **told)
+
+
 @contextmanager
 def _manager_step(
-    db: Session, actor: Actor, request_id: int, version: int | None, allowed: set[str], done: str, doing: str
-) -> Iterator[DrawdownRequest]:
+    db: Session,
+    actor: Actor,
+    request_id: int,
+    version: int | None,
+    allowed: set[str],
+    done: str,
+    doing: str,
+    at: datetime | None,
+) -> Iterator[_Step]:
     """The request, locked, for a manager's change, once it is still as they saw it and is not
-    their own; the change is flushed as the block ends."""
+    their own; as the block ends the change makes a new version of the request and is flushed."""
     ensure_manager(actor)
     with _changes(db):
         drawdown = _lock(db, DrawdownRequest, request_id, "drawdown request")
         _ensure_fresh(db, drawdown, version, allowed, done)
         _refuse_own(db, actor, drawdown, doing)
-        yield drawdown
+        yield _Step(db, actor, drawdown, at or clock.now(), drawdown.status)
+        drawdown.version += 1
 
 
 def _ensure_fresh(
@@ -545,15 +559,14 @@ def _ensure_fresh(
 def decide(
     db: Session, actor: Actor, request_id: int, data: DecisionInput, *, at: datetime | None = None
 ) -> DrawdownRequest:
-    at = at or clock.now()
     with _manager_step(
-        db, actor, request_id, data.version, {"submitted"}, "decided", "decide it"
-    ) as drawdown:
-        from_status = drawdown.status
+        db, actor, request_id, data.version, {"submitted"}, "decided", "decide it", at
+    ) as step:
+        drawdown = step.drawdown
         amount = None
         if data.decision == "approve":
             amount = data.approved_pence
-            _approve(db, actor, drawdown, amount, data.note, at)
+            _approve(step, amount, data.note)
             drawdown.status, drawdown.approved_pence = "approved", amount
             action = "approved"
         elif data.decision == "reject":
@@ -561,18 +574,12 @@ def decide(
         else:
             drawdown.status = action = DrawdownStatus.MORE_INFORMATION_REQUESTED
         drawdown.decision_note = data.note
-        drawdown.decided_by, drawdown.decided_at = actor.user_id, at
-        drawdown.version += 1
-        _log_step(
-            db,
-            actor,
-            drawdown,
+        drawdown.decided_by, drawdown.decided_at = actor.user_id, step.at
+        step.log(
             action,
-            from_status,
-            at=at,
             note=data.note,
             amount=amount,
-            before={"status": from_status},
+            before={"status": step.from_status},
             after={"status": drawdown.status, "approved_pence": amount, "note": data.note},
         )
         _tell_requester(
@@ -583,9 +590,8 @@ def decide(
     return drawdown
 
 
-def _approve(
-    db: Session, actor: Actor, drawdown: DrawdownRequest, amount: int, note: str, at: datetime
-) -> None:
+def _approve(step: _Step, amount: int, note: str) -> None:
+    drawdown = step.drawdown
     if amount > drawdown.amount_pence:
         raise InvalidInput(
             {
@@ -605,11 +611,7 @@ def _approve(
         else f" (part: {_pounds(amount)} of {_pounds(drawdown.amount_pence)})"
     )
     try:
-        _post_for_request(
-            db,
-            actor,
-            drawdown,
-            at=at,
+        step.post(
             kind="approval",
             amount=amount,
             committed=amount,
@@ -633,21 +635,17 @@ def _approve(
 def mark_paid(
     db: Session, actor: Actor, request_id: int, data: PaymentInput, *, at: datetime | None = None
 ) -> DrawdownRequest:
-    at = at or clock.now()
     with _manager_step(
-        db, actor, request_id, data.version, {"approved"}, "marked as paid", "mark it paid"
-    ) as drawdown:
+        db, actor, request_id, data.version, {"approved"}, "marked as paid", "mark it paid", at
+    ) as step:
+        drawdown = step.drawdown
         approved_on = clock.to_london(drawdown.decided_at).date() if drawdown.decided_at else None
         if approved_on and data.paid_on < approved_on:
             raise InvalidInput(
                 {"paid_on": f"The payment date cannot be before the approval on {approved_on:%d %B %Y}"}
             )
         amount = drawdown.approved_pence or 0
-        _post_for_request(
-            db,
-            actor,
-            drawdown,
-            at=at,
+        step.post(
             kind="payment",
             amount=amount,
             paid=amount,
@@ -655,15 +653,9 @@ def mark_paid(
         )
         drawdown.status = DrawdownStatus.PAID
         drawdown.payment_reference, drawdown.paid_on = data.reference, data.paid_on
-        drawdown.paid_by, drawdown.paid_at = actor.user_id, at
-        drawdown.version += 1
-        _log_step(
-            db,
-            actor,
-            drawdown,
+        drawdown.paid_by, drawdown.paid_at = actor.user_id, step.at
+        step.log(
             "paid",
-            "approved",
-            at=at,
             note=f"Reference {data.reference}",
             amount=amount,
             before={"status": "approved"},
@@ -695,10 +687,10 @@ def reverse(
     db: Session, actor: Actor, request_id: int, data: ReversalInput, *, at: datetime | None = None
 ) -> LedgerEntry:
     """Undo an approval, a payment or a clawback with a reversing entry; nothing is edited."""
-    at = at or clock.now()
     with _manager_step(
-        db, actor, request_id, data.version, {"approved", "paid"}, "corrected", "reverse an entry"
-    ) as drawdown:
+        db, actor, request_id, data.version, {"approved", "paid"}, "corrected", "reverse an entry", at
+    ) as step:
+        drawdown = step.drawdown
         original = next((e for e in reversible_entries(db, drawdown) if e.id == data.entry_id), None)
         if original is None:
             raise InvalidInput(
@@ -707,11 +699,7 @@ def reverse(
                 }
             )
         try:
-            entry = _post_for_request(
-                db,
-                actor,
-                drawdown,
-                at=at,
+            entry = step.post(
                 kind="reversal",
                 **ledger.reversal_of(original),
                 reverses=original,
@@ -725,7 +713,6 @@ def reverse(
                     "undone unless the allocation is increased first."
                 }
             ) from None
-        from_status = drawdown.status
         if original.kind == "approval":
             drawdown.status, drawdown.approved_pence = "submitted", None
             action = "approval_reversed"
@@ -736,17 +723,11 @@ def reverse(
         else:
             drawdown.clawed_back_pence += original.amount_pence
             action = "clawback_reversed"
-        drawdown.version += 1
-        _log_step(
-            db,
-            actor,
-            drawdown,
+        step.log(
             action,
-            from_status,
-            at=at,
             note=data.reason,
             amount=entry.amount_pence,
-            before={"status": from_status, "entry": original.id},
+            before={"status": step.from_status, "entry": original.id},
             after={"status": drawdown.status, "reversal_entry": entry.id, "reason": data.reason},
         )
     return entry
@@ -755,10 +736,10 @@ def reverse(
 def claw_back(
     db: Session, actor: Actor, request_id: int, data: ClawbackInput, *, at: datetime | None = None
 ) -> LedgerEntry:
-    at = at or clock.now()
     with _manager_step(
-        db, actor, request_id, data.version, {"paid"}, "clawed back", "claw money back"
-    ) as drawdown:
+        db, actor, request_id, data.version, {"paid"}, "clawed back", "claw money back", at
+    ) as step:
+        drawdown = step.drawdown
         most = (drawdown.approved_pence or 0) - drawdown.clawed_back_pence
         if data.amount_pence > most:
             raise InvalidInput(
@@ -767,11 +748,7 @@ def claw_back(
                     "request less anything already clawed back."
                 }
             )
-        entry = _post_for_request(
-            db,
-            actor,
-            drawdown,
-            at=at,
+        entry = step.post(
             kind="clawback",
             amount=-data.amount_pence,
             committed=-data.amount_pence,
@@ -779,14 +756,8 @@ def claw_back(
             description=f"Clawback from request {drawdown.id}: {data.reason}",
         )
         drawdown.clawed_back_pence += data.amount_pence
-        drawdown.version += 1
-        _log_step(
-            db,
-            actor,
-            drawdown,
+        step.log(
             "clawed_back",
-            "paid",
-            at=at,
             note=data.reason,
             amount=-data.amount_pence,
             after={"amount_pence": data.amount_pence, "reason": data.reason, "entry": entry.id},

@@ -20,8 +20,8 @@ from core.audit import Actor
 from core.auth.guards import reporting, require_roles, var_managers
 from core.auth.roles import Role
 from core.database import Database
-from core.errors import Conflict, Forbidden, InvalidInput, NotFound
-from core.forms import first
+from core.errors import Conflict, Forbidden, InvalidInput, NotFound, found
+from core.forms import first, first_values
 from core.money import pence_to_input
 from core.settings import Settings
 from core.web import DbSession, FormBody, actor_of, download, redirect, refuse, render
@@ -48,19 +48,12 @@ OrganisationParam = Annotated[str | None, QueryParameter(max_length=36)]
 grant_users = require_roles(Role.COORDINATOR, Role.VAR_MANAGER, Role.ADMIN)
 
 
-def _typed(data: dict[str, Any]) -> dict[str, Any]:
-    """The form as typed, for showing it again."""
-    return {k: first(data, k) for k in data if k != "csrf_token"}
-
-
 def _year(year: int | None) -> int:
     return year or periods.financial_year_of(clock.today())
 
 
 def _organisation(db: Session, actor: Actor, organisation_id: str) -> Organisation:
-    organisation = db.get(Organisation, organisation_id)
-    if organisation is None:
-        raise NotFound("We could not find that organisation.")
+    organisation = found(db.get(Organisation, organisation_id), "organisation")
     services.ensure_can_see(actor, organisation.id)
     return organisation
 
@@ -222,7 +215,7 @@ def save_drawdown_form(
 ) -> Template | Redirect:
     """Fill in evidence, save a draft, or submit, from the one form."""
     action = first(data, "action")
-    typed = _typed(data)
+    typed = first_values(data)
     if drawdown is not None and drawdown.status not in services.EDITABLE:
         message = f"This request is now “{services.STATUS_LABELS[drawdown.status]}”, so it can no longer be changed."
         return drawdown_form(request, db, allocation, drawdown, typed, message=message, status_code=409)
@@ -336,7 +329,7 @@ def act_on_request(
             db,
             drawdown_id,
             form=form,
-            values=_typed(data),
+            values=first_values(data),
             errors=getattr(exc, "errors", None),
             message=exc.message,
             status_code=exc.status_code,
@@ -411,7 +404,7 @@ def save_allocation_form(
             request,
             db,
             allocation,
-            _typed(data),
+            first_values(data),
             errors=errors,
             message=exc.message,
             status_code=exc.status_code,

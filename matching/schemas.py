@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from core.forms import FormReader, first, many
+from core.forms import FormReader, as_typed, first, many
 from directory.categories import CATEGORIES, DAYS, TIMES_OF_DAY
 from directory.postcodes import PostcodeError, is_valid_postcode, locate
 from directory.records import FEATURES
@@ -106,7 +106,7 @@ def read_profile(raw: Mapping[str, Any], db: Any = None) -> ProfileForm:
         age=age,
         rejected=rejected,
     )
-    values = {k: v for k, v in raw.items() if k != "csrf_token"}
+    values = as_typed(raw)
     return ProfileForm(profile, r.errors, values)
 
 

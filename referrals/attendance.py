@@ -11,7 +11,7 @@ from sqlmodel import Session
 from core import audit, clock
 from core.audit import Actor
 from core.database import held, locked
-from core.errors import InvalidInput, NotFound
+from core.errors import InvalidInput, NotFound, found
 from directory.catalogue import note_change
 from directory.models import Activity, ActivitySession
 from directory.services import ensure_can_manage
@@ -63,9 +63,7 @@ def _row(patient: Patient, booking: Booking | None) -> dict[str, Any]:
 
 
 def record_attendance(db: Session, actor: Actor, session_id: int, patient_id: int, status: str) -> Booking:
-    session = db.get(ActivitySession, session_id)
-    if session is None:
-        raise NotFound("We could not find that session.")
+    session = found(db.get(ActivitySession, session_id), "session")
     activity = db.get(Activity, session.activity_id)
     ensure_can_manage(actor, activity.organisation_id)
     if status not in ATTENDANCE:

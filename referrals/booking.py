@@ -13,7 +13,7 @@ from sqlmodel import Session
 from core import audit, clock
 from core.audit import Actor
 from core.database import held, locked
-from core.errors import Conflict, NotFound
+from core.errors import Conflict, NotFound, found
 from core.notifications import notify
 from core.settings import Settings
 from directory.catalogue import note_change
@@ -141,9 +141,7 @@ def cancel_booking(
     db: Session, actor: Actor, booking_id: int, *, by: str = Attendance.CANCELLED_BY_PERSON
 ) -> Booking:
     # Held, so that of two people cancelling one booking at once only one gives the place back.
-    booking = locked(db, Booking, booking_id)
-    if booking is None:
-        raise NotFound("We could not find that booking.")
+    booking = found(locked(db, Booking, booking_id), "booking")
     if booking.status != BookingStatus.BOOKED:
         raise Conflict("That booking was already cancelled.")
     session = db.get(ActivitySession, booking.session_id)

@@ -13,7 +13,7 @@ from core import audit, clock
 from core.audit import Actor
 from core.auth.models import User
 from core.auth.roles import Role
-from core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from core.errors import Conflict, Forbidden, InvalidInput, NotFound, found
 from core.forms import first
 from directory.models import Activity, ActivitySession
 from referrals.booking import book_place, next_bookable_session
@@ -61,9 +61,7 @@ def can_see_patient(actor: Actor, patient: Patient) -> bool:
 
 
 def get_patient(db: Session, actor: Actor, patient_id: int, *, record_read: bool = True) -> Patient:
-    patient = db.get(Patient, patient_id)
-    if patient is None:
-        raise NotFound("We could not find that person's record.")
+    patient = found(db.get(Patient, patient_id), "person's record")
     if not can_see_patient(actor, patient):
         raise Forbidden("This person is not on your caseload or your team's.")
     if record_read:
@@ -125,9 +123,7 @@ def open_referral(db: Session, patient_id: int) -> Referral | None:
 
 
 def get_referral(db: Session, actor: Actor, referral_id: int) -> tuple[Referral, Patient]:
-    referral = db.get(Referral, referral_id)
-    if referral is None:
-        raise NotFound("We could not find that referral.")
+    referral = found(db.get(Referral, referral_id), "referral")
     patient = get_patient(db, actor, referral.patient_id)
     return referral, patient
 
@@ -143,9 +139,7 @@ def choose_activity(
 ) -> tuple[Referral, Booking]:
     """The patient and link worker have chosen together: record the referral with what was
     discussed and turned down, and book the place. One transaction: all of it or none of it."""
-    session = db.get(ActivitySession, choice.session_id)
-    if session is None:
-        raise NotFound("We could not find that session.")
+    session = found(db.get(ActivitySession, choice.session_id), "session")
     created = referral is None
     if referral is None:
         referral = _new_referral(actor, patient, choice)

@@ -12,13 +12,11 @@ from core.auth import totp
 from core.auth.models import User
 from core.auth.passwords import hash_password, password_problem, verify_password
 from core.auth.sessions import SessionStore
-from core.errors import Conflict, InvalidInput, NotFound
+from core.errors import Conflict, InvalidInput, found
 
 
 def user_or_404(db: Session, user_id: int) -> User:
-    user = db.get(User, user_id)
-    if user is None:
-        raise NotFound("We could not find that user.")
+    user = found(db.get(User, user_id), "user")
     return user
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
@@ -65,6 +65,20 @@ class SessionPolicy:
     def is_live(self, record: SessionRecord, now: datetime) -> bool:
         return now < record.expires_at and now - record.last_seen_at < self.idle
 
+    def kept(self, record: SessionRecord, forget: Callable[[], object]) -> SessionRecord | None:
+        """The record while its session lasts; an ended one is forgotten, and None."""
+        if self.is_live(record, clock.now()):
+            return record
+        forget()
+        return None
+
+    @staticmethod
+    def seen_now(record: SessionRecord) -> datetime | None:
+        """The time to record as last seen, or None when the last one is too recent to be worth
+        a write."""
+        now = clock.now()
+        return None if now - record.last_seen_at < TOUCH_INTERVAL else now
+
     def start(self, user_id: int) -> tuple[str, SessionRecord]:
         """A new session: the token for the browser, and the record a store keeps of it."""
         token = secrets.token_urlsafe(32)
@@ -98,14 +112,11 @@ class DatabaseSessionStore:
         if not found:
             return None
         record = SessionRecord(*found[0])
-        if not self.policy.is_live(record, clock.now()):
-            self._delete_hash(record.id)
-            return None
-        return record
+        return self.policy.kept(record, lambda: self._delete_hash(record.id))
 
     def touch(self, record: SessionRecord) -> None:
-        now = clock.now()
-        if now - record.last_seen_at < TOUCH_INTERVAL:
+        now = self.policy.seen_now(record)
+        if now is None:
             return
         with self.database.transaction() as db:
             db.execute(sa.update(WebSession).where(WebSession.id == record.id).values(last_seen_at=now))
@@ -176,14 +187,11 @@ class RedisSessionStore:
             datetime.fromisoformat(data["last_seen_at"]),
             datetime.fromisoformat(data["expires_at"]),
         )
-        if not self.policy.is_live(record, clock.now()):
-            self.redis.delete(self.prefix + hashed)
-            return None
-        return record
+        return self.policy.kept(record, lambda: self.redis.delete(self.prefix + hashed))
 
     def touch(self, record: SessionRecord) -> None:
-        now = clock.now()
-        if now - record.last_seen_at < TOUCH_INTERVAL:
+        now = self.policy.seen_now(record)
+        if now is None:
             return
         self._save(SessionRecord(record.id, record.user_id, record.created_at, now, record.expires_at), now)
 

@@ -19,7 +19,7 @@ from core.audit import Actor
 from core.auth.guards import coordinators
 from core.auth.roles import Role
 from core.errors import Conflict, InvalidInput, StaleEdit
-from core.forms import FormReader, first
+from core.forms import FormReader, as_typed, first
 from core.money import pence_to_input
 from core.settings import Settings
 from core.web import DbSession, FormBody, actor_of, redirect, refuse, render, wants_block
@@ -55,6 +55,12 @@ def _managed(db: Session, actor: Actor, model: type, key: Any) -> Any:
     organisation_id = obj.id if model is Organisation else obj.organisation_id
     services.ensure_can_manage(actor, organisation_id)
     return obj
+
+
+def _managed_with_owner(db: Session, actor: Actor, model: type, key: Any) -> tuple[Any, Organisation]:
+    """A venue or activity the person may manage, with the organisation it belongs to."""
+    obj = _managed(db, actor, model, key)
+    return obj, db.get(Organisation, obj.organisation_id)
 
 
 def activity_values(activity: Activity, categories: list[str]) -> dict[str, Any]:
@@ -109,15 +115,10 @@ def _form_options(db: Session, organisation_id: str) -> dict[str, Any]:
 # `message` for the flash, which would hide it.
 
 
-def _raw(data: dict[str, Any]) -> dict[str, Any]:
-    """The form as typed, with repeated fields as lists, for showing it again."""
-    return {k: v for k, v in data.items() if k != "csrf_token"}
-
-
 def _typed(data: dict[str, Any], exc: Exception, obj: Any) -> dict[str, Any]:
     """The form as typed; after a stale edit it carries the current version, so that saving it
     again applies the person's changes, as the message promises."""
-    values = _raw(data)
+    values = as_typed(data)
     if isinstance(exc, StaleEdit):
         values["version"] = obj.version
     return values
@@ -263,11 +264,12 @@ def _change_listing(
     actor = actor_of(request)
     activity = _managed(db, actor, Activity, activity_id)
     change(db, actor, activity.id)
-    return redirect(
-        request,
-        f"/coordinator/organisations/{activity.organisation_id}",
-        message=message.format(title=activity.title),
-    )
+    return _to_organisation(request, activity.organisation_id, message.format(title=activity.title))
+
+
+def _to_organisation(request: Request, organisation_id: str, message: str) -> Redirect:
+    """Back to the organisation's own page, saying what was done."""
+    return redirect(request, f"/coordinator/organisations/{organisation_id}", message=message)
 
 
 class CoordinatorController(Controller):
@@ -330,9 +332,7 @@ class CoordinatorController(Controller):
         except (InvalidInput, Conflict) as exc:
             refuse(db)
             return _organisation_form(request, organisation, _typed(data, exc, organisation), exc)
-        return redirect(
-            request, f"/coordinator/organisations/{organisation.id}", message="Organisation details saved."
-        )
+        return _to_organisation(request, organisation.id, "Organisation details saved.")
 
     # ---- activities ------------------------------------------------------------------------
     @get("/organisations/{organisation_id:str}/activities/new", sync_to_thread=True)
@@ -358,7 +358,7 @@ class CoordinatorController(Controller):
             activity = services.create_activity(db, actor, organisation.id, read_activity(data))
         except InvalidInput as exc:
             refuse(db)
-            return _activity_form(request, db, organisation, None, _raw(data), exc)
+            return _activity_form(request, db, organisation, None, as_typed(data), exc)
         return redirect(
             request,
             f"/coordinator/activities/{activity.id}/edit",
@@ -367,8 +367,7 @@ class CoordinatorController(Controller):
 
     @get("/activities/{activity_id:str}/edit", sync_to_thread=True)
     def edit_activity_form(self, request: Request, db: DbSession, activity_id: FromPath[str]) -> Template:
-        activity = _managed(db, actor_of(request), Activity, activity_id)
-        organisation = db.get(Organisation, activity.organisation_id)
+        activity, organisation = _managed_with_owner(db, actor_of(request), Activity, activity_id)
         values = activity_values(activity, services.categories_of(db, activity.id))
         return _activity_form(request, db, organisation, activity, values)
 
@@ -377,21 +376,18 @@ class CoordinatorController(Controller):
         self, request: Request, db: DbSession, activity_id: FromPath[str], data: FormBody
     ) -> Template | Redirect:
         actor = actor_of(request)
-        activity = _managed(db, actor, Activity, activity_id)
-        organisation = db.get(Organisation, activity.organisation_id)
+        activity, organisation = _managed_with_owner(db, actor, Activity, activity_id)
         try:
             services.update_activity(db, actor, activity.id, read_activity(data))
         except InvalidInput as exc:
             refuse(db)
-            return _activity_form(request, db, organisation, activity, _raw(data), exc)
+            return _activity_form(request, db, organisation, activity, as_typed(data), exc)
         except StaleEdit as exc:
             db.refresh(activity)
             current = activity_values(activity, services.categories_of(db, activity.id))
-            values = _raw(data) | {"version": activity.version}
+            values = as_typed(data) | {"version": activity.version}
             return _activity_form(request, db, organisation, activity, values, exc, current=current)
-        return redirect(
-            request, f"/coordinator/organisations/{organisation.id}", message=f"“{activity.title}” saved."
-        )
+        return _to_organisation(request, organisation.id, f"“{activity.title}” saved.")
 
     @post("/activities/{activity_id:str}/confirm", sync_to_thread=True)
     def confirm(self, request: Request, db: DbSession, activity_id: FromPath[str]) -> Redirect:
@@ -428,7 +424,7 @@ class CoordinatorController(Controller):
                 activity,
                 values,
                 status=400,
-                schedule_values=_raw(data),
+                schedule_values=as_typed(data),
                 schedule_errors=exc.errors,
             )
         return redirect(
@@ -473,7 +469,7 @@ class CoordinatorController(Controller):
         if affected:
             people = people_booked(db, [s.id for s in affected])
             return _schedule_form(
-                request, schedule, activity, _raw(data), affected=affected, people=people, saved=True
+                request, schedule, activity, as_typed(data), affected=affected, people=people, saved=True
             )
         return redirect(
             request,
@@ -544,7 +540,7 @@ class CoordinatorController(Controller):
             if wants_block(request):
                 typed = first(data, "capacity")
                 return _session_row(request, session, activity, exc.status_code, errors=errors, typed=typed)
-            values = _raw(data) | {"version": session.version}
+            values = as_typed(data) | {"version": session.version}
             return _session_page(request, db, people_booked, session, activity, exc, values)
         if wants_block(request):
             return _session_row(request, session, activity, errors={}, saved=True)
@@ -588,7 +584,7 @@ class CoordinatorController(Controller):
             count = session_cancelled(db, actor, session)
         except InvalidInput as exc:
             refuse(db)
-            values = _raw(data)
+            values = as_typed(data)
             return _cancel_page(request, db, people_booked, session, activity, values, exc.errors, 400)
         except Conflict as exc:
             refuse(db)
@@ -632,13 +628,12 @@ class CoordinatorController(Controller):
             services.create_venue(db, actor, organisation.id, read_venue(data))
         except InvalidInput as exc:
             refuse(db)
-            return _venue_form(request, organisation, None, _raw(data), exc)
-        return redirect(request, f"/coordinator/organisations/{organisation.id}", message="Venue added.")
+            return _venue_form(request, organisation, None, as_typed(data), exc)
+        return _to_organisation(request, organisation.id, "Venue added.")
 
     @get("/venues/{venue_id:str}/edit", sync_to_thread=True)
     def edit_venue_form(self, request: Request, db: DbSession, venue_id: FromPath[str]) -> Template:
-        venue = _managed(db, actor_of(request), Venue, venue_id)
-        organisation = db.get(Organisation, venue.organisation_id)
+        venue, organisation = _managed_with_owner(db, actor_of(request), Venue, venue_id)
         values = {
             name: getattr(venue, name)
             for name in ("name", "address", "postcode", "how_to_get_there", "version")
@@ -653,14 +648,13 @@ class CoordinatorController(Controller):
         self, request: Request, db: DbSession, venue_id: FromPath[str], data: FormBody
     ) -> Template | Redirect:
         actor = actor_of(request)
-        venue = _managed(db, actor, Venue, venue_id)
-        organisation = db.get(Organisation, venue.organisation_id)
+        venue, organisation = _managed_with_owner(db, actor, Venue, venue_id)
         try:
             services.update_venue(db, actor, venue.id, read_venue(data))
         except (InvalidInput, Conflict) as exc:
             refuse(db)
             return _venue_form(request, organisation, venue, _typed(data, exc, venue), exc)
-        return redirect(request, f"/coordinator/organisations/{organisation.id}", message="Venue saved.")
+        return _to_organisation(request, organisation.id, "Venue saved.")
 
     # ---- problem reports ----------------------------------------------------------------------
     @post("/reports/{report_id:int}/resolve", sync_to_thread=True)
@@ -668,6 +662,4 @@ class CoordinatorController(Controller):
         actor = actor_of(request)
         report = services.resolve_report(db, actor, report_id)
         activity = db.get(Activity, report.activity_id)
-        return redirect(
-            request, f"/coordinator/organisations/{activity.organisation_id}", message="Marked as dealt with."
-        )
+        return _to_organisation(request, activity.organisation_id, "Marked as dealt with.")

@@ -11,7 +11,7 @@ from litestar.response import Redirect, Template
 from sqlmodel import Session
 
 from core import clock
-from core.errors import InvalidInput, NotFound
+from core.errors import InvalidInput, NotFound, found
 from core.forms import first, many
 from core.web import DbSession, FormBody, actor_of, flash, refuse, render, url_with, wants_block
 from directory import queries, services
@@ -150,9 +150,7 @@ class DirectoryController(Controller):
 
     @get("/organisations/{organisation_id:str}", sync_to_thread=True)
     def organisation(self, request: Request, db: DbSession, organisation_id: FromPath[str]) -> Template:
-        organisation = queries.lookup(db, Organisation, organisation_id)
-        if organisation is None:
-            raise NotFound("We could not find that organisation.")
+        organisation = found(queries.lookup(db, Organisation, organisation_id), "organisation")
         return render(
             request,
             "directory/organisation.html",

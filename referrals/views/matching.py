@@ -21,7 +21,7 @@ from core.audit import Actor
 from core.auth.guards import link_workers
 from core.database import Database
 from core.errors import Conflict, InvalidInput, NotFound
-from core.forms import first
+from core.forms import as_typed, first
 from core.web import DbSession, FormBody, actor_of, flash, refuse, render, wants_block
 from directory import queries
 from directory.catalogue import Catalogue
@@ -137,7 +137,7 @@ def _update(
         # The profile changed while the booking step was open: keep the step and what was
         # typed in it, rather than replacing it with fresh suggestions.
         context |= _choose_context(db, actor_of(request), choosing)
-        context["choice_values"] = {k: v for k, v in data.items() if k != "csrf_token"}
+        context["choice_values"] = as_typed(data)
     elif set(conversation.form.errors) <= EXPLAINED_IN_THE_NOTES:
         context["outcome"] = run_match(matcher, conversation)
     status = 400 if conversation.form.errors else 200
@@ -249,7 +249,7 @@ def _booking_step(
     Built only then: a booking that succeeds goes straight on to the referral."""
     context = _base_context(request, db, catalogue, conversation, _referral_id(data))
     context |= _choose_context(db, actor_of(request), activity_id)
-    context["choice_values"] = {k: v for k, v in data.items() if k != "csrf_token"}
+    context["choice_values"] = as_typed(data)
     return context
 
 

@@ -14,6 +14,7 @@ from sqlmodel import Session
 from core import audit, clock
 from core.auth.guards import link_workers, var_managers
 from core.errors import InvalidInput
+from core.forms import as_typed
 from core.site import get_setting, set_setting
 from core.web import DbSession, FormBody, actor_of, redirect, refuse, render
 from referrals import services
@@ -161,7 +162,7 @@ class OutcomeController(Controller):
             save_outcomes(db, actor, referral, patient, answers)
         except InvalidInput as exc:
             refuse(db)
-            values = {k: v for k, v in data.items() if k != "csrf_token"}
+            values = as_typed(data)
             return self._form(request, db, referral, patient, values, exc.errors, exc.message, status=400)
         return redirect(
             request,
@@ -196,7 +197,7 @@ class OutcomeAreasController(Controller):
             elif name:
                 names.append(name)
         if errors:
-            values = {k: v for k, v in data.items() if k != "csrf_token"}
+            values = as_typed(data)
             return render(
                 request,
                 "referrals/outcome_areas.html",

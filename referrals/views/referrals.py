@@ -15,7 +15,7 @@ from core import clock
 from core.audit import Actor
 from core.auth.guards import link_workers
 from core.errors import Conflict, InvalidInput, NotFound
-from core.forms import first
+from core.forms import as_typed, first
 from core.web import DbSession, FormBody, actor_of, download, redirect, refuse, render
 from directory.ics import CalendarItem, calendar_file
 from directory.models import ActivitySession, Organisation, Venue
@@ -75,10 +75,6 @@ def referral_page(
     )
 
 
-def _typed(data: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in data.items() if k != "csrf_token"}
-
-
 def _change_referral(
     request: Request,
     db: Session,
@@ -100,7 +96,7 @@ def _change_referral(
             referral,
             patient,
             errors=exc.errors,
-            values=_typed(data),
+            values=as_typed(data),
             message=exc.message,
             status=400,
         )
@@ -135,7 +131,7 @@ class ReferralController(Controller):
             referral = services.receive_referral(db, actor, patient, **received)
         except (InvalidInput, NotFound) as exc:
             refuse(db)
-            context = {"values": _typed(data), "errors": getattr(exc, "errors", {}), "message": exc.message}
+            context = {"values": as_typed(data), "errors": getattr(exc, "errors", {}), "message": exc.message}
             context["caseload"] = services.caseload(db, actor)
             return render(request, "referrals/new.html", context, status_code=exc.status_code)
         return redirect(
