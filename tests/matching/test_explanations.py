@@ -277,3 +277,17 @@ def test_a_stale_listing_says_when_it_was_last_confirmed():
         "Its details were last confirmed on 17 February 2025, so it is worth checking before going."
         in clauses
     )
+
+
+def test_a_feature_read_from_the_listings_words_is_explained_in_those_words():
+    quiet = activity(
+        **GARDEN,
+        typical_group_size=6,
+        feature_sources=(("small_group", "\u201cGroups of six\u201d"),),
+    )
+    profile = Profile(
+        interests="gardening", needs={"small_group": "prefer"}, latitude=HOME[0], longitude=HOME[1]
+    )
+    outcome = MatchingEngine([quiet], today=TODAY).match(profile, today=TODAY, now=NOW)
+    clauses = outcome.results[0].explanation.clauses
+    assert any("the listing says \u201cGroups of six\u201d" in clause for clause in clauses)
