@@ -81,13 +81,9 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "out of the house": (*_SOCIAL, "walking", "group", "activities"),
     "get out more": (*_SOCIAL, "walking", "group", "activities"),
     "get out": (*_SOCIAL, "walking", "group", "activities", "welcome"),
-    "anything": _ANYTHING,
-    "owt": _ANYTHING,
+    **dict.fromkeys(OPEN_TO_ANYTHING, _ANYTHING),
     "something new": ("taster", "beginners", "learning", "course", "newcomers"),
     "summat new": ("taster", "beginners", "learning", "course", "newcomers"),
-    "summat": _ANYTHING,
-    "dunno": _ANYTHING,
-    "not bothered": _ANYTHING,
     "meet people": (*_SOCIAL, "friendship", "group"),
     "make friends": (*_SOCIAL, "friendship", "group"),
     "friends": (*_SOCIAL, "friendship"),
@@ -643,17 +639,16 @@ def _phrase_index() -> tuple[dict[tuple[str, ...], tuple[str, ...]], int]:
             continue
         bucket = index.setdefault(key, [])
         for term in terms:
-            sense = sense_term(term)
-            for t in [sense] if sense else tokens(term):
+            for t in _term_stems(term):
                 if t not in bucket:
                     bucket.append(t)
     longest = max((len(k) for k in index), default=1)
     return {k: tuple(v) for k, v in index.items()}, longest
 
 
-@lru_cache(maxsize=1)
-def _company_keys() -> frozenset[tuple[str, ...]]:
-    return frozenset(_key(p) for p in COMPANY_PHRASES)
+@lru_cache(maxsize=8)
+def _keys_of(phrases: tuple[str, ...]) -> frozenset[tuple[str, ...]]:
+    return frozenset(_key(p) for p in phrases)
 
 
 @lru_cache(maxsize=1)
@@ -663,9 +658,14 @@ def _lead_stems() -> dict[tuple[str, ...], tuple[str, ...]]:
     for phrase, terms in SYNONYMS.items():
         key = _key(phrase)
         if key and terms:
-            sense = sense_term(terms[0])
-            leads.setdefault(key, (sense,) if sense else tuple(tokens(terms[0])))
+            leads.setdefault(key, _term_stems(terms[0]))
     return leads
+
+
+def _term_stems(term: str) -> tuple[str, ...]:
+    """An activity term as the index reads it: a multi-word sense as one term, else its words."""
+    sense = sense_term(term)
+    return (sense,) if sense else tuple(tokens(term))
 
 
 @lru_cache(maxsize=1)
@@ -765,7 +765,11 @@ def expand(text: str, corrector: SpellingCorrector | None = None) -> Expansion:
         # first term, the sense itself, counts in full, and the wider words after it more than
         # a single word's synonyms do.
         phrase = tuple(stems[start:end])
-        lead = _lead_stems().get(phrase, ()) if end - start > 1 and phrase not in _company_keys() else ()
+        lead = (
+            _lead_stems().get(phrase, ())
+            if end - start > 1 and phrase not in _keys_of(COMPANY_PHRASES)
+            else ()
+        )
         for term in terms:
             add(term, 1.0 if term in lead else PHRASE_WEIGHT if lead else SYNONYM_WEIGHT, source)
 
@@ -797,16 +801,11 @@ def _open_to_anything(
 ) -> set[int]:
     """Where "owt" or "anything" stands beside a particular interest ("owt outdoors"), the positions
     of those words: they then say how open the person is, not what they would like."""
-    keys = _open_keys()
+    keys = _keys_of(OPEN_TO_ANYTHING)
     inside = {i for start, end, _ in phrases if tuple(stems[start:end]) in keys for i in range(start, end)}
     if any(i not in inside for i in plain):
         return inside
     return set()
-
-
-@lru_cache(maxsize=1)
-def _open_keys() -> frozenset[tuple[str, ...]]:
-    return frozenset(_key(p) for p in OPEN_TO_ANYTHING)
 
 
 @lru_cache(maxsize=1)
@@ -836,7 +835,7 @@ def _avoided(
     avoid: dict[str, float] = {}
     said: list[str] = []
     index, _ = _phrase_index()
-    generic = {stem(w) for w in GENERIC_WORDS}
+    generic = _generic_stems()
     negators = set(_context_and_dislike_keys()[1])
     i = 0
     while i < len(found):
