@@ -151,9 +151,6 @@ class ActivityRecord(SizeAndCost):
     def is_stale(self, now: datetime) -> bool:
         return now - self.confirmed_at > STALE_AFTER
 
-    def sessions_between(self, start: date, end: date) -> list[UpcomingSession]:
-        return [s for s in self.sessions if start <= s.date < end]
-
     def text(self) -> str:
         """Everything a text model should read about this activity."""
         return " ".join(

@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from core.forms import FormReader, as_typed, first, many
+from core.forms import FormReader, as_typed, first
 from directory.categories import CATEGORIES, DAYS, TIMES_OF_DAY
 from directory.postcodes import PostcodeError, is_valid_postcode, locate
 from directory.records import FEATURES
@@ -192,7 +192,3 @@ def profile_summary(profile: Profile) -> dict[str, Any]:
         "needs": dict(profile.needs),
         "goals": profile.goals,
     }
-
-
-def state_lists(raw: Mapping[str, Any]) -> tuple[list[str], list[str]]:
-    return many(raw, "shortlist"), many(raw, "rejected")

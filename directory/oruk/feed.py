@@ -8,7 +8,6 @@ people is read: bookings reach the feed only as a count of places still free.
 from __future__ import annotations
 
 import math
-import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -45,36 +44,6 @@ class Paging:
     @property
     def offset(self) -> int:
         return (self.page - 1) * self.per_page
-
-
-def _whole_number(raw: str | None, name: str, example: str) -> int | None:
-    if raw is None or raw.strip() == "":
-        return None
-    text = raw.strip()
-    # Not str.isdigit: it passes "³", which int() refuses.
-    if not re.fullmatch(r"\+?[0-9]{1,9}", text):
-        raise InvalidInput({name: f"{name} must be a whole number, like {name}={example}"})
-    return int(text)
-
-
-def read_paging(page: str | None, per_page: str | None) -> Paging:
-    errors: dict[str, str] = {}
-    number = size = None
-    try:
-        number = _whole_number(page, "page", "2")
-        if number is not None and number < 1:
-            errors["page"] = "page counts from 1: ask for page=1 for the first page"
-    except InvalidInput as exc:
-        errors |= exc.errors
-    try:
-        size = _whole_number(per_page, "per_page", "50")
-        if size is not None and not 1 <= size <= MAX_PER_PAGE:
-            errors["per_page"] = f"per_page must be from 1 to {MAX_PER_PAGE}"
-    except InvalidInput as exc:
-        errors |= exc.errors
-    if errors:
-        raise InvalidInput(errors, "The paging parameters could not be used: " + "; ".join(errors.values()))
-    return Paging(number or 1, size or DEFAULT_PER_PAGE)
 
 
 def page_of(contents: list[Any], total: int, paging: Paging) -> dict[str, Any]:
