@@ -1,23 +1,16 @@
 """${message}
 
-Revision ID: ${up_revision}
-Revises: ${down_revision | comma,n}
-Create Date: ${create_date}
+Created ${create_date.strftime("%Y-%m-%d")}.
 """
-
-from collections.abc import Sequence
 
 import sqlalchemy as sa
 import sqlmodel  # noqa: F401  (autogenerate refers to sqlmodel column types)
 from alembic import op
 ${imports if imports else ""}
-
 import core.database  # noqa: F401  (custom column types)
 
-revision: str = ${repr(up_revision)}
-down_revision: str | None = ${repr(down_revision)}
-branch_labels: str | Sequence[str] | None = ${repr(branch_labels)}
-depends_on: str | Sequence[str] | None = ${repr(depends_on)}
+revision = ${repr(up_revision)}
+down_revision = ${repr(down_revision)}
 
 
 def upgrade() -> None:

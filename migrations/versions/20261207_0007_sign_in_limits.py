@@ -1,22 +1,16 @@
 """sign-in limits: tries at a password or code counted per account and per client address
 
-Revision ID: 0007
-Revises: 0006
-Create Date: 2026-12-07 03:30:00
+Created 2026-12-07.
 """
 
-from collections.abc import Sequence
-
 import sqlalchemy as sa
-import sqlmodel  # noqa: F401  (autogenerate refers to sqlmodel column types)
+import sqlmodel
 from alembic import op
 
-import core.database  # noqa: F401  (custom column types)
+import core.database
 
-revision: str = '0007'
-down_revision: str | None = '0006'
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+revision = '0007'
+down_revision = '0006'
 
 
 def upgrade() -> None:

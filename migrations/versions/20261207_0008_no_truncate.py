@@ -1,18 +1,12 @@
 """append-only tables refuse TRUNCATE on PostgreSQL, which row triggers do not see
 
-Revision ID: 0008
-Revises: 0007
-Create Date: 2026-12-07 05:40:00
+Created 2026-12-07.
 """
-
-from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = '0008'
-down_revision: str | None = '0007'
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+revision = '0008'
+down_revision = '0007'
 
 #: The tables whose rows are never changed or removed once written (see the row triggers of 0001
 #: and 0003); SQLite has no TRUNCATE.

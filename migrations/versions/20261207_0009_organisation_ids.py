@@ -1,24 +1,17 @@
 """organisation identifiers: each organisation's org-id (GB-CHC-..., GB-COH-...) and any others,
 in place of the bare charity or company number
 
-Revision ID: 0009
-Revises: 0008
-Create Date: 2026-12-07 09:00:00
+Created 2026-12-07.
 """
 
 import re
-from collections.abc import Sequence
 
 import sqlalchemy as sa
-import sqlmodel  # noqa: F401  (autogenerate refers to sqlmodel column types)
+import sqlmodel
 from alembic import op
 
-import core.database  # noqa: F401  (custom column types)
-
-revision: str = '0009'
-down_revision: str | None = '0008'
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+revision = '0009'
+down_revision = '0008'
 
 
 def _org_id(number: str | None) -> str | None:

@@ -1,23 +1,17 @@
 """journeys: how to contact a person, with their consent and preferred way, each email sent to
 them about a booking, and whether a weekly session meets on Christmas Day and New Year's Day
 
-Revision ID: 0010
-Revises: 0009
-Create Date: 2026-12-07 06:00:00
+Created 2026-12-07.
 """
 
-from collections.abc import Sequence
-
 import sqlalchemy as sa
-import sqlmodel  # noqa: F401  (autogenerate refers to sqlmodel column types)
+import sqlmodel
 from alembic import op
 
-import core.database  # noqa: F401  (custom column types)
+import core.database
 
-revision: str = '0010'
-down_revision: str | None = '0009'
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+revision = '0010'
+down_revision = '0009'
 
 
 def upgrade() -> None:

@@ -1,23 +1,17 @@
 """schedule rules and foreign taxonomies: fortnightly and monthly schedules, where imported
 features came from, and terms mapped by an administrator
 
-Revision ID: 0011
-Revises: 0010
-Create Date: 2026-12-07 06:00:00
+Created 2026-12-07.
 """
 
-from collections.abc import Sequence
-
 import sqlalchemy as sa
-import sqlmodel  # noqa: F401  (autogenerate refers to sqlmodel column types)
+import sqlmodel
 from alembic import op
 
-import core.database  # noqa: F401  (custom column types)
+import core.database
 
-revision: str = '0011'
-down_revision: str | None = '0010'
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+revision = '0011'
+down_revision = '0010'
 
 
 def upgrade() -> None:
