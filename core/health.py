@@ -2,22 +2,21 @@
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from litestar import Controller, Response, get
 from litestar.di import NamedDependency
 
-from core.database import Database
+from core.database import Database, in_quick_thread
 
 
 class HealthController(Controller):
     path = "/healthz"
     include_in_schema = False
 
-    @get("/", sync_to_thread=True)
-    def health(self, database: NamedDependency[Database]) -> Response:
+    @get("/")
+    async def health(self, database: NamedDependency[Database]) -> Response:
         try:
             # The quick-read connection: a pooled one would add a ping and a rollback to every check.
-            database.read_now(sa.text("SELECT 1"))
+            await in_quick_thread(database.read_plain, "SELECT 1")
         except Exception:  # any failure here means "not ready", which is the answer we give
             return Response({"status": "database unavailable"}, status_code=503)
         return Response({"status": "ok"})

@@ -3,30 +3,21 @@ headers and cookies added to every response."""
 
 from __future__ import annotations
 
-import asyncio
-import contextvars
 import hashlib
 import hmac
 import re
 import secrets
 import time
 import uuid
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
-from functools import partial
 from http.cookies import SimpleCookie
-from typing import Any, TypeVar
+from typing import Any
 from urllib.parse import parse_qsl, unquote_to_bytes
 
-import sqlalchemy as sa
 from litestar.exceptions import ValidationException
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from core.audit import Actor
-from core.auth.models import User
-from core.database import REQUEST_SESSIONS, end_session
-
-T = TypeVar("T")
+from core.database import REQUEST_SESSIONS, end_session, in_quick_thread
 
 #: Methods that change nothing: they need no CSRF token and get a read-only database session.
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -108,7 +99,7 @@ class FlourishMiddleware:
         actor: Actor | None = None
         token = cookies.get(SESSION_COOKIE)
         if token and len(token) < 100:
-            actor = await _in_lookup_thread(_resolve_session, litestar_app.state, token, request_id)
+            actor = await in_quick_thread(_resolve_session, litestar_app.state, token, request_id)
             if actor is None:
                 state["clear_session"] = True
         scope["user"] = actor or Actor.public(request_id)
@@ -151,20 +142,8 @@ async def add_response_headers(message: Message, scope: Scope) -> None:
     message["headers"] = headers
 
 
-_ACTIVE_USER = sa.select(User.id, User.email, User.role, User.organisation_id, User.team).where(
-    User.id == sa.bindparam("id"), User.is_active.is_(True)
-)
-
-
-#: Threads for the session lookup every signed-in request makes. A plain executor costs a fraction
-#: of anyio's worker threads (no cancel scope, no capacity limiter), and the lookup never needs them:
-#: it is short and is never cancelled half-way.
-_LOOKUPS = ThreadPoolExecutor(max_workers=8, thread_name_prefix="flourish-session")
-
-
-async def _in_lookup_thread(work: Callable[..., T], *args: Any) -> T:
-    context = contextvars.copy_context()  # the request id and deadline go with it
-    return await asyncio.get_running_loop().run_in_executor(_LOOKUPS, partial(context.run, work, *args))
+#: Plain SQL (see Database.read_plain): this runs on every signed-in request.
+_ACTIVE_USER = "SELECT id, email, role, organisation_id, team FROM app_user WHERE id = %(id)s AND is_active"
 
 
 def _resolve_session(app_state: Any, token: str, request_id: str) -> Actor | None:
@@ -172,12 +151,10 @@ def _resolve_session(app_state: Any, token: str, request_id: str) -> Actor | Non
     record = store.load(token)
     if record is None:
         return None
-    # A plain row, not an ORM object, read without a transaction: this runs on every signed-in request.
-    found = app_state.database.read_now(_ACTIVE_USER, {"id": record.user_id})
+    found = app_state.database.read_plain(_ACTIVE_USER, {"id": record.user_id})
     if not found:
         return None
-    user = found[0]
-    actor = Actor(user.id, user.email, user.role, user.organisation_id, user.team, request_id)
+    actor = Actor(*found[0], request_id=request_id)
     store.touch(record)
     return actor
 
