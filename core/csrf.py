@@ -11,7 +11,7 @@ import hmac
 from litestar import Request
 from litestar.exceptions import PermissionDeniedException
 
-from core.middleware import SAFE_METHODS, request_state
+from core.middleware import SAFE_METHODS, page_token, request_state
 
 FIELD = "csrf_token"
 HEADER = "x-csrf-token"
@@ -25,7 +25,7 @@ async def csrf_protect(request: Request) -> None:
     if request.method in SAFE_METHODS or request.route_handler.opt.get("csrf_exempt"):
         return
     state = request_state(request.scope)
-    expected = "" if state.get("set_csrf") else state.get("csrf_token", "")
+    expected = "" if state.get("set_csrf") else page_token(request.scope)
     given = request.headers.get(HEADER, "")
     if not given:
         content_type = request.headers.get("content-type", "")

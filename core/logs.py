@@ -12,10 +12,10 @@ from __future__ import annotations
 import contextvars
 import json
 import logging
+import os
 import re
 import sys
 import time
-import uuid
 from datetime import UTC, datetime
 from typing import Any
 
@@ -100,7 +100,7 @@ class AccessLog:
             return
         state = scope.setdefault("state", {})
         given = _header(scope, b"x-request-id")
-        request_id = given if _REQUEST_ID.match(given) else uuid.uuid4().hex
+        request_id = given if _REQUEST_ID.match(given) else os.urandom(16).hex()
         state["request_id"] = request_id
         token = current_request_id.set(request_id)
         started = time.perf_counter()

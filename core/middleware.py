@@ -9,7 +9,6 @@ import re
 import secrets
 import time
 import uuid
-from http.cookies import SimpleCookie
 from typing import Any
 from urllib.parse import parse_qsl, unquote_to_bytes
 
@@ -71,6 +70,18 @@ def form_token(secret: str, csrf_cookie: str, session_cookie: str | None) -> str
     return sign(secret, f"csrf|{csrf_cookie}|{session_cookie or ''}")
 
 
+def page_token(scope: Scope) -> str:
+    """The form token of this request (see form_token), worked out when a page or the CSRF check
+    first asks for it: most requests (assets, health checks, reads by the API) never do."""
+    state = request_state(scope)
+    if "csrf_token" not in state:
+        if "csrf_cookie" not in state:  # the middleware has not run: an error raised before it
+            return ""
+        secret = scope["app"].state.settings.secret_key
+        state["csrf_token"] = form_token(secret, state["csrf_cookie"], state.get("session_token"))
+    return state["csrf_token"]
+
+
 class FlourishMiddleware:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -109,7 +120,7 @@ class FlourishMiddleware:
         if not re.fullmatch(r"[A-Za-z0-9_-]{32,64}", csrf):
             csrf = secrets.token_urlsafe(32)
             state["set_csrf"] = csrf
-        state["csrf_token"] = form_token(settings.secret_key, csrf, state["session_token"])
+        state["csrf_cookie"] = csrf
 
         flash_raw = cookies.get(FLASH_COOKIE)
         if flash_raw:
@@ -160,12 +171,16 @@ def _resolve_session(app_state: Any, token: str, request_id: str) -> Actor | Non
 
 
 def _parse_cookies(header: str) -> dict[str, str]:
-    jar: SimpleCookie = SimpleCookie()
-    try:
-        jar.load(header)
-    except Exception:  # a garbled Cookie header is treated as no cookies at all
-        return {}
-    return {key: morsel.value for key, morsel in jar.items()}
+    """The cookies a request sent. Flourish's own are plain tokens, so splitting the header is
+    enough (the standard library's parser cost more than the rest of the middleware); a quoted
+    value is unquoted, and where a name comes twice the last wins, as with that parser."""
+    jar = {}
+    for part in header.split(";"):
+        name, equals, value = part.strip().partition("=")
+        if equals and name:
+            value = value.strip()
+            jar[name.strip()] = value[1:-1] if len(value) > 1 and value[0] == value[-1] == '"' else value
+    return jar
 
 
 def _security_headers(https: bool) -> list[tuple[bytes, bytes]]:

@@ -14,7 +14,7 @@ from markupsafe import Markup, escape
 from core import clock
 from core.audit import Actor
 from core.auth.roles import ROLE_LABELS, Role
-from core.middleware import request_state
+from core.middleware import page_token, request_state
 from core.money import format_pence, pence_to_input
 from core.settings import PROJECT_ROOT
 
@@ -50,12 +50,12 @@ def clock_time(value: time | None) -> str:
 
 
 def form_token_field(request: Any) -> Markup:
-    token = request_state(request.scope).get("csrf_token", "")
+    token = page_token(request.scope)
     return Markup('<input type="hidden" name="csrf_token" value="{}">').format(token)
 
 
 def form_token(request: Any) -> str:
-    return request_state(request.scope).get("csrf_token", "")
+    return page_token(request.scope)
 
 
 def current_user(request: Any) -> Actor | None:
