@@ -13,6 +13,7 @@ from litestar.di import NamedDependency, Provide
 from sqlmodel import Session
 
 from core.audit import Actor
+from core.database import Database
 from core.web import arrived_ns
 from directory.catalogue import Catalogue
 from directory.models import Activity, ActivitySession
@@ -30,10 +31,13 @@ SessionCancelled = Callable[[Session, Actor, ActivitySession], int]
 RegistersToComplete = Callable[[Session, str], list[tuple[ActivitySession, Activity, int]]]
 
 
-async def provide_catalogue(request: Request) -> Catalogue:
+async def provide_catalogue(request: Request, database: NamedDependency[Database]) -> Catalogue:
     """The worker's directory, current as of the request's arrival. Under load a look at the change
     log that began after this request arrived has usually been made for another request already;
-    only otherwise is the database asked, on a worker thread, so the event loop never waits on it."""
+    only otherwise is the database asked, on a worker thread, so the event loop never waits on it.
+
+    `database` is named so that Litestar resolves it first, on its own: dependencies it resolves
+    side by side each cost a task of their own, which the handlers that name both would pay."""
     catalogue: Catalogue = request.app.state.catalogue
     arrived = arrived_ns(request)
     if not catalogue.is_current(arrived):
