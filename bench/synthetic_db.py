@@ -255,31 +255,29 @@ def _add_people(database: Database) -> None:
     with database.transaction() as db:
         if db.scalar(sa.select(User.id).where(User.email == link_worker_email(0))) is not None:
             return
-        for n in range(LINK_WORKERS):
-            # No team: a booking form lists the link worker's caseload (and their team's), so
-            # with one shared team every run would make the next one's booking pages longer.
-            create_user(
-                db,
-                system,
-                email=link_worker_email(n),
-                full_name=f"Load Link Worker {n}",
-                role="link_worker",
-                password=PASSWORD,
-                check_password=False,
-            )
         busiest = db.scalars(
             sa.select(Activity.organisation_id)
             .group_by(Activity.organisation_id)
             .order_by(sa.func.count().desc(), Activity.organisation_id)
             .limit(COORDINATORS)
         ).all()
-        for n, organisation_id in enumerate(busiest):
+        # No team for the link workers: a booking form lists the link worker's caseload (and
+        # their team's), so with one shared team every run would make the next one's booking
+        # pages longer.
+        people = [
+            (link_worker_email(n), f"Load Link Worker {n}", "link_worker", None) for n in range(LINK_WORKERS)
+        ]
+        people += [
+            (coordinator_email(n), f"Load Coordinator {n}", "coordinator", organisation_id)
+            for n, organisation_id in enumerate(busiest)
+        ]
+        for email, full_name, role, organisation_id in people:
             create_user(
                 db,
                 system,
-                email=coordinator_email(n),
-                full_name=f"Load Coordinator {n}",
-                role="coordinator",
+                email=email,
+                full_name=full_name,
+                role=role,
                 password=PASSWORD,
                 organisation_id=organisation_id,
                 check_password=False,

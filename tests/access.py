@@ -9,7 +9,7 @@ placeholders from the personas fixture (for object-level rules, pick another org
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 PERSONAS = (
@@ -25,12 +25,16 @@ EVERYONE = frozenset(PERSONAS)
 SIGNED_IN = EVERYONE - {"signed_out"}
 
 
+def no_placeholders(personas: Any) -> dict[str, Any]:
+    return {}
+
+
 @dataclass(frozen=True)
 class Rule:
     method: str
     path: str
     allowed: frozenset[str]
-    params: Callable[[Any], dict[str, Any]] = field(default=lambda p: {})
+    params: Callable[[Any], dict[str, Any]] = no_placeholders
     #: Form or JSON body to send, so an allowed request reaches the handler's own checks.
     body: dict[str, Any] | None = None
     json: bool = False
@@ -49,6 +53,22 @@ def allow(*names: str) -> frozenset[str]:
     unknown = set(names) - EVERYONE
     assert not unknown, f"unknown personas: {unknown}"
     return frozenset(names)
+
+
+def ids(**placeholders: str) -> Callable[[Any], dict[str, Any]]:
+    """A rule's `params` filling each placeholder with the id of one of the personas fixture's
+    objects: `ids(venue_id="venue_a")` fills {venue_id} with `personas.venue_a.id`."""
+    return lambda p: {name: getattr(p, attribute).id for name, attribute in placeholders.items()}
+
+
+def form(
+    path: str,
+    allowed: frozenset[str],
+    params: Callable[[Any], dict[str, Any]] = no_placeholders,
+    body: dict[str, Any] | None = None,
+) -> list[Rule]:
+    """The two rules of a page with a form: showing it and sending it are open to the same people."""
+    return [Rule("GET", path, allowed, params), Rule("POST", path, allowed, params, body)]
 
 
 # Groups that routes of several packages are open to, administrators always among them.

@@ -114,6 +114,13 @@ def sign_in(page: Any, role: str, *, submit_by: str = "click") -> None:
     assert "/sign-in" not in page.url, f"signing in as {role} failed: {page.locator('main').inner_text()}"
 
 
+def open_from_main_menu(page: Any, link: str, url: str, where: str) -> None:
+    """Follow a link in the main navigation, as a person would, and check the page it opens."""
+    page.get_by_role("navigation", name="Main").get_by_role("link", name=link).click()
+    page.wait_for_url(url)
+    assert_accessible(page, where)
+
+
 @contextmanager
 def htmx_swap(page: Any, target: str) -> Iterator[None]:
     """Wait, after the body of the `with`, until htmx has replaced `target` and settled (which is

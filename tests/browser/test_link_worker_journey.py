@@ -6,7 +6,14 @@ import re
 
 import pytest
 
-from tests.browser.support import a_session_with_places, assert_accessible, expect, htmx_swap, sign_in
+from tests.browser.support import (
+    a_session_with_places,
+    assert_accessible,
+    expect,
+    htmx_swap,
+    open_from_main_menu,
+    sign_in,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -23,9 +30,7 @@ def test_it_takes_a_link_worker_from_sign_in_to_a_printed_prescription(open_page
     page = open_page()
     sign_in(page, "link_worker")
 
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Matching").click()
-    page.wait_for_url("**/matching")
-    assert_accessible(page, "the matching page")
+    open_from_main_menu(page, "Matching", "**/matching", "the matching page")
     before = _titles(page)
 
     # The suggestions follow the conversation as it is typed, with no button pressed.

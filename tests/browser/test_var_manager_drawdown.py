@@ -8,7 +8,7 @@ from datetime import datetime
 import pytest
 
 from core.clock import LONDON
-from tests.browser.support import assert_accessible, expect, pence, sign_in
+from tests.browser.support import assert_accessible, expect, open_from_main_menu, pence, sign_in
 
 pytestmark = pytest.mark.slow
 
@@ -27,9 +27,7 @@ def test_it_lets_a_var_manager_approve_part_of_a_request_and_pay_it(open_page):
     page = open_page()
     sign_in(page, "var_manager")
 
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Grants").click()
-    page.wait_for_url("**/grants")
-    assert_accessible(page, "the grants dashboard")
+    open_from_main_menu(page, "Grants", "**/grants", "the grants dashboard")
     before = _totals(page)
 
     # The oldest request this manager may decide (not one they made themselves).

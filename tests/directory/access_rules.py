@@ -1,5 +1,5 @@
 from directory.ics import organisation_feed_token
-from tests.access import COORDINATOR_A, COORDINATORS, EVERYONE, Rule
+from tests.access import COORDINATOR_A, COORDINATORS, EVERYONE, Rule, form, ids
 from tests.conftest import TEST_SECRET_KEY as SECRET
 
 ACTIVITY_FORM = {
@@ -23,16 +23,9 @@ ACTIVITY_JSON = {
 VENUE_JSON = {"name": "Church Hall", "address": "2 Church Lane, Rotherham", "postcode": "S60 1AA"}
 
 
-def org_a(p):
-    return {"organisation_id": p.org_a.id}
-
-
-def activity_a(p):
-    return {"activity_id": p.activity_a.id}
-
-
-def session_a(p):
-    return {"session_id": p.session_a.id}
+org_a = ids(organisation_id="org_a")
+activity_a = ids(activity_id="activity_a")
+session_a = ids(session_id="session_a")
 
 
 RULES = [
@@ -53,35 +46,25 @@ RULES = [
     # ---- coordinator screens: organisation A's objects are for A's coordinator and admins ----
     Rule("GET", "/coordinator", COORDINATORS),
     Rule("GET", "/coordinator/organisations/{organisation_id}", COORDINATOR_A, org_a),
-    Rule("GET", "/coordinator/organisations/{organisation_id}/edit", COORDINATOR_A, org_a),
-    Rule(
-        "POST",
+    *form(
         "/coordinator/organisations/{organisation_id}/edit",
         COORDINATOR_A,
         org_a,
-        body={"name": "Rother Valley Growers", "postcode": "S60 1AA"},
+        {"name": "Rother Valley Growers", "postcode": "S60 1AA"},
     ),
     Rule("GET", "/coordinator/organisations/{organisation_id}/activities/new", COORDINATOR_A, org_a),
     Rule(
         "POST", "/coordinator/organisations/{organisation_id}/activities", COORDINATOR_A, org_a, ACTIVITY_FORM
     ),
-    Rule("GET", "/coordinator/activities/{activity_id}/edit", COORDINATOR_A, activity_a),
-    Rule("POST", "/coordinator/activities/{activity_id}/edit", COORDINATOR_A, activity_a, ACTIVITY_FORM),
+    *form("/coordinator/activities/{activity_id}/edit", COORDINATOR_A, activity_a, ACTIVITY_FORM),
     Rule("POST", "/coordinator/activities/{activity_id}/confirm", COORDINATOR_A, activity_a),
     Rule("POST", "/coordinator/activities/{activity_id}/withdraw", COORDINATOR_A, activity_a),
     Rule("POST", "/coordinator/activities/{activity_id}/relist", COORDINATOR_A, activity_a),
     Rule("POST", "/coordinator/activities/{activity_id}/schedules", COORDINATOR_A, activity_a, SCHEDULE_FORM),
-    Rule(
-        "GET",
+    *form(
         "/coordinator/schedules/{schedule_id}/edit",
         COORDINATOR_A,
-        lambda p: {"schedule_id": p.schedule_a.id},
-    ),
-    Rule(
-        "POST",
-        "/coordinator/schedules/{schedule_id}/edit",
-        COORDINATOR_A,
-        lambda p: {"schedule_id": p.schedule_a.id},
+        ids(schedule_id="schedule_a"),
         SCHEDULE_FORM,
     ),
     Rule("GET", "/coordinator/organisations/{organisation_id}/sessions", COORDINATOR_A, org_a),
@@ -95,28 +78,21 @@ RULES = [
     Rule("GET", "/coordinator/organisations/{organisation_id}/registers", COORDINATOR_A, org_a),
     Rule("GET", "/coordinator/organisations/{organisation_id}/venues/new", COORDINATOR_A, org_a),
     Rule("POST", "/coordinator/organisations/{organisation_id}/venues", COORDINATOR_A, org_a, VENUE_FORM),
-    Rule("GET", "/coordinator/venues/{venue_id}/edit", COORDINATOR_A, lambda p: {"venue_id": p.venue_a.id}),
-    Rule(
-        "POST",
-        "/coordinator/venues/{venue_id}/edit",
-        COORDINATOR_A,
-        lambda p: {"venue_id": p.venue_a.id},
-        VENUE_FORM,
-    ),
+    *form("/coordinator/venues/{venue_id}/edit", COORDINATOR_A, ids(venue_id="venue_a"), VENUE_FORM),
     Rule(
         "POST",
         "/coordinator/reports/{report_id}/resolve",
         COORDINATOR_A,
-        lambda p: {"report_id": p.report_a.id},
+        ids(report_id="report_a"),
     ),
     # ---- JSON API: reads are public ----
-    Rule("GET", "/api/v1/organisations", EVERYONE),
+    *[
+        Rule("GET", path, EVERYONE)
+        for path in ("/api/v1/organisations", "/api/v1/venues", "/api/v1/activities", "/api/v1/sessions")
+    ],
     Rule("GET", "/api/v1/organisations/{organisation_id}", EVERYONE, org_a),
-    Rule("GET", "/api/v1/venues", EVERYONE),
-    Rule("GET", "/api/v1/venues/{venue_id}", EVERYONE, lambda p: {"venue_id": p.venue_a.id}),
-    Rule("GET", "/api/v1/activities", EVERYONE),
+    Rule("GET", "/api/v1/venues/{venue_id}", EVERYONE, ids(venue_id="venue_a")),
     Rule("GET", "/api/v1/activities/{activity_id}", EVERYONE, activity_a),
-    Rule("GET", "/api/v1/sessions", EVERYONE),
     Rule("GET", "/api/v1/sessions/{session_id}", EVERYONE, session_a),
     # ---- JSON API: writes are for the owning organisation's coordinator and admins ----
     Rule(
@@ -139,7 +115,7 @@ RULES = [
         "PUT",
         "/api/v1/venues/{venue_id}",
         COORDINATOR_A,
-        lambda p: {"venue_id": p.venue_a.id},
+        ids(venue_id="venue_a"),
         body=VENUE_JSON,
         json=True,
     ),
@@ -156,9 +132,7 @@ RULES = [
 ]
 
 RULES += [
-    Rule(
-        "GET", "/activities/{activity_id}/sessions.ics", EVERYONE, lambda p: {"activity_id": p.activity_a.id}
-    ),
+    Rule("GET", "/activities/{activity_id}/sessions.ics", EVERYONE, ids(activity_id="activity_a")),
     # The private calendar address is the key: with it anyone's calendar app may read the feed
     # (a wrong address is refused in tests/directory/test_calendar_feeds.py).
     Rule(

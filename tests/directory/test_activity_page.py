@@ -91,14 +91,17 @@ def test_it_answers_a_path_it_does_not_know_with_a_404_page(client):
 # ---- reporting a problem -------------------------------------------------------------------------
 
 
+def _report_a_problem(client, activity, reason: str, details: str, contact: str):
+    """Send an activity page's "report a problem" form, filled in as a member of the public would."""
+    return client.post(
+        f"/activities/{activity.id}/report",
+        {"reason": reason, "details": details, "reporter_contact": contact},
+    )
+
+
 def test_a_report_reaches_the_coordinator_and_var(client, personas, database):
-    response = client.post(
-        f"/activities/{personas.activity_a.id}/report",
-        {
-            "reason": "no_longer_runs",
-            "details": "The hall is shut for repairs",
-            "reporter_contact": "07700 900123",
-        },
+    response = _report_a_problem(
+        client, personas.activity_a, "no_longer_runs", "The hall is shut for repairs", "07700 900123"
     )
     assert response.status_code == 200
     assert "Thank you. The organisation and Voluntary Action Rotherham have been told" in response.text
@@ -115,13 +118,8 @@ def test_a_report_reaches_the_coordinator_and_var(client, personas, database):
 
 
 def test_a_report_with_an_unknown_reason_is_refused_keeping_what_was_typed(client, personas, database):
-    response = client.post(
-        f"/activities/{personas.activity_a.id}/report",
-        {
-            "reason": "it-is-haunted",
-            "details": "Strange noises <b>at night</b>",
-            "reporter_contact": "me@example.org",
-        },
+    response = _report_a_problem(
+        client, personas.activity_a, "it-is-haunted", "Strange noises <b>at night</b>", "me@example.org"
     )
     assert response.status_code == 400
     assert "Choose one of: It no longer runs" in response.text

@@ -1,4 +1,4 @@
-from tests.access import EVERYONE, SIGNED_IN, VAR_MANAGERS, Rule, allow
+from tests.access import EVERYONE, SIGNED_IN, VAR_MANAGERS, Rule, allow, form, ids
 
 #: Everyone who may see a person's details has notices; commissioners see aggregates only.
 NOTICES = allow("link_worker", "coordinator_a", "coordinator_b", "var_manager", "admin")
@@ -8,8 +8,7 @@ RULES = [
     Rule("POST", "/notices/read", NOTICES),
     # Someone else's notice, or none, is not found; the role is checked first.
     Rule("POST", "/notices/{notification_id}/read", NOTICES, lambda p: {"notification_id": 999999}),
-    Rule("GET", "/sign-in", EVERYONE),
-    Rule("POST", "/sign-in", EVERYONE, body={"email": "nobody@example.org", "password": "wrong password"}),
+    *form("/sign-in", EVERYONE, body={"email": "nobody@example.org", "password": "wrong password"}),
     Rule("POST", "/sign-out", EVERYONE),
     Rule("POST", "/sign-out-everywhere", SIGNED_IN),
     Rule("GET", "/healthz", EVERYONE),
@@ -18,7 +17,7 @@ RULES = [
         "POST",
         "/manage/reports/{report_id}/resolve",
         VAR_MANAGERS,
-        lambda p: {"report_id": p.report_a.id},
+        ids(report_id="report_a"),
     ),
 ]
 
@@ -26,20 +25,14 @@ RULES = [
 ADMINS = allow("admin")
 
 
-def _someone(p):
-    return {"user_id": p.commissioner.id}
-
-
-def _person(p):
-    return {"patient_id": p.patient.id}
+_someone = ids(user_id="commissioner")
+_person = ids(patient_id="patient")
 
 
 RULES += [
-    Rule("GET", "/sign-in/code", EVERYONE),
-    Rule("POST", "/sign-in/code", EVERYONE, body={"code": "123456"}),
+    *form("/sign-in/code", EVERYONE, body={"code": "123456"}),
     Rule("GET", "/account", SIGNED_IN),
-    Rule("GET", "/account/password", SIGNED_IN),
-    Rule("POST", "/account/password", SIGNED_IN, body={"current": "not it", "new": "x", "new_again": "y"}),
+    *form("/account/password", SIGNED_IN, body={"current": "not it", "new": "x", "new_again": "y"}),
     Rule("GET", "/account/two-step", VAR_MANAGERS),
     Rule("POST", "/account/two-step/start", VAR_MANAGERS),
     Rule("POST", "/account/two-step/confirm", VAR_MANAGERS, body={"code": "123456"}),
@@ -47,8 +40,7 @@ RULES += [
     Rule("GET", "/admin", ADMINS),
     Rule("GET", "/admin/audit", ADMINS),
     Rule("GET", "/admin/audit.csv", ADMINS),
-    Rule("GET", "/admin/users", ADMINS),
-    Rule("POST", "/admin/users", ADMINS, body={"email": "new-person@example.org"}),
+    *form("/admin/users", ADMINS, body={"email": "new-person@example.org"}),
     Rule("POST", "/admin/users/{user_id}/deactivate", ADMINS, _someone),
     Rule("POST", "/admin/users/{user_id}/reactivate", ADMINS, _someone),
     Rule("POST", "/admin/users/{user_id}/end-sessions", ADMINS, _someone),

@@ -166,22 +166,15 @@ def test_the_start_page_links_to_everything(client, db):
 def test_it_searches_by_text_action_kind_of_record_person_and_dates(client, db, database):
     admin, worker = make_user(db, "admin"), make_user(db, "link_worker")
     start = clock.now()
-    write(
-        database,
-        "booking.created",
-        by=worker,
-        entity="booking",
-        entity_id=90417,
-        at=start - timedelta(days=3),
-    )
-    write(
-        database,
-        "booking.cancelled",
-        by=worker,
-        entity="booking",
-        entity_id=90418,
-        at=start - timedelta(days=1),
-    )
+    for action, booking_id, days_ago in (("booking.created", 90417, 3), ("booking.cancelled", 90418, 1)):
+        write(
+            database,
+            action,
+            by=worker,
+            entity="booking",
+            entity_id=booking_id,
+            at=start - timedelta(days=days_ago),
+        )
     write(
         database, "venue.updated", by=admin, entity="venue", entity_id="v-1", detail="Moved to Wath", at=start
     )

@@ -8,64 +8,56 @@ from core import forms
 from core.errors import InvalidInput
 from core.forms import FormReader
 
-
-@pytest.mark.parametrize(
-    ("typed", "expected"),
-    [
-        ("10:30", time(10, 30)),
-        ("9:05", time(9, 5)),
-        ("9.05", time(9, 5)),
-        (" 23:59 ", time(23, 59)),
-        ("00:00", time(0)),
-    ],
-)
-def test_it_reads_clock_times(typed, expected):
-    assert forms.clock_time(typed) == expected
+TIME = forms.clock_time
+DATE = forms.calendar_date
+WHOLE_NUMBER = forms.whole_number(0, 100)
+NOT_A_DATE = r"like 2026-04-01 \(year-month-day\)"
 
 
 @pytest.mark.parametrize(
-    ("typed", "message"),
+    ("parse", "typed", "expected"),
     [
-        ("24:00", "real time between 00:00 and 23:59"),
-        ("12:60", "real time between 00:00 and 23:59"),
-        ("1030", "like 10:30"),
-        ("10am", "like 10:30"),
-        ("", "like 10:30"),
+        (TIME, "10:30", time(10, 30)),
+        (TIME, "9:05", time(9, 5)),
+        (TIME, "9.05", time(9, 5)),
+        (TIME, " 23:59 ", time(23, 59)),
+        (TIME, "00:00", time(0)),
+        (DATE, " 2026-04-01 ", date(2026, 4, 1)),
+        (WHOLE_NUMBER, "12", 12),
+        (WHOLE_NUMBER, "+5", 5),
+        (WHOLE_NUMBER, " 7 ", 7),
+        (WHOLE_NUMBER, "0", 0),
     ],
 )
-def test_it_refuses_times_that_are_not_on_a_24_hour_clock(typed, message):
+def test_it_reads_clock_times_dates_written_year_month_day_and_whole_numbers(parse, typed, expected):
+    assert parse(typed) == expected
+
+
+@pytest.mark.parametrize(
+    ("parse", "typed", "message"),
+    [
+        # Times must be on a 24-hour clock.
+        (TIME, "24:00", "real time between 00:00 and 23:59"),
+        (TIME, "12:60", "real time between 00:00 and 23:59"),
+        (TIME, "1030", "like 10:30"),
+        (TIME, "10am", "like 10:30"),
+        (TIME, "", "like 10:30"),
+        # Dates must exist and be written year-month-day.
+        (DATE, "2026-02-30", NOT_A_DATE),
+        (DATE, "01/04/2026", NOT_A_DATE),
+        (DATE, "tomorrow", NOT_A_DATE),
+        (DATE, "", NOT_A_DATE),
+        # Numbers must be whole and in range.
+        (WHOLE_NUMBER, "1.5", "whole number"),
+        (WHOLE_NUMBER, "twelve", "whole number"),
+        (WHOLE_NUMBER, "9999999999", "whole number"),
+        (WHOLE_NUMBER, "-1", "Enter 0 or more"),
+        (WHOLE_NUMBER, "101", "Enter 100 or less"),
+    ],
+)
+def test_it_refuses_what_it_cannot_read_saying_why(parse, typed, message):
     with pytest.raises(ValueError, match=message):
-        forms.clock_time(typed)
-
-
-def test_it_reads_dates_written_year_month_day():
-    assert forms.calendar_date(" 2026-04-01 ") == date(2026, 4, 1)
-
-
-@pytest.mark.parametrize("typed", ["2026-02-30", "01/04/2026", "tomorrow", ""])
-def test_it_refuses_dates_that_do_not_exist_or_are_written_otherwise(typed):
-    with pytest.raises(ValueError, match=r"like 2026-04-01 \(year-month-day\)"):
-        forms.calendar_date(typed)
-
-
-@pytest.mark.parametrize(("typed", "expected"), [("12", 12), ("+5", 5), (" 7 ", 7), ("0", 0)])
-def test_it_reads_whole_numbers(typed, expected):
-    assert forms.whole_number(0, 100)(typed) == expected
-
-
-@pytest.mark.parametrize(
-    ("typed", "message"),
-    [
-        ("1.5", "whole number"),
-        ("twelve", "whole number"),
-        ("9999999999", "whole number"),
-        ("-1", "Enter 0 or more"),
-        ("101", "Enter 100 or less"),
-    ],
-)
-def test_it_refuses_numbers_that_are_not_whole_or_are_out_of_range(typed, message):
-    with pytest.raises(ValueError, match=message):
-        forms.whole_number(0, 100)(typed)
+        parse(typed)
 
 
 def test_it_refuses_oversized_text_saying_how_long_it_is():

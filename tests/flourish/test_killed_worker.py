@@ -75,6 +75,14 @@ def _killed_after(server: Server, send) -> None:
     assert outcome and isinstance(outcome[0], httpx.TransportError), outcome
 
 
+def _killed_while_posting(server: Server, browser: httpx.Client, path: str, form: dict) -> str:
+    """Post the form as the person's browser does and kill the server inside the request; returns
+    the request's id, to look for any audit entry it left."""
+    request_id = uuid.uuid4().hex
+    _killed_after(server, lambda: browser.post(path, data=form, headers={"X-Request-Id": request_id}))
+    return request_id
+
+
 def _attempt(send) -> object:
     try:
         return send()
@@ -102,13 +110,9 @@ def test_a_worker_killed_mid_booking_leaves_no_half_booking(database, db, tmp_pa
     session = make_session_to_book(db)
     link_worker = make_user(db, "link_worker", team="Rotherham North CMHT")
     server = pausing_server(database.url, tmp_path, pause)
-    request_id = uuid.uuid4().hex
     with signed_in_browser(server, database, link_worker) as browser:
         form = booking_form(browser, session.activity_id, session.id, "Killedmidway")
-        _killed_after(
-            server,
-            lambda: browser.post("/matching/book", data=form, headers={"X-Request-Id": request_id}),
-        )
+        request_id = _killed_while_posting(server, browser, "/matching/book", form)
 
     with database.reader() as check:
         assert check.get(ActivitySession, session.id).places_booked == 0
@@ -149,7 +153,6 @@ def test_a_worker_killed_mid_approval_moves_no_money(database, db, tmp_path, pau
     entries_before = len(ledger.entries(db))
     db.commit()
     server = pausing_server(database.url, tmp_path, pause)
-    request_id = uuid.uuid4().hex
     with signed_in_browser(server, database, manager) as browser:
         form = {
             "csrf_token": page_token(browser),
@@ -157,12 +160,7 @@ def test_a_worker_killed_mid_approval_moves_no_money(database, db, tmp_path, pau
             "approved_amount": "2500",
             "version": str(request.version),
         }
-        _killed_after(
-            server,
-            lambda: browser.post(
-                f"/grants/drawdowns/{request.id}/decision", data=form, headers={"X-Request-Id": request_id}
-            ),
-        )
+        request_id = _killed_while_posting(server, browser, f"/grants/drawdowns/{request.id}/decision", form)
 
     with database.reader() as check:
         allocation = check.get(GrantAllocation, grant.id)

@@ -64,44 +64,53 @@ def _problems(directory):
     return refused.value.problems
 
 
-def test_it_names_the_file_record_and_field_of_a_bad_postcode(seeds):
-    def break_postcode(document):
-        document["venues"][1]["postcode"] = "S60 1CC"
-
-    _edit(seeds, "venues.yaml", break_postcode)
-    assert _problems(seeds) == [
-        "seeds/venues.yaml, record 2 (key 'aston-parish-rooms'), field 'postcode': "
-        "“S60 1CC” is not a UK postcode; check it looks like S60 1AA",
-    ]
+def _break_postcode(document):
+    document["venues"][1]["postcode"] = "S60 1CC"
 
 
-def test_it_names_an_unknown_venue_key(seeds):
-    def unknown_venue(document):
-        document["activities"][0]["venue"] = "the-moon"
-
-    _edit(seeds, "activities.yaml", unknown_venue)
-    assert _problems(seeds) == [
-        "seeds/activities.yaml, record 1 (key 'tuesday-growers-clifton'), field 'venue': "
-        "'the-moon' is not a venue key in venues.yaml"
-    ]
+def _unknown_venue(document):
+    document["activities"][0]["venue"] = "the-moon"
 
 
-def test_it_names_a_session_that_ends_before_it_starts(seeds):
-    def backwards(document):
-        document["activities"][0]["schedules"][0].update(start="12:30", end="10:00")
-
-    _edit(seeds, "activities.yaml", backwards)
-    assert _problems(seeds) == [
-        "seeds/activities.yaml, record 1 (key 'tuesday-growers-clifton'), field 'schedules[0].end_time': "
-        "The end time must be after the start time"
-    ]
+def _backwards(document):
+    document["activities"][0]["schedules"][0].update(start="12:30", end="10:00")
 
 
-def test_it_refuses_a_file_not_marked_as_demonstration_data(seeds):
-    _edit(seeds, "grants.yaml", lambda document: document.pop("demonstration_data"))
-    assert _problems(seeds) == [
-        "seeds/grants.yaml, field 'demonstration_data': must be true: seed files hold demonstration data only"
-    ]
+@pytest.mark.parametrize(
+    ("name", "change", "problem"),
+    [
+        pytest.param(
+            "venues.yaml",
+            _break_postcode,
+            "seeds/venues.yaml, record 2 (key 'aston-parish-rooms'), field 'postcode': "
+            "“S60 1CC” is not a UK postcode; check it looks like S60 1AA",
+            id="a-bad-postcode",
+        ),
+        pytest.param(
+            "activities.yaml",
+            _unknown_venue,
+            "seeds/activities.yaml, record 1 (key 'tuesday-growers-clifton'), field 'venue': "
+            "'the-moon' is not a venue key in venues.yaml",
+            id="an-unknown-venue-key",
+        ),
+        pytest.param(
+            "activities.yaml",
+            _backwards,
+            "seeds/activities.yaml, record 1 (key 'tuesday-growers-clifton'), field 'schedules[0].end_time': "
+            "The end time must be after the start time",
+            id="a-session-that-ends-before-it-starts",
+        ),
+        pytest.param(
+            "grants.yaml",
+            lambda document: document.pop("demonstration_data"),
+            "seeds/grants.yaml, field 'demonstration_data': must be true: seed files hold demonstration data only",
+            id="a-file-not-marked-as-demonstration-data",
+        ),
+    ],
+)
+def test_it_names_the_file_record_and_field_of_a_mistake(seeds, name, change, problem):
+    _edit(seeds, name, change)
+    assert _problems(seeds) == [problem]
 
 
 def test_it_reports_every_problem_at_once(seeds):

@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from grants import services
-from grants.models import DrawdownRequest, GrantAllocation, LedgerEntry
+from grants.models import DrawdownEvent, DrawdownRequest, GrantAllocation, LedgerEntry
 from grants.schemas import ClawbackInput, DecisionInput, PaymentInput, ReversalInput
 from tests.factories import actor_for, committed
 
@@ -74,6 +74,18 @@ def ledger_kinds(database, allocation_id: int) -> list[tuple[str, int]]:
             .order_by(LedgerEntry.id)
         ).all()
     return [tuple(r) for r in rows]
+
+
+def request_history(database, request_id: int) -> list[str]:
+    """What has been done to a drawdown request, first to last."""
+    with database.reader() as db:
+        return list(
+            db.scalars(
+                sa.select(DrawdownEvent.action)
+                .where(DrawdownEvent.request_id == request_id)
+                .order_by(DrawdownEvent.id)
+            )
+        )
 
 
 def data_values(html: str, attribute: str) -> dict[str, str]:

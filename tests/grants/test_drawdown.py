@@ -10,7 +10,7 @@ from core.notifications import Notification
 from grants import evidence
 from grants.models import DrawdownEvent, DrawdownRequest
 from tests.factories import make_booking, make_drawdown, make_patient, make_session
-from tests.grants.support import approve, count, decide, fresh, input_value
+from tests.grants.support import approve, count, decide, fresh, input_value, request_history
 
 FORM = {
     "period_start": "2026-10-01",
@@ -179,13 +179,7 @@ def test_after_a_question_the_coordinator_changes_and_resubmits(client, db, data
         "action": "submit",
     }
     assert client.post(f"/grants/drawdowns/{request.id}", typed, follow_redirects=False).status_code == 303
-    with database.reader() as check:
-        actions = check.scalars(
-            sa.select(DrawdownEvent.action)
-            .where(DrawdownEvent.request_id == request.id)
-            .order_by(DrawdownEvent.id)
-        ).all()
-    assert actions == ["submitted", "more_information_requested", "resubmitted"]
+    assert request_history(database, request.id) == ["submitted", "more_information_requested", "resubmitted"]
     assert fresh(database, DrawdownRequest, request.id).status == "submitted"
 
 

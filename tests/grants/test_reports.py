@@ -36,6 +36,14 @@ def csv_rows(response):
     return list(csv.DictReader(io.StringIO(response.text)))
 
 
+#: What the dashboard and a provider's page show, in the order they show it.
+FIGURES = ("allocated", "drawn", "paid", "awaiting", "remaining")
+
+
+def _figures(*amounts: str) -> dict[str, str]:
+    return dict(zip(FIGURES, amounts, strict=True))
+
+
 def _chart_ends_at(html: str) -> tuple[str, str]:
     """Drawn and paid (pence) on the last day of the chart's table."""
     return re.findall(r'data-drawn="(\d+)"', html)[-1], re.findall(r'data-paid="(\d+)"', html)[-1]
@@ -44,24 +52,16 @@ def _chart_ends_at(html: str) -> tuple[str, str]:
 def test_dashboard_provider_page_chart_and_exports_agree(client, personas, grant, grant_b, year_so_far):
     client.sign_in_as(personas.var_manager)
     dashboard = client.get("/grants")
-    assert data_values(dashboard.text, "total") == {
-        "allocated": "£18,000.00",
-        "drawn": "£6,250.00",
-        "paid": "£4,750.00",
-        "awaiting": "£1,500.00",
-        "remaining": "£11,750.00",
-    }
+    assert data_values(dashboard.text, "total") == _figures(
+        "£18,000.00", "£6,250.00", "£4,750.00", "£1,500.00", "£11,750.00"
+    )
     # The consortium chart's table ends today with the same totals.
     assert _chart_ends_at(dashboard.text) == ("625000", "475000")
 
     page = client.get(f"/grants/organisations/{personas.org_a.id}")
-    assert data_values(page.text, "figure") == {
-        "allocated": "£10,000.00",
-        "drawn": "£3,500.00",
-        "paid": "£2,000.00",
-        "awaiting": "£1,500.00",
-        "remaining": "£6,500.00",
-    }
+    assert data_values(page.text, "figure") == _figures(
+        "£10,000.00", "£3,500.00", "£2,000.00", "£1,500.00", "£6,500.00"
+    )
     assert _chart_ends_at(page.text) == ("350000", "200000")
     # Cost per place: £2,000 paid for 400 places evidenced on the paid request.
     assert "£5.00" in page.text

@@ -1,16 +1,12 @@
-from tests.access import COORDINATOR_A, LINK_WORKERS, VAR_MANAGERS, Rule
+from tests.access import COORDINATOR_A, LINK_WORKERS, VAR_MANAGERS, Rule, form, ids
 
-
-def _referral(p):
-    return {"referral_id": p.referral.id}
+_referral = ids(referral_id="referral")
 
 
 RULES = [
     Rule("GET", "/caseload", LINK_WORKERS),
     Rule("GET", "/caseload/overview", VAR_MANAGERS),
-    Rule("GET", "/referrals/new", LINK_WORKERS),
-    Rule(
-        "POST",
+    *form(
         "/referrals/new",
         LINK_WORKERS,
         body={"patient_id": "new", "first_name": "Test", "received_on": "2026-11-01"},
@@ -30,10 +26,15 @@ RULES = [
         _referral,
         body={"review_due_on": "2027-07-01", "extension_reason": "More time"},
     ),
-    Rule("GET", "/referrals/{referral_id}/prescription", LINK_WORKERS, _referral),
-    Rule("GET", "/referrals/{referral_id}/sessions.ics", LINK_WORKERS, _referral),
-    Rule("GET", "/referrals/{referral_id}/outcomes", LINK_WORKERS, _referral),
-    Rule("GET", "/referrals/{referral_id}/outcomes/new", LINK_WORKERS, _referral),
+    *[
+        Rule("GET", path, LINK_WORKERS, _referral)
+        for path in (
+            "/referrals/{referral_id}/prescription",
+            "/referrals/{referral_id}/sessions.ics",
+            "/referrals/{referral_id}/outcomes",
+            "/referrals/{referral_id}/outcomes/new",
+        )
+    ],
     Rule(
         "POST",
         "/referrals/{referral_id}/outcomes",
@@ -51,27 +52,14 @@ RULES = [
         "POST",
         "/referrals/{referral_id}/bookings/{booking_id}/rebook",
         LINK_WORKERS,
-        lambda p: {"referral_id": p.referral.id, "booking_id": p.booking.id},
+        ids(referral_id="referral", booking_id="booking"),
     ),
     Rule(
         "POST",
         "/referrals/{referral_id}/bookings/{booking_id}/cancel",
         LINK_WORKERS,
-        lambda p: {"referral_id": p.referral.id, "booking_id": p.booking.id},
+        ids(referral_id="referral", booking_id="booking"),
     ),
-    Rule(
-        "GET",
-        "/coordinator/sessions/{session_id}/register",
-        COORDINATOR_A,
-        lambda p: {"session_id": p.session_a.id},
-    ),
-    Rule(
-        "POST",
-        "/coordinator/sessions/{session_id}/register",
-        COORDINATOR_A,
-        lambda p: {"session_id": p.session_a.id},
-        body={},
-    ),
-    Rule("GET", "/manage/outcome-areas", VAR_MANAGERS),
-    Rule("POST", "/manage/outcome-areas", VAR_MANAGERS, body={"area-0": "Confidence"}),
+    *form("/coordinator/sessions/{session_id}/register", COORDINATOR_A, ids(session_id="session_a"), body={}),
+    *form("/manage/outcome-areas", VAR_MANAGERS, body={"area-0": "Confidence"}),
 ]
