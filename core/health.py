@@ -11,7 +11,6 @@ from core.database import Database
 
 class HealthController(Controller):
     path = "/healthz"
-    include_in_schema = False
 
     @get("/", sync_to_thread=True)
     def health(self, database: NamedDependency[Database]) -> Response:
