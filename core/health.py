@@ -10,7 +10,6 @@ from core.database import Database, in_quick_thread
 
 class HealthController(Controller):
     path = "/healthz"
-    include_in_schema = False
 
     @get("/")
     async def health(self, database: NamedDependency[Database]) -> Response:

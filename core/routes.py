@@ -9,6 +9,8 @@ from core.health import HealthController
 
 router = Router(
     path="/",
+    # Pages for people and the health check, not the API: none belongs in the OpenAPI schema.
+    include_in_schema=False,
     route_handlers=[
         SignInController,
         SignInCodeController,

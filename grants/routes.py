@@ -10,6 +10,8 @@ from grants.views import (
 
 router = Router(
     path="/",
+    # Pages for people, not the API: none of them belongs in the OpenAPI schema.
+    include_in_schema=False,
     route_handlers=[
         GrantReportsController,
         GrantProviderController,

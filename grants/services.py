@@ -7,11 +7,12 @@ audit log, and commits. When anything is refused, nothing the operation did is k
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from functools import wraps
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlmodel import Session
@@ -43,6 +44,9 @@ from grants.schemas import (
     PaymentInput,
     ReversalInput,
 )
+
+#: What a manager's change to a drawdown request gives back: the request, or the ledger entry it made.
+Result = TypeVar("Result")
 
 MANAGERS = frozenset({Role.VAR_MANAGER, Role.ADMIN})
 EDITABLE = frozenset({"draft", "more_information_requested"})
@@ -511,26 +515,30 @@ class _Step:
         _log_step(self.db, self.actor, self.drawdown, action, self.from_status, at=self.at, **told)
 
 
-@contextmanager
 def _manager_step(
-    db: Session,
-    actor: Actor,
-    request_id: int,
-    version: int | None,
-    allowed: set[str],
-    done: str,
-    doing: str,
-    at: datetime | None,
-) -> Iterator[_Step]:
-    """The request, locked, for a manager's change, once it is still as they saw it and is not
-    their own; as the block ends the change makes a new version of the request and is flushed."""
-    ensure_manager(actor)
-    with _changes(db):
-        drawdown = _lock(db, DrawdownRequest, request_id, "drawdown request")
-        _ensure_fresh(db, drawdown, version, allowed, done)
-        _refuse_own(db, actor, drawdown, doing)
-        yield _Step(db, actor, drawdown, at or clock.now(), drawdown.status)
-        drawdown.version += 1
+    allowed: set[str], *, done: str, doing: str
+) -> Callable[[Callable[[_Step, Any], Result]], Callable[..., Result]]:
+    """A manager's change to a drawdown request, called as (db, actor, request_id, data, *, at=None).
+    The change is made on the request, locked, once it is still as they saw it (data.version), in
+    one of the `allowed` statuses, and not their own; then it makes a new version of the request."""
+
+    def operation(change: Callable[[_Step, Any], Result]) -> Callable[..., Result]:
+        @wraps(change)
+        def run(
+            db: Session, actor: Actor, request_id: int, data: Any, *, at: datetime | None = None
+        ) -> Result:
+            ensure_manager(actor)
+            with _changes(db):
+                drawdown = _lock(db, DrawdownRequest, request_id, "drawdown request")
+                _ensure_fresh(db, drawdown, data.version, allowed, done)
+                _refuse_own(db, actor, drawdown, doing)
+                result = change(_Step(db, actor, drawdown, at or clock.now(), drawdown.status), data)
+                drawdown.version += 1
+            return result
+
+        return run
+
+    return operation
 
 
 def _ensure_fresh(
@@ -556,37 +564,33 @@ def _ensure_fresh(
         )
 
 
-def decide(
-    db: Session, actor: Actor, request_id: int, data: DecisionInput, *, at: datetime | None = None
-) -> DrawdownRequest:
-    with _manager_step(
-        db, actor, request_id, data.version, {"submitted"}, "decided", "decide it", at
-    ) as step:
-        drawdown = step.drawdown
-        amount = None
-        if data.decision == "approve":
-            amount = data.approved_pence
-            _approve(step, amount, data.note)
-            drawdown.status, drawdown.approved_pence = "approved", amount
-            action = "approved"
-        elif data.decision == "reject":
-            drawdown.status = action = DrawdownStatus.REJECTED
-        else:
-            drawdown.status = action = DrawdownStatus.MORE_INFORMATION_REQUESTED
-        drawdown.decision_note = data.note
-        drawdown.decided_by, drawdown.decided_at = actor.user_id, step.at
-        step.log(
-            action,
-            note=data.note,
-            amount=amount,
-            before={"status": step.from_status},
-            after={"status": drawdown.status, "approved_pence": amount, "note": data.note},
-        )
-        _tell_requester(
-            db,
-            drawdown,
-            f"Your drawdown request for {_pounds(drawdown.amount_pence)}: {EVENT_LABELS[action].lower()}.",
-        )
+@_manager_step({"submitted"}, done="decided", doing="decide it")
+def decide(step: _Step, data: DecisionInput) -> DrawdownRequest:
+    drawdown = step.drawdown
+    amount = None
+    if data.decision == "approve":
+        amount = data.approved_pence
+        _approve(step, amount, data.note)
+        drawdown.status, drawdown.approved_pence = "approved", amount
+        action = "approved"
+    elif data.decision == "reject":
+        drawdown.status = action = DrawdownStatus.REJECTED
+    else:
+        drawdown.status = action = DrawdownStatus.MORE_INFORMATION_REQUESTED
+    drawdown.decision_note = data.note
+    drawdown.decided_by, drawdown.decided_at = step.actor.user_id, step.at
+    step.log(
+        action,
+        note=data.note,
+        amount=amount,
+        before={"status": step.from_status},
+        after={"status": drawdown.status, "approved_pence": amount, "note": data.note},
+    )
+    _tell_requester(
+        step.db,
+        drawdown,
+        f"Your drawdown request for {_pounds(drawdown.amount_pence)}: {EVENT_LABELS[action].lower()}.",
+    )
     return drawdown
 
 
@@ -632,43 +636,39 @@ def _approve(step: _Step, amount: int, note: str) -> None:
         ) from None
 
 
-def mark_paid(
-    db: Session, actor: Actor, request_id: int, data: PaymentInput, *, at: datetime | None = None
-) -> DrawdownRequest:
-    with _manager_step(
-        db, actor, request_id, data.version, {"approved"}, "marked as paid", "mark it paid", at
-    ) as step:
-        drawdown = step.drawdown
-        approved_on = clock.to_london(drawdown.decided_at).date() if drawdown.decided_at else None
-        if approved_on and data.paid_on < approved_on:
-            raise InvalidInput(
-                {"paid_on": f"The payment date cannot be before the approval on {approved_on:%d %B %Y}"}
-            )
-        amount = drawdown.approved_pence or 0
-        step.post(
-            kind="payment",
-            amount=amount,
-            paid=amount,
-            description=f"Drawdown request {drawdown.id} paid on {data.paid_on:%d %B %Y}, reference {data.reference}",
+@_manager_step({"approved"}, done="marked as paid", doing="mark it paid")
+def mark_paid(step: _Step, data: PaymentInput) -> DrawdownRequest:
+    drawdown = step.drawdown
+    approved_on = clock.to_london(drawdown.decided_at).date() if drawdown.decided_at else None
+    if approved_on and data.paid_on < approved_on:
+        raise InvalidInput(
+            {"paid_on": f"The payment date cannot be before the approval on {approved_on:%d %B %Y}"}
         )
-        drawdown.status = DrawdownStatus.PAID
-        drawdown.payment_reference, drawdown.paid_on = data.reference, data.paid_on
-        drawdown.paid_by, drawdown.paid_at = actor.user_id, step.at
-        step.log(
-            "paid",
-            note=f"Reference {data.reference}",
-            amount=amount,
-            before={"status": "approved"},
-            after={
-                "status": "paid",
-                "reference": data.reference,
-                "paid_on": data.paid_on,
-                "amount_pence": amount,
-            },
-        )
-        _tell_requester(
-            db, drawdown, f"Your drawdown of {_pounds(amount)} has been paid (reference {data.reference})."
-        )
+    amount = drawdown.approved_pence or 0
+    step.post(
+        kind="payment",
+        amount=amount,
+        paid=amount,
+        description=f"Drawdown request {drawdown.id} paid on {data.paid_on:%d %B %Y}, reference {data.reference}",
+    )
+    drawdown.status = DrawdownStatus.PAID
+    drawdown.payment_reference, drawdown.paid_on = data.reference, data.paid_on
+    drawdown.paid_by, drawdown.paid_at = step.actor.user_id, step.at
+    step.log(
+        "paid",
+        note=f"Reference {data.reference}",
+        amount=amount,
+        before={"status": "approved"},
+        after={
+            "status": "paid",
+            "reference": data.reference,
+            "paid_on": data.paid_on,
+            "amount_pence": amount,
+        },
+    )
+    _tell_requester(
+        step.db, drawdown, f"Your drawdown of {_pounds(amount)} has been paid (reference {data.reference})."
+    )
     return drawdown
 
 
@@ -683,85 +683,77 @@ def reversible_entries(db: Session, drawdown: DrawdownRequest) -> list[LedgerEnt
     return sorted(candidates, key=lambda e: e.id, reverse=True)
 
 
-def reverse(
-    db: Session, actor: Actor, request_id: int, data: ReversalInput, *, at: datetime | None = None
-) -> LedgerEntry:
+@_manager_step({"approved", "paid"}, done="corrected", doing="reverse an entry")
+def reverse(step: _Step, data: ReversalInput) -> LedgerEntry:
     """Undo an approval, a payment or a clawback with a reversing entry; nothing is edited."""
-    with _manager_step(
-        db, actor, request_id, data.version, {"approved", "paid"}, "corrected", "reverse an entry", at
-    ) as step:
-        drawdown = step.drawdown
-        original = next((e for e in reversible_entries(db, drawdown) if e.id == data.entry_id), None)
-        if original is None:
-            raise InvalidInput(
-                {
-                    "entry_id": "Choose one of the entries listed; only the latest approval, payment or clawback can be reversed"
-                }
-            )
-        try:
-            entry = step.post(
-                kind="reversal",
-                **ledger.reversal_of(original),
-                reverses=original,
-                description=f"Reversal of entry {original.id} ({original.kind} for request {drawdown.id}): {data.reason}",
-            )
-        except LedgerRefused as exc:
-            remaining = exc.balances.remaining if exc.balances else 0
-            raise InvalidInput(
-                {
-                    "entry_id": f"Only {_pounds(remaining)} is left in this grant, so this clawback cannot be "
-                    "undone unless the allocation is increased first."
-                }
-            ) from None
-        if original.kind == "approval":
-            drawdown.status, drawdown.approved_pence = "submitted", None
-            action = "approval_reversed"
-        elif original.kind == "payment":
-            drawdown.status = DrawdownStatus.APPROVED
-            drawdown.payment_reference = drawdown.paid_on = drawdown.paid_by = drawdown.paid_at = None
-            action = "payment_reversed"
-        else:
-            drawdown.clawed_back_pence += original.amount_pence
-            action = "clawback_reversed"
-        step.log(
-            action,
-            note=data.reason,
-            amount=entry.amount_pence,
-            before={"status": step.from_status, "entry": original.id},
-            after={"status": drawdown.status, "reversal_entry": entry.id, "reason": data.reason},
+    drawdown = step.drawdown
+    original = next((e for e in reversible_entries(step.db, drawdown) if e.id == data.entry_id), None)
+    if original is None:
+        raise InvalidInput(
+            {
+                "entry_id": "Choose one of the entries listed; only the latest approval, payment or clawback can be reversed"
+            }
         )
+    try:
+        entry = step.post(
+            kind="reversal",
+            **ledger.reversal_of(original),
+            reverses=original,
+            description=f"Reversal of entry {original.id} ({original.kind} for request {drawdown.id}): {data.reason}",
+        )
+    except LedgerRefused as exc:
+        remaining = exc.balances.remaining if exc.balances else 0
+        raise InvalidInput(
+            {
+                "entry_id": f"Only {_pounds(remaining)} is left in this grant, so this clawback cannot be "
+                "undone unless the allocation is increased first."
+            }
+        ) from None
+    if original.kind == "approval":
+        drawdown.status, drawdown.approved_pence = "submitted", None
+        action = "approval_reversed"
+    elif original.kind == "payment":
+        drawdown.status = DrawdownStatus.APPROVED
+        drawdown.payment_reference = drawdown.paid_on = drawdown.paid_by = drawdown.paid_at = None
+        action = "payment_reversed"
+    else:
+        drawdown.clawed_back_pence += original.amount_pence
+        action = "clawback_reversed"
+    step.log(
+        action,
+        note=data.reason,
+        amount=entry.amount_pence,
+        before={"status": step.from_status, "entry": original.id},
+        after={"status": drawdown.status, "reversal_entry": entry.id, "reason": data.reason},
+    )
     return entry
 
 
-def claw_back(
-    db: Session, actor: Actor, request_id: int, data: ClawbackInput, *, at: datetime | None = None
-) -> LedgerEntry:
-    with _manager_step(
-        db, actor, request_id, data.version, {"paid"}, "clawed back", "claw money back", at
-    ) as step:
-        drawdown = step.drawdown
-        most = (drawdown.approved_pence or 0) - drawdown.clawed_back_pence
-        if data.amount_pence > most:
-            raise InvalidInput(
-                {
-                    "clawback_amount": f"You can claw back at most {_pounds(most)}: what was paid for this "
-                    "request less anything already clawed back."
-                }
-            )
-        entry = step.post(
-            kind="clawback",
-            amount=-data.amount_pence,
-            committed=-data.amount_pence,
-            paid=-data.amount_pence,
-            description=f"Clawback from request {drawdown.id}: {data.reason}",
+@_manager_step({"paid"}, done="clawed back", doing="claw money back")
+def claw_back(step: _Step, data: ClawbackInput) -> LedgerEntry:
+    drawdown = step.drawdown
+    most = (drawdown.approved_pence or 0) - drawdown.clawed_back_pence
+    if data.amount_pence > most:
+        raise InvalidInput(
+            {
+                "clawback_amount": f"You can claw back at most {_pounds(most)}: what was paid for this "
+                "request less anything already clawed back."
+            }
         )
-        drawdown.clawed_back_pence += data.amount_pence
-        step.log(
-            "clawed_back",
-            note=data.reason,
-            amount=-data.amount_pence,
-            after={"amount_pence": data.amount_pence, "reason": data.reason, "entry": entry.id},
-        )
+    entry = step.post(
+        kind="clawback",
+        amount=-data.amount_pence,
+        committed=-data.amount_pence,
+        paid=-data.amount_pence,
+        description=f"Clawback from request {drawdown.id}: {data.reason}",
+    )
+    drawdown.clawed_back_pence += data.amount_pence
+    step.log(
+        "clawed_back",
+        note=data.reason,
+        amount=-data.amount_pence,
+        after={"amount_pence": data.amount_pence, "reason": data.reason, "entry": entry.id},
+    )
     return entry
 
 

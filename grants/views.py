@@ -422,7 +422,6 @@ class GrantReportsController(Controller):
 
     path = "/grants"
     guards = [reporting]
-    include_in_schema = False
 
     @get("/", sync_to_thread=True)
     def dashboard(self, request: Request, db: DbSession, year: Year = None) -> Template:
@@ -453,7 +452,6 @@ class GrantProviderController(Controller):
 
     path = "/grants"
     guards = [grant_users]
-    include_in_schema = False
 
     @get("/mine", sync_to_thread=True)
     def mine(self, request: Request, db: DbSession, year: Year = None) -> Template | Redirect:
@@ -544,7 +542,6 @@ class GrantDecisionController(Controller):
 
     path = "/grants/drawdowns"
     guards = [var_managers]
-    include_in_schema = False
 
     @post("/{drawdown_id:int}/{step:str}", sync_to_thread=True)
     def act(
@@ -571,7 +568,6 @@ class GrantAllocationController(Controller):
 
     path = "/grants/allocations"
     guards = [var_managers]
-    include_in_schema = False
 
     @get("/new", sync_to_thread=True)
     def new(
@@ -617,7 +613,6 @@ class OpenGrantsController(Controller):
     """VAR's grants as 360Giving open data, for anyone: grant-level facts only, never people."""
 
     path = "/"
-    include_in_schema = False
 
     @get("/grants/360giving.json", sync_to_thread=True)
     def package(self, request: Request, db: DbSession, settings: NamedDependency[Settings]) -> Response:

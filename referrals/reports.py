@@ -542,6 +542,22 @@ def _signed(value: float) -> str:
     return f"{value:+.1f}"
 
 
+def _shares_table(
+    title: str, counted: Column, *outcomes: tuple[Column, Column]
+) -> tuple[str, Spec, list[Column], str]:
+    """A breakdown table of how many people were counted and, for each outcome, how many of them
+    had it and what share of them that is; its chart draws the first share."""
+    return (
+        title,
+        Spec(
+            counts=(counted.key, *(had.key for had, _ in outcomes)),
+            rates=tuple(Rate(share.key, had.key, counted.key) for had, share in outcomes),
+        ),
+        [counted, *(column for outcome in outcomes for column in outcome)],
+        outcomes[0][1].key,
+    )
+
+
 #: Each breakdown table: its key, title, spec, columns and the column its chart draws.
 BREAKDOWN_TABLES: dict[str, tuple[str, Spec, list[Column], str | None]] = {
     "take_up": (
@@ -584,31 +600,15 @@ BREAKDOWN_TABLES: dict[str, tuple[str, Spec, list[Column], str | None]] = {
         ],
         "rate_10",
     ),
-    "discharge": (
+    "discharge": _shares_table(
         "Discharged at the six-month review",
-        Spec(
-            counts=("reviews", "discharged"),
-            rates=(Rate("discharge_rate", "discharged", "reviews"),),
-        ),
-        [
-            Column("reviews", "Discharge reviews recorded"),
-            Column("discharged", "Discharged"),
-            Column("discharge_rate", "Discharge rate"),
-        ],
-        "discharge_rate",
+        Column("reviews", "Discharge reviews recorded"),
+        (Column("discharged", "Discharged"), Column("discharge_rate", "Discharge rate")),
     ),
-    "mhc": (
+    "mhc": _shares_table(
         "Mental health (MHC-SF): moved up a category by six months",
-        Spec(
-            counts=("mhc_paired", "moved_up"),
-            rates=(Rate("moved_up_share", "moved_up", "mhc_paired"),),
-        ),
-        [
-            Column("mhc_paired", "Answered at start and six months"),
-            Column("moved_up", "Moved up a category"),
-            Column("moved_up_share", "Share who moved up"),
-        ],
-        "moved_up_share",
+        Column("mhc_paired", "Answered at start and six months"),
+        (Column("moved_up", "Moved up a category"), Column("moved_up_share", "Share who moved up")),
     ),
     "ons4": (
         "Personal well-being (ONS4): mean change from the start to the latest follow-up",
@@ -626,23 +626,17 @@ BREAKDOWN_TABLES: dict[str, tuple[str, Spec, list[Column], str | None]] = {
         ],
         None,
     ),
-    "service": (
+    "service": _shares_table(
         "Service outcome areas: progressed from the start to the latest follow-up",
-        Spec(
-            counts=("service_paired", "one_plus", "four_plus"),
-            rates=(
-                Rate("one_plus_share", "one_plus", "service_paired"),
-                Rate("four_plus_share", "four_plus", "service_paired"),
-            ),
-        ),
-        [
-            Column("service_paired", "Rated at start and follow-up"),
+        Column("service_paired", "Rated at start and follow-up"),
+        (
             Column("one_plus", "Progressed in at least one area"),
             Column("one_plus_share", "Share, at least one"),
+        ),
+        (
             Column("four_plus", "Progressed in at least four areas"),
             Column("four_plus_share", "Share, at least four"),
-        ],
-        "one_plus_share",
+        ),
     ),
 }
 FORMATS: dict[str, Callable[[float], str]] = {

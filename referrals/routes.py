@@ -12,6 +12,8 @@ from referrals.views.reports import ReportController, ReportExportController
 
 router = Router(
     path="/",
+    # Pages for people, not the API: none of them belongs in the OpenAPI schema.
+    include_in_schema=False,
     route_handlers=[
         ReferralController,
         MatchingController,

@@ -44,7 +44,6 @@ class SignInCodeController(Controller):
     """The second step: the password was right; the session starts once the code is."""
 
     path = "/sign-in/code"
-    include_in_schema = False
 
     @get("/", sync_to_thread=True)
     def form(self, request: Request, db: DbSession, settings: NamedDependency[Settings]) -> Template:
@@ -94,7 +93,6 @@ class SignInCodeController(Controller):
 class AccountController(Controller):
     path = "/account"
     guards = [signed_in]
-    include_in_schema = False
 
     @get("/", sync_to_thread=True)
     def account(self, request: Request, db: DbSession) -> Template:
@@ -147,7 +145,6 @@ class AccountController(Controller):
 class TwoStepController(Controller):
     path = "/account/two-step"
     guards = [var_managers]
-    include_in_schema = False
 
     @get("/", sync_to_thread=True)
     def show(self, request: Request, db: DbSession) -> Template:

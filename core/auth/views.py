@@ -81,7 +81,6 @@ def code_step_cookie(token: str, *, https: bool, max_age: int | None = None) -> 
 
 class SignInController(Controller):
     path = "/"
-    include_in_schema = False
 
     @get("/sign-in", sync_to_thread=False)
     def sign_in_form(

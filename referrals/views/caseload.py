@@ -22,7 +22,6 @@ from referrals.caseload import (
 class CaseloadController(Controller):
     path = "/caseload"
     guards = [link_workers]
-    include_in_schema = False
 
     @get("/", sync_to_thread=True)
     def caseload(self, request: Request, db: DbSession) -> Template:
@@ -56,7 +55,6 @@ class CaseloadController(Controller):
 class CaseloadOverviewController(Controller):
     path = "/caseload/overview"
     guards = [var_managers]
-    include_in_schema = False
 
     @get("/", sync_to_thread=True)
     def overview(self, request: Request, db: DbSession) -> Template:

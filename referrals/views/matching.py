@@ -154,7 +154,6 @@ def _read_and_update(
 class MatchingController(Controller):
     path = "/matching"
     guards = [link_workers]
-    include_in_schema = False
 
     @get("/", sync_to_thread=True)
     def start(

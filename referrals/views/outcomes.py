@@ -96,7 +96,6 @@ def save_outcomes(db: Session, actor, referral, patient, data) -> OutcomeRecord:
 class OutcomeController(Controller):
     path = "/referrals/{referral_id:int}/outcomes"
     guards = [link_workers]
-    include_in_schema = False
 
     @get("/", sync_to_thread=True)
     def chart(self, request: Request, db: DbSession, referral_id: FromPath[int]) -> Template:
@@ -174,7 +173,6 @@ class OutcomeController(Controller):
 class OutcomeAreasController(Controller):
     path = "/manage/outcome-areas"
     guards = [var_managers]
-    include_in_schema = False
 
     @get("/", sync_to_thread=True)
     def show(self, request: Request, db: DbSession) -> Template:

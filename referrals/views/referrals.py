@@ -106,7 +106,6 @@ def _change_referral(
 class ReferralController(Controller):
     path = "/referrals"
     guards = [link_workers]
-    include_in_schema = False
 
     @get("/new", sync_to_thread=True)
     def new_form(self, request: Request, db: DbSession) -> Template:

@@ -18,7 +18,6 @@ from referrals.attendance import ATTENDANCE, record_attendance, register
 class RegisterController(Controller):
     path = "/coordinator/sessions/{session_id:int}/register"
     guards = [coordinators]
-    include_in_schema = False
 
     @get("/", sync_to_thread=True)
     def show(self, request: Request, db: DbSession, session_id: FromPath[int]) -> Template:

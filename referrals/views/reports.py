@@ -107,7 +107,6 @@ def form_context(request: Request) -> dict[str, Any]:
 class ReportController(Controller):
     path = "/reports"
     guards = [reporting]
-    include_in_schema = False
 
     @get("/", sync_to_thread=True)
     def index(
@@ -154,7 +153,6 @@ class ReportExportController(Controller):
 
     path = "/reports"
     guards = [var_managers]
-    include_in_schema = False
 
     @get("/gaps", sync_to_thread=True)
     def gaps(self, request: Request, db: DbSession, date_from: From = None, date_to: To = None) -> Template:
