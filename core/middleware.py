@@ -20,8 +20,9 @@ from urllib.parse import parse_qsl, unquote_to_bytes
 
 import sqlalchemy as sa
 from litestar.exceptions import ValidationException
-from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from litestar.types import Message, Receive, Scope, Send
 
+from core.asgi import HttpMiddleware
 from core.audit import Actor
 from core.auth.models import User
 from core.database import REQUEST_SESSIONS, end_session
@@ -80,14 +81,8 @@ def form_token(secret: str, csrf_cookie: str, session_cookie: str | None) -> str
     return sign(secret, f"csrf|{csrf_cookie}|{session_cookie or ''}")
 
 
-class FlourishMiddleware:
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+class FlourishMiddleware(HttpMiddleware):
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         if _CONTROL.search(scope["path"]) or _CONTROL_BYTES.search(unquote_to_bytes(scope["query_string"])):
             raise ValidationException(ODD_ADDRESS, extra=_odd_parts(scope))
         litestar_app = scope["app"]
