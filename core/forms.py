@@ -8,7 +8,7 @@ mistakes together and everything they typed is kept for the form to show again.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date, time
 from typing import Any
 
@@ -34,6 +34,13 @@ def as_typed(raw: Mapping[str, Any]) -> dict[str, Any]:
 def first_values(raw: Mapping[str, Any]) -> dict[str, str]:
     """The form as typed, a field's first value each, for showing it again (the CSRF token left out)."""
     return {k: first(raw, k) for k in raw if k != "csrf_token"}
+
+
+def saved_values(record: Any, names: Iterable[str], *, flags: Iterable[str] = ()) -> dict[str, Any]:
+    """A saved record's columns as its edit form shows them: as stored, and each flag as a tick
+    box sends it ("on" or nothing)."""
+    values = {name: getattr(record, name) for name in names}
+    return values | {flag: "on" if getattr(record, flag) else "" for flag in flags}
 
 
 def many(raw: Mapping[str, Any], name: str) -> list[str]:

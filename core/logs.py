@@ -19,6 +19,8 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
+from core.asgi import HttpMiddleware
+
 _configured = False
 
 #: The id of the request being handled, for every log line written on its behalf (threads included).
@@ -87,17 +89,11 @@ def configure_logging(*, json_lines: bool = False, level: int = logging.INFO) ->
     _configured = True
 
 
-class AccessLog:
+class AccessLog(HttpMiddleware):
     """ASGI middleware around the whole app: gives each request its id and writes one access line
     when it ends (404s, timeouts and errors included)."""
 
-    def __init__(self, app: Any) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def http(self, scope: Any, receive: Any, send: Any) -> None:
         state = scope.setdefault("state", {})
         given = _header(scope, b"x-request-id")
         request_id = given if _REQUEST_ID.match(given) else os.urandom(16).hex()

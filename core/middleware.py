@@ -13,8 +13,9 @@ from typing import Any
 from urllib.parse import parse_qsl, unquote_to_bytes
 
 from litestar.exceptions import ValidationException
-from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from litestar.types import Message, Receive, Scope, Send
 
+from core.asgi import HttpMiddleware
 from core.audit import Actor
 from core.database import REQUEST_SESSIONS, end_session, in_quick_thread
 
@@ -82,14 +83,8 @@ def page_token(scope: Scope) -> str:
     return state["csrf_token"]
 
 
-class FlourishMiddleware:
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+class FlourishMiddleware(HttpMiddleware):
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         if _CONTROL.search(scope["path"]) or _CONTROL_BYTES.search(unquote_to_bytes(scope["query_string"])):
             raise ValidationException(ODD_ADDRESS, extra=_odd_parts(scope))
         litestar_app = scope["app"]

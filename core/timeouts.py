@@ -22,6 +22,7 @@ from litestar import Request
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from core.asgi import HttpMiddleware
 from core.database import REQUEST_SESSION
 from core.middleware import request_state
 
@@ -82,19 +83,16 @@ def _refuse_late_commits(session: Session) -> None:
 Answer = Callable[[Request, int, str], Any]
 
 
-class RequestTimeout:
+class RequestTimeout(HttpMiddleware):
     """ASGI middleware around the whole app, so 404s and errors are covered too. `answer` makes
     the page or JSON that says it took too long (`core.handlers.answer`)."""
 
     def __init__(self, app: Any, seconds: float, answer: Answer) -> None:
-        self.app = app
+        super().__init__(app)
         self.seconds = seconds
         self.answer = answer
 
-    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def http(self, scope: Any, receive: Any, send: Any) -> None:
         deadline = Deadline()
         token = _current.set(deadline)
 

@@ -83,6 +83,12 @@ class WeeklyTime:
     end_time: time
 
 
+def _is(column: str, value: str) -> property:
+    """A yes-or-no quality that one value of a column gives a listing: a drop-in is one booked
+    "drop_in"."""
+    return property(lambda record: getattr(record, column) == value)
+
+
 @dataclass(frozen=True, slots=True)
 class ActivityRecord(SizeAndCost):
     id: str
@@ -129,21 +135,10 @@ class ActivityRecord(SizeAndCost):
     def met_at_door(self) -> bool:
         return bool(self.welcome_contact)
 
-    @property
-    def drop_in(self) -> bool:
-        return self.booking == "drop_in"
-
-    @property
-    def women_only(self) -> bool:
-        return self.gender == "women"
-
-    @property
-    def men_only(self) -> bool:
-        return self.gender == "men"
-
-    @property
-    def peer_led(self) -> bool:
-        return self.led_by == "peer"
+    drop_in = _is("booking", "drop_in")
+    women_only = _is("gender", "women")
+    men_only = _is("gender", "men")
+    peer_led = _is("led_by", "peer")
 
     def has_feature(self, feature: str) -> bool:
         return bool(getattr(self, feature))

@@ -21,7 +21,7 @@ from core.auth.guards import reporting, require_roles, var_managers
 from core.auth.roles import Role
 from core.database import Database
 from core.errors import Conflict, Forbidden, InvalidInput, NotFound, found
-from core.forms import first, first_values
+from core.forms import first, first_values, saved_values
 from core.money import pence_to_input
 from core.settings import Settings
 from core.web import DbSession, FormBody, actor_of, download, redirect, refuse, render
@@ -338,17 +338,8 @@ def act_on_request(
 
 
 def allocation_values(allocation: GrantAllocation, instalments: list[Any]) -> dict[str, Any]:
-    values: dict[str, Any] = {
-        name: getattr(allocation, name)
-        for name in (
-            "purpose",
-            "conditions",
-            "planned_sessions",
-            "planned_places",
-            "planned_people",
-            "version",
-        )
-    }
+    details = ("purpose", "conditions", "planned_sessions", "planned_places", "planned_people", "version")
+    values = saved_values(allocation, details)
     values |= {
         "amount": pence_to_input(allocation.amount_pence),
         "financial_year": allocation.financial_year,

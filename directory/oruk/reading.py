@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from html.parser import HTMLParser
-from typing import Any
+from typing import Any, TypeVar
 
 from core import clock, forms
 from directory import org_ids
@@ -289,23 +290,27 @@ def _number(value: Any) -> float | None:
     return None
 
 
-def _date(value: Any) -> date | None:
+Stamp = TypeVar("Stamp", date, datetime)
+
+
+def _iso(value: Any, parse: Callable[[str], Stamp]) -> Stamp | None:
+    """A date or moment written the ISO way, or None if the field is empty or not one."""
     text = _plain(value).strip()
     if not text:
         return None
     try:
-        return date.fromisoformat(text[:10])
+        return parse(text)
     except ValueError:
         return None
+
+
+def _date(value: Any) -> date | None:
+    return _iso(value, lambda text: date.fromisoformat(text[:10]))
 
 
 def _moment(value: Any) -> datetime | None:
-    text = _plain(value).strip()
-    if not text:
-        return None
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
+    moment = _iso(value, datetime.fromisoformat)
+    if moment is None:
         return None
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 

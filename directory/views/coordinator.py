@@ -19,7 +19,7 @@ from core.audit import Actor
 from core.auth.guards import coordinators
 from core.auth.roles import Role
 from core.errors import Conflict, InvalidInput, StaleEdit
-from core.forms import FormReader, as_typed, first
+from core.forms import FormReader, as_typed, first, saved_values
 from core.money import pence_to_input
 from core.settings import Settings
 from core.web import DbSession, FormBody, actor_of, redirect, refuse, render, wants_block
@@ -44,6 +44,7 @@ from directory.schemas import (
 DAY_OPTIONS = list(zip(DAYS, DAY_LABELS, strict=True))
 #: How far back the list of past sessions goes; older registers are still reached by address.
 PAST_WEEKS = 12
+CANCEL_PAGE = "coordinator/cancel_session.html"
 
 
 #: What each kind of record is called when it cannot be found.
@@ -64,9 +65,9 @@ def _managed_with_owner(db: Session, actor: Actor, model: type, key: Any) -> tup
 
 
 def activity_values(activity: Activity, categories: list[str]) -> dict[str, Any]:
-    values: dict[str, Any] = {
-        name: getattr(activity, name)
-        for name in (
+    values = saved_values(
+        activity,
+        (
             "title",
             "description",
             "newcomer_notes",
@@ -74,15 +75,14 @@ def activity_values(activity: Activity, categories: list[str]) -> dict[str, Any]
             "typical_group_size",
             "cost_note",
             "gender",
-            "welcome_contact",
             "welcome_note",
             "booking",
             "what_to_bring",
-            "venue_id",
             "version",
-        )
-    }
-    values |= {
+        ),
+        flags=("quiet_space", "buddy_welcome", "one_to_one_start", "continuation", "volunteering"),
+    )
+    return values | {
         "tags": ", ".join(activity.tags),
         "cost": pence_to_input(activity.cost_pence),
         "age_min": activity.age_min or "",
@@ -91,9 +91,6 @@ def activity_values(activity: Activity, categories: list[str]) -> dict[str, Any]
         "welcome_contact": activity.welcome_contact or "",
         "venue_id": activity.venue_id or "",
     }
-    for flag in ("quiet_space", "buddy_welcome", "one_to_one_start", "continuation", "volunteering"):
-        values[flag] = "on" if getattr(activity, flag) else ""
-    return values
 
 
 def _form_options(db: Session, organisation_id: str) -> dict[str, Any]:
@@ -217,7 +214,9 @@ def _session_page(
     activity: Activity,
     refusal: Refusal | None = None,
     values: dict[str, Any] | None = None,
+    template: str = "coordinator/session.html",
 ) -> Template:
+    """A session's own page, or the page that asks to cancel it: both show who is booked."""
     context = {
         "s": session,
         "a": activity,
@@ -225,28 +224,7 @@ def _session_page(
         "people": people_booked(db, [session.id]),
         "today": clock.today(),
     }
-    return _form_page(request, "coordinator/session.html", context, refusal)
-
-
-def _cancel_page(
-    request: Request,
-    db: Session,
-    people_booked: PeopleBooked,
-    session: ActivitySession,
-    activity: Activity,
-    values: dict[str, Any],
-    errors: dict[str, str],
-    status: int = 200,
-) -> Template:
-    context = {
-        "s": session,
-        "a": activity,
-        "people": people_booked(db, [session.id]),
-        "values": values,
-        "errors": errors,
-        "today": clock.today(),
-    }
-    return render(request, "coordinator/cancel_session.html", context, status_code=status)
+    return _form_page(request, template, context, refusal)
 
 
 def _session_row(
@@ -559,7 +537,7 @@ class CoordinatorController(Controller):
         session_id: FromPath[int],
     ) -> Template:
         session, activity = services.managed_session(db, actor_of(request), session_id)
-        return _cancel_page(request, db, people_booked, session, activity, {}, {})
+        return _session_page(request, db, people_booked, session, activity, template=CANCEL_PAGE)
 
     @post("/sessions/{session_id:int}/cancel", sync_to_thread=True)
     def cancel(
@@ -585,7 +563,7 @@ class CoordinatorController(Controller):
         except InvalidInput as exc:
             refuse(db)
             values = as_typed(data)
-            return _cancel_page(request, db, people_booked, session, activity, values, exc.errors, 400)
+            return _session_page(request, db, people_booked, session, activity, exc, values, CANCEL_PAGE)
         except Conflict as exc:
             refuse(db)
             return _session_page(request, db, people_booked, session, activity, exc)
@@ -634,13 +612,12 @@ class CoordinatorController(Controller):
     @get("/venues/{venue_id:str}/edit", sync_to_thread=True)
     def edit_venue_form(self, request: Request, db: DbSession, venue_id: FromPath[str]) -> Template:
         venue, organisation = _managed_with_owner(db, actor_of(request), Venue, venue_id)
-        values = {
-            name: getattr(venue, name)
-            for name in ("name", "address", "postcode", "how_to_get_there", "version")
-        }
-        values |= {"bus_routes": ", ".join(venue.bus_routes)} | {
-            f: "on" if getattr(venue, f) else "" for f in ("step_free", "accessible_toilet", "parking")
-        }
+        values = saved_values(
+            venue,
+            ("name", "address", "postcode", "how_to_get_there", "version"),
+            flags=("step_free", "accessible_toilet", "parking"),
+        )
+        values["bus_routes"] = ", ".join(venue.bus_routes)
         return _venue_form(request, organisation, venue, values)
 
     @post("/venues/{venue_id:str}/edit", sync_to_thread=True)
