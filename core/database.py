@@ -21,6 +21,7 @@ from functools import partial
 from typing import Any, TypeVar
 from urllib.parse import quote
 
+import psycopg
 import sqlalchemy as sa
 from anyio import CapacityLimiter, to_thread
 from sqlalchemy import event
@@ -106,6 +107,15 @@ def make_engine(
         )
         _configure_sqlite(engine, durable=durable)
         return engine
+    pool = {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 20}
+    return sa.create_engine(
+        url,
+        connect_args=_postgres_connect_args(statement_timeout_ms) | kwargs.pop("connect_args", {}),
+        **(pool | kwargs),
+    )
+
+
+def _postgres_connect_args(statement_timeout_ms: int | None) -> dict[str, Any]:
     connect_args: dict[str, Any] = {"connect_timeout": POSTGRES_CONNECT_TIMEOUT_SECONDS}
     if statement_timeout_ms:
         # A worker that stalls inside a transaction (a frozen process, a lost network) must not hold
@@ -114,10 +124,7 @@ def make_engine(
             f"-c statement_timeout={statement_timeout_ms} "
             f"-c idle_in_transaction_session_timeout={statement_timeout_ms * 2}"
         )
-    pool = {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 20}
-    return sa.create_engine(
-        url, connect_args=connect_args | kwargs.pop("connect_args", {}), **(pool | kwargs)
-    )
+    return connect_args
 
 
 def _existing_file_only(url: str) -> sa.URL:
@@ -169,13 +176,20 @@ class Database:
         # (the unread notices drawn in a page's header, say) never waits for another: with every
         # pooled connection held by a request waiting for its second, nothing would move. On
         # SQLite a fresh connection per read costs little; on PostgreSQL one is kept open.
-        self._quick = (
-            _QuickSqliteReads(make_engine(url, must_exist=True, durable=durable, poolclass=sa.pool.NullPool))
-            if self.is_sqlite
-            else _QuickReads(
-                make_engine(url, statement_timeout_ms=statement_timeout_ms, pool_size=1, max_overflow=0)
+        self._quick: _QuickReads | _QuickSqliteReads
+        self._quick_async: _QuickAsyncReads | None = None
+        if self.is_sqlite:
+            self._quick = _QuickSqliteReads(
+                make_engine(url, must_exist=True, durable=durable, poolclass=sa.pool.NullPool)
             )
-        )
+        else:
+            quick = make_engine(url, statement_timeout_ms=statement_timeout_ms, pool_size=1, max_overflow=0)
+            self._quick = _QuickReads(quick)
+            _, driver_args = quick.dialect.create_connect_args(quick.url)
+            driver_args.pop("context", None)  # SQLAlchemy's own type adapters
+            self._quick_async = _QuickAsyncReads(
+                driver_args | _postgres_connect_args(statement_timeout_ms), self._quick.execute_plain
+            )
 
     @property
     def is_sqlite(self) -> bool:
@@ -211,7 +225,18 @@ class Database:
         check), where SQLAlchemy's statement and result set-up cost more than the query itself."""
         return self._quick.execute_plain(sql, params or {})
 
+    async def read_plain_async(
+        self, sql: str, params: dict[str, Any] | None = None
+    ) -> Sequence[Sequence[Any]]:
+        """`read_plain` waited for on the event loop: on PostgreSQL without a thread at all (see
+        _QuickAsyncReads), on SQLite on a quick-read thread."""
+        if self._quick_async is None:
+            return await in_quick_thread(self.read_plain, sql, params)
+        return await self._quick_async.execute(sql, params or {})
+
     def dispose(self) -> None:
+        if self._quick_async is not None:
+            self._quick_async.drop()
         self._quick.close()
         self.engine.dispose()
 
@@ -229,6 +254,51 @@ async def in_quick_thread(work: Callable[..., T], *args: Any) -> T:
     """`work(*args)` on a quick-read thread, with the caller's context (request id, deadline)."""
     context = contextvars.copy_context()
     return await asyncio.get_running_loop().run_in_executor(_QUICK_THREADS, partial(context.run, work, *args))
+
+
+class _QuickAsyncReads:
+    """The quick reads on PostgreSQL, waited for on the event loop itself through psycopg's async
+    connection: handing a read to a thread and back costs more than the read. One connection per
+    event loop, one read at a time. On any failure the connection is dropped, and the read is made
+    again on the threaded connection, which reconnects and reports errors as the rest of the app
+    expects; after a failure that one alone is used for a few seconds, so an outage is not waited
+    for twice."""
+
+    REST_SECONDS = 5.0
+
+    def __init__(self, connect_args: dict[str, Any], fallback: Callable[[str, dict[str, Any]], Any]) -> None:
+        self._connect_args = connect_args
+        self._fallback = fallback
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._lock = asyncio.Lock()
+        self._connection: Any = None
+        self._resting_until = 0.0
+
+    async def execute(self, sql: str, params: dict[str, Any]) -> Sequence[Sequence[Any]]:
+        loop = asyncio.get_running_loop()
+        if self._loop is not loop:  # a connection belongs to the loop it was made on
+            self.drop()
+            self._loop, self._lock = loop, asyncio.Lock()
+        if loop.time() >= self._resting_until:
+            async with self._lock:
+                try:
+                    if self._connection is None:
+                        self._connection = await psycopg.AsyncConnection.connect(
+                            autocommit=True, **self._connect_args
+                        )
+                    cursor = await self._connection.execute(sql, params)
+                    return await cursor.fetchall()
+                except BaseException as exc:
+                    self.drop()  # half-way through a read (an error, or cancelled): not reusable
+                    if not isinstance(exc, Exception):
+                        raise
+                    self._resting_until = loop.time() + self.REST_SECONDS
+        return await in_quick_thread(self._fallback, sql, params)
+
+    def drop(self) -> None:
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            connection.pgconn.finish()  # at once, without waiting on a loop that may be gone
 
 
 class _QuickSqliteReads:

@@ -105,7 +105,7 @@ class FlourishMiddleware(HttpMiddleware):
         actor: Actor | None = None
         token = cookies.get(SESSION_COOKIE)
         if token and len(token) < 100:
-            actor = await in_quick_thread(_resolve_session, litestar_app.state, token, request_id)
+            actor = await _signed_in(litestar_app.state, token, request_id)
             if actor is None:
                 state["clear_session"] = True
         scope["user"] = actor or Actor.public(request_id)
@@ -152,17 +152,19 @@ async def add_response_headers(message: Message, scope: Scope) -> None:
 _ACTIVE_USER = "SELECT id, email, role, organisation_id, team FROM app_user WHERE id = %(id)s AND is_active"
 
 
-def _resolve_session(app_state: Any, token: str, request_id: str) -> Actor | None:
+async def _signed_in(app_state: Any, token: str, request_id: str) -> Actor | None:
+    """Who the session token belongs to. Both reads are waited for on the event loop where the
+    store and the database allow it: a thread hand-off costs more than either read."""
     store = app_state.session_store
-    record = store.load(token)
+    record = await store.load_async(token)
     if record is None:
         return None
-    found = app_state.database.read_plain(_ACTIVE_USER, {"id": record.user_id})
+    found = await app_state.database.read_plain_async(_ACTIVE_USER, {"id": record.user_id})
     if not found:
         return None
-    actor = Actor(*found[0], request_id=request_id)
-    store.touch(record)
-    return actor
+    if store.policy.seen_now(record) is not None:  # at most once a minute
+        await in_quick_thread(store.touch, record)
+    return Actor(*found[0], request_id=request_id)
 
 
 def _parse_cookies(header: str) -> dict[str, str]:

@@ -133,7 +133,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             components=COMPONENTS,
         ),
         logging_config=LoggingConfig(configure_root_logger=False, log_exceptions="never"),
-        on_shutdown=[database.dispose],
+        on_shutdown=[database.dispose, state["session_store"].close],
         debug=settings.debug,
     )
     # Around everything, not route middleware, so 404s and errors are timed and logged as well.

@@ -7,6 +7,7 @@ process or several against PostgreSQL) and Redis.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import secrets
@@ -14,14 +15,14 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 import sqlalchemy as sa
 from sqlmodel import Session
 
 from core import clock
 from core.auth.models import WebSession
-from core.database import Database
+from core.database import Database, in_quick_thread
 
 #: Refresh last-seen at most this often, so busy pages do not write on every request.
 TOUCH_INTERVAL = timedelta(seconds=60)
@@ -52,6 +53,8 @@ class SessionStore(Protocol):
 
     def create(self, user_id: int, db: Session | None = None) -> str: ...
     def load(self, token: str) -> SessionRecord | None: ...
+    async def load_async(self, token: str) -> SessionRecord | None: ...
+    async def close(self) -> None: ...
     def touch(self, record: SessionRecord) -> None: ...
     def delete(self, token: str, db: Session | None = None) -> None: ...
     def delete_all_for_user(self, user_id: int, db: Session | None = None) -> int: ...
@@ -114,6 +117,12 @@ class DatabaseSessionStore:
         record = SessionRecord(*found[0])
         return self.policy.kept(record, lambda: self._delete_hash(record.id))
 
+    async def load_async(self, token: str) -> SessionRecord | None:
+        return await in_quick_thread(self.load, token)
+
+    async def close(self) -> None:
+        """Nothing of its own to let go of: the database is closed with the app."""
+
     def touch(self, record: SessionRecord) -> None:
         now = self.policy.seen_now(record)
         if now is None:
@@ -152,8 +161,11 @@ class RedisSessionStore:
     def __init__(self, url: str, policy: SessionPolicy) -> None:
         import redis
 
+        self.url = url
         self.redis = redis.Redis.from_url(url, decode_responses=True)
         self.policy = policy
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._async: Any = None
 
     def _ttl(self, record: SessionRecord, now: datetime) -> int:
         remaining = min(self.policy.idle, record.expires_at - now)
@@ -176,18 +188,46 @@ class RedisSessionStore:
 
     def load(self, token: str) -> SessionRecord | None:
         hashed = token_hash(token)
-        raw = self.redis.get(self.prefix + hashed)
+        record = self._record(hashed, self.redis.get(self.prefix + hashed))
+        return record and self.policy.kept(record, lambda: self.redis.delete(self.prefix + hashed))
+
+    async def load_async(self, token: str) -> SessionRecord | None:
+        """`load` waited for on the event loop, with Redis's asyncio client, where the worker's loop
+        is the one that client was made on (always, when served); elsewhere on a thread."""
+        client = self._client_for(asyncio.get_running_loop())
+        if client is None:
+            return await in_quick_thread(self.load, token)
+        hashed = token_hash(token)
+        record = self._record(hashed, await client.get(self.prefix + hashed))
+        if record is None or self.policy.is_live(record, clock.now()):
+            return record
+        await client.delete(self.prefix + hashed)
+        return None
+
+    def _client_for(self, loop: asyncio.AbstractEventLoop) -> Any:
+        if self._loop is None:
+            import redis.asyncio
+
+            self._loop, self._async = loop, redis.asyncio.Redis.from_url(self.url, decode_responses=True)
+        return self._async if loop is self._loop else None
+
+    async def close(self) -> None:
+        """Let go of the asyncio client's connections, from the loop that made them."""
+        if self._async is not None and asyncio.get_running_loop() is self._loop:
+            await self._async.aclose()
+
+    @staticmethod
+    def _record(hashed: str, raw: str | None) -> SessionRecord | None:
         if raw is None:
             return None
         data = json.loads(raw)
-        record = SessionRecord(
+        return SessionRecord(
             hashed,
             int(data["user_id"]),
             datetime.fromisoformat(data["created_at"]),
             datetime.fromisoformat(data["last_seen_at"]),
             datetime.fromisoformat(data["expires_at"]),
         )
-        return self.policy.kept(record, lambda: self.redis.delete(self.prefix + hashed))
 
     def touch(self, record: SessionRecord) -> None:
         now = self.policy.seen_now(record)
