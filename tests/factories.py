@@ -276,6 +276,25 @@ def make_referral(db: Session, patient: Any, link_worker: User | None = None, **
     return _saved(db, Referral, values, overrides)
 
 
+def receive_referral_today(
+    db: Session, user: User, patient: Any, *, care_coordinator: str, reason: str, goals: str
+) -> Any:
+    """A referral from Rotherham North CMHT received today, through the service the referral form
+    uses, so the audit trail holds what the app writes; the caller commits."""
+    from referrals import services
+
+    return services.receive_referral(
+        db,
+        actor_for(user),
+        patient,
+        received_on=clock.today(),
+        care_coordinator=care_coordinator,
+        cmht_team="Rotherham North CMHT",
+        reason=reason,
+        goals=goals,
+    )
+
+
 def make_booking(
     db: Session, session: ActivitySession, patient: Any, referral: Any = None, **overrides: Any
 ) -> Any:

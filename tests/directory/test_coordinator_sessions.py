@@ -227,15 +227,6 @@ def test_a_cancelled_session_shows_as_cancelled_to_the_public(client, personas):
     assert _places_left(page) == [10, 10, 10]  # the cancelled one no longer offers places
 
 
-def test_a_session_cannot_be_cancelled_twice(client, personas):
-    client.sign_in_as(personas.coordinator_a)
-    url = f"/coordinator/sessions/{personas.session_a.id}/cancel"
-    client.post(url, {"reason": "ill"})
-    again = client.post(url, {"reason": "ill"})
-    assert again.status_code == 409
-    assert "This session is already cancelled." in again.text
-
-
 def test_a_cancelled_session_can_be_put_back_on(client, personas, database):
     client.sign_in_as(personas.coordinator_a)
     client.post(f"/coordinator/sessions/{personas.session_a.id}/cancel", {"reason": "ill"})
@@ -246,11 +237,22 @@ def test_a_cancelled_session_can_be_put_back_on(client, personas, database):
     assert entry.before == {"cancelled": True, "reason": "ill"} and entry.after == {"cancelled": False}
 
 
-def test_a_session_not_cancelled_cannot_be_reinstated(client, personas):
+@pytest.mark.parametrize(
+    ("cancelled", "action", "message"),
+    [
+        (True, "cancel", "This session is already cancelled."),
+        (False, "reinstate", "This session is not cancelled."),
+    ],
+    ids=["cancelled-twice", "reinstated-while-on"],
+)
+def test_a_session_already_in_the_state_asked_for_is_refused(client, personas, cancelled, action, message):
     client.sign_in_as(personas.coordinator_a)
-    response = client.post(f"/coordinator/sessions/{personas.session_a.id}/reinstate")
+    url = f"/coordinator/sessions/{personas.session_a.id}"
+    if cancelled:
+        client.post(f"{url}/cancel", {"reason": "ill"})
+    response = client.post(f"{url}/{action}", {"reason": "ill"})
     assert response.status_code == 409
-    assert "This session is not cancelled." in response.text
+    assert message in response.text
 
 
 def test_a_session_that_has_taken_place_keeps_its_places(client, db, personas, database):

@@ -28,6 +28,7 @@ from tests.factories import (
     make_referral,
     make_session,
     make_user,
+    receive_referral_today,
     reload,
 )
 
@@ -314,13 +315,11 @@ def _someone_through_the_app(db, personas):
     db.commit()
     details.last_name = "Okonkwo-Smith"
     services.update_patient(db, actor, patient.id, details)
-    referral = services.receive_referral(
+    referral = receive_referral_today(
         db,
-        actor,
+        personas.link_worker,
         patient,
-        received_on=clock.today(),
         care_coordinator="Dr Shah",
-        cmht_team="Rotherham North CMHT",
         reason="Bernadette's daughter rang",
         goals="Get out more",
     )

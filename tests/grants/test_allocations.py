@@ -19,6 +19,11 @@ NEW = {
 }
 
 
+def _new_amount(version: str, amount: str, **fields: str) -> dict[str, str]:
+    """The 2026 grant's edit form as sent with a new amount, from the version the manager loaded."""
+    return {"financial_year": "2026", "amount": amount, "version": version, **fields}
+
+
 def test_manager_creates_an_allocation_with_a_quarterly_schedule(client, database, personas):
     client.sign_in_as(personas.var_manager)
     assert client.get("/grants/allocations/new").status_code == 200
@@ -87,13 +92,9 @@ def test_changing_the_amount_adds_an_adjustment_and_keeps_the_old_entry(client, 
     client.sign_in_as(personas.var_manager)
     form = client.get(f"/grants/allocations/{grant.id}/edit")
     assert input_value(form.text, "amount") == "10000.00"
-    values = {
-        "financial_year": "2026",
-        "amount": "12500",
-        "purpose": "Growing sessions",
-        "schedule": "none",
-        "version": input_value(form.text, "version"),
-    }
+    values = _new_amount(
+        input_value(form.text, "version"), "12500", purpose="Growing sessions", schedule="none"
+    )
     missing_reason = client.post(f"/grants/allocations/{grant.id}", values)
     assert missing_reason.status_code == 400
     assert "Say why the amount is changing" in missing_reason.text
@@ -119,13 +120,7 @@ def test_an_allocation_cannot_go_below_what_has_been_drawn(client, db, database,
     approve(db, personas.var_manager, make_drawdown(db, grant, personas.coordinator_a, amount_pence=600_000))
     client.sign_in_as(personas.admin)
     version = str(fresh(database, GrantAllocation, grant.id).version)
-    values = {
-        "financial_year": "2026",
-        "amount": "5999.99",
-        "purpose": "x",
-        "change_reason": "Cut",
-        "version": version,
-    }
+    values = _new_amount(version, "5999.99", purpose="x", change_reason="Cut")
     response = client.post(f"/grants/allocations/{grant.id}", values)
     assert response.status_code == 400
     assert "£6,000.00 has already been approved or paid" in response.text

@@ -12,7 +12,7 @@ from referrals import services as referrals
 from referrals.models import Referral
 from referrals.pathway import StepInput, record_step
 from referrals.schemas import ReferralChoice
-from tests.factories import actor_for, make_session, reload
+from tests.factories import actor_for, make_session, receive_referral_today, reload
 
 
 def referral_trail(database, referral_id):
@@ -77,13 +77,11 @@ def test_each_pathway_step_records_the_status_it_moved_the_referral_to(db, datab
 
 def test_receiving_a_referral_records_what_it_says_until_the_person_is_erased(db, database, personas):
     admin = actor_for(personas.admin)
-    referral = referrals.receive_referral(
+    referral = receive_referral_today(
         db,
-        actor_for(personas.link_worker),
+        personas.link_worker,
         personas.patient,
-        received_on=clock.today(),
         care_coordinator="J. Smith",
-        cmht_team="Rotherham North CMHT",
         reason="Isolated since moving",
         goals="Make one friend",
     )
