@@ -4,10 +4,11 @@ core.handlers sends, how a writer signs in, and clock times as they are actually
 from __future__ import annotations
 
 from datetime import time
+from functools import partial
 from typing import Any
 
 import msgspec
-from litestar import Request
+from litestar import Request, get
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.openapi.spec import Components, OpenAPIType, Schema, SecurityScheme
@@ -63,6 +64,14 @@ def error_responses(*codes: int) -> dict[int, ResponseSpec]:
         code: ResponseSpec(data_container=ErrorBody, description=ERRORS[code], generate_examples=False)
         for code in codes
     }
+
+
+LIST_ERRORS = error_responses(400)
+ONE_ERRORS = error_responses(400, 404)
+# The read endpoints of the APIs work on the database, so run in a worker thread, and document
+# the errors they can answer with; declaring routes through these keeps both on every one.
+list_route = partial(get, sync_to_thread=True, responses=LIST_ERRORS)
+one_route = partial(get, sync_to_thread=True, responses=ONE_ERRORS)
 
 
 class ClockTimes(OpenAPISchemaPlugin):

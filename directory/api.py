@@ -7,11 +7,12 @@ import math
 import re
 from collections.abc import Callable
 from datetime import date, time
+from functools import partial
 from typing import Annotated, Any, Literal, TypeVar
 
 import msgspec
 import sqlalchemy as sa
-from litestar import Controller, Request, get, patch, post, put
+from litestar import Controller, Request, patch, post, put
 from litestar.di import NamedDependency
 from litestar.openapi.spec import Example
 from litestar.params import Body, FromPath, KwargDefinition, QueryParameter
@@ -21,7 +22,7 @@ from core import clock, forms
 from core.auth.guards import coordinators
 from core.errors import InvalidInput, NotFound
 from core.middleware import ADDRESS_TEXT_PATTERN
-from core.openapi import WRITER, error_responses, request_body
+from core.openapi import WRITER, error_responses, list_route, one_route, request_body
 from core.web import DbSession, actor_of, typed_json
 from directory import services
 from directory.catalogue import Catalogue, load_records
@@ -47,9 +48,13 @@ Page = Annotated[int, QueryParameter(ge=1, le=100_000, description="Page number,
 ID_PATTERN = ADDRESS_TEXT_PATTERN
 FEATURE_NAMES = tuple(FEATURES)
 PerPage = Annotated[int, QueryParameter(ge=1, le=100, description="Items per page (at most 100)")]
-LIST_ERRORS = error_responses(400)
-ONE_ERRORS = error_responses(400, 404)
 WRITE_ERRORS = error_responses(400, 401, 403, 404, 409)
+
+# Like the read routes (core.openapi.list_route and one_route): in a worker thread, with the
+# errors a change can answer with.
+add_route = partial(post, sync_to_thread=True, responses=WRITE_ERRORS)
+replace_route = partial(put, sync_to_thread=True, responses=WRITE_ERRORS)
+change_route = partial(patch, sync_to_thread=True, responses=WRITE_ERRORS)
 
 
 # ---- response shapes -----------------------------------------------------------------------------
@@ -441,26 +446,16 @@ class DirectoryApi(Controller):
     path = "/api/v1"
     tags = ["Directory"]
 
-    @get(
-        "/organisations",
-        sync_to_thread=True,
-        responses=LIST_ERRORS,
-        summary="List the consortium's organisations",
-    )
+    @list_route("/organisations", summary="List the consortium's organisations")
     def organisations(self, db: DbSession, page: Page = 1, per_page: PerPage = 50) -> OrganisationPage:
         order = (Organisation.role, Organisation.name)
         return _paged(db, sa.select(Organisation), order, organisation_out, OrganisationPage, page, per_page)
 
-    @get(
-        "/organisations/{organisation_id:str}",
-        sync_to_thread=True,
-        responses=ONE_ERRORS,
-        summary="One organisation",
-    )
+    @one_route("/organisations/{organisation_id:str}", summary="One organisation")
     def organisation(self, db: DbSession, organisation_id: FromPath[str]) -> OrganisationOut:
         return organisation_out(services.get_or_404(db, Organisation, organisation_id, "organisation"))
 
-    @get("/venues", sync_to_thread=True, responses=LIST_ERRORS, summary="List venues")
+    @list_route("/venues", summary="List venues")
     def venues(
         self,
         db: DbSession,
@@ -473,16 +468,11 @@ class DirectoryApi(Controller):
             query = query.where(Venue.organisation_id == organisation_id)
         return _paged(db, query, (Venue.name,), venue_out, VenuePage, page, per_page)
 
-    @get("/venues/{venue_id:str}", sync_to_thread=True, responses=ONE_ERRORS, summary="One venue")
+    @one_route("/venues/{venue_id:str}", summary="One venue")
     def venue(self, db: DbSession, venue_id: FromPath[str]) -> VenueOut:
         return venue_out(services.get_or_404(db, Venue, venue_id, "venue"))
 
-    @get(
-        "/activities",
-        sync_to_thread=True,
-        responses=LIST_ERRORS,
-        summary="Search and filter activities, as the public pages do",
-    )
+    @list_route("/activities", summary="Search and filter activities, as the public pages do")
     def activities(
         self,
         search_index: NamedDependency[SearchIndex],
@@ -529,16 +519,11 @@ class DirectoryApi(Controller):
             [activity_out(h.record) for h in shown], page, per_page, len(hits), _pages(len(hits), per_page)
         )
 
-    @get("/activities/{activity_id:str}", sync_to_thread=True, responses=ONE_ERRORS, summary="One activity")
+    @one_route("/activities/{activity_id:str}", summary="One activity")
     def activity(self, catalogue: NamedDependency[Catalogue], activity_id: FromPath[str]) -> ActivityOut:
         return activity_out(_record(catalogue, activity_id))
 
-    @get(
-        "/sessions",
-        sync_to_thread=True,
-        responses=LIST_ERRORS,
-        summary="Sessions from today, optionally for one activity",
-    )
+    @list_route("/sessions", summary="Sessions from today, optionally for one activity")
     def sessions(
         self,
         db: DbSession,
@@ -560,7 +545,7 @@ class DirectoryApi(Controller):
         order = (ActivitySession.date, ActivitySession.start_time, ActivitySession.id)
         return _paged(db, query, order, session_out, SessionPage, page, per_page)
 
-    @get("/sessions/{session_id:int}", sync_to_thread=True, responses=ONE_ERRORS, summary="One session")
+    @one_route("/sessions/{session_id:int}", summary="One session")
     def session(self, db: DbSession, session_id: FromPath[int]) -> SessionOut:
         return session_out(services.get_or_404(db, ActivitySession, session_id, "session"))
 
@@ -574,12 +559,7 @@ class DirectoryWriteApi(Controller):
     tags = ["Directory: changes"]
     security = WRITER
 
-    @put(
-        "/organisations/{organisation_id:str}",
-        sync_to_thread=True,
-        responses=WRITE_ERRORS,
-        summary="Replace an organisation's details",
-    )
+    @replace_route("/organisations/{organisation_id:str}", summary="Replace an organisation's details")
     def update_organisation(
         self, request: Request, db: DbSession, organisation_id: FromPath[str], data: OrganisationBody
     ) -> OrganisationOut:
@@ -589,12 +569,7 @@ class DirectoryWriteApi(Controller):
             )
         )
 
-    @post(
-        "/organisations/{organisation_id:str}/venues",
-        sync_to_thread=True,
-        responses=WRITE_ERRORS,
-        summary="Add a venue",
-    )
+    @add_route("/organisations/{organisation_id:str}/venues", summary="Add a venue")
     def create_venue(
         self, request: Request, db: DbSession, organisation_id: FromPath[str], data: VenueBody
     ) -> VenueOut:
@@ -602,18 +577,13 @@ class DirectoryWriteApi(Controller):
             services.create_venue(db, actor_of(request), organisation_id, read_venue(_as_form(data)))
         )
 
-    @put("/venues/{venue_id:str}", sync_to_thread=True, responses=WRITE_ERRORS, summary="Replace a venue")
+    @replace_route("/venues/{venue_id:str}", summary="Replace a venue")
     def update_venue(
         self, request: Request, db: DbSession, venue_id: FromPath[str], data: VenueBody
     ) -> VenueOut:
         return venue_out(services.update_venue(db, actor_of(request), venue_id, read_venue(_as_form(data))))
 
-    @post(
-        "/organisations/{organisation_id:str}/activities",
-        sync_to_thread=True,
-        responses=WRITE_ERRORS,
-        summary="Add an activity",
-    )
+    @add_route("/organisations/{organisation_id:str}/activities", summary="Add an activity")
     def create_activity(
         self, request: Request, db: DbSession, organisation_id: FromPath[str], data: ActivityBody
     ) -> ActivityOut:
@@ -622,23 +592,15 @@ class DirectoryWriteApi(Controller):
         )
         return activity_out(_saved(db, activity.id))
 
-    @put(
-        "/activities/{activity_id:str}",
-        sync_to_thread=True,
-        responses=WRITE_ERRORS,
-        summary="Replace an activity",
-    )
+    @replace_route("/activities/{activity_id:str}", summary="Replace an activity")
     def update_activity(
         self, request: Request, db: DbSession, activity_id: FromPath[str], data: ActivityBody
     ) -> ActivityOut:
         services.update_activity(db, actor_of(request), activity_id, read_activity(_as_form(data)))
         return activity_out(_saved(db, activity_id))
 
-    @patch(
-        "/sessions/{session_id:int}",
-        sync_to_thread=True,
-        responses=WRITE_ERRORS,
-        summary="Change a session's capacity, or cancel or reinstate it",
+    @change_route(
+        "/sessions/{session_id:int}", summary="Change a session's capacity, or cancel or reinstate it"
     )
     def change_session(
         self,

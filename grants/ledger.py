@@ -48,10 +48,6 @@ class Balances:
     def remaining(self) -> int:
         return self.allocated - self.committed
 
-    @property
-    def awaiting_payment(self) -> int:
-        return self.committed - self.paid
-
 
 class LedgerRefused(Exception):
     """The movement would take a balance out of bounds; nothing was changed. Carries the

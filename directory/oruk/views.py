@@ -3,6 +3,7 @@ imports a feed at /admin/oruk."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from litestar import Controller, HttpMethod, Request, get, post, route
@@ -13,12 +14,13 @@ from litestar.exceptions import MethodNotAllowedException
 from litestar.params import Body, FromPath, QueryParameter
 from litestar.response import Template
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from sqlmodel import Session
 
 from core import clock
 from core.auth.guards import admins
 from core.errors import InvalidInput, NotFound
 from core.middleware import ADDRESS_TEXT_PATTERN
-from core.openapi import error_responses
+from core.openapi import list_route, one_route
 from core.web import DbSession, actor_of, refuse, render
 from directory.catalogue import Catalogue
 from directory.oruk import feed, importer, sources
@@ -29,8 +31,6 @@ from directory.search import SearchFilters, SearchIndex
 Text = Annotated[str | None, QueryParameter(required=False, max_length=300, pattern=ADDRESS_TEXT_PATTERN)]
 #: A full postcode, a sector or a district, as directory.postcodes.locate reads them.
 POSTCODE_PATTERN = r"^ *[A-Za-z]{1,2}[0-9][A-Za-z0-9]?(?: *[0-9](?:[A-Za-z]{2})?)? *$"
-LIST_ERRORS = error_responses(400)
-ONE_ERRORS = error_responses(400, 404)
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 
 
@@ -144,18 +144,38 @@ def _ranked(search_index: SearchIndex, query: ServiceQuery) -> list[str] | None:
     return [hit.record.id for hit in hits]
 
 
-def _listed(
-    endpoint: str,
+@dataclass(frozen=True)
+class ServiceLists:
+    """What a page of either list of services is read with: this request's paging, filters and
+    search words. A page is filtered, and best first when there are search words."""
+
+    request: Request
+    db: Session
+    paging: Paging
+    filters: ServiceQuery
+    search_index: SearchIndex
+
+    def page(self, endpoint: str) -> dict[str, Any]:
+        ranked = _ranked(self.search_index, self.filters)
+        return feed.list_page(
+            self.db,
+            endpoint,
+            self.filters,
+            self.paging,
+            _base_url(self.request),
+            today=clock.today(),
+            ranked=ranked,
+        )
+
+
+def provide_service_lists(
     request: Request,
     db: DbSession,
-    paging: Paging,
-    filters: ServiceQuery,
-    search_index: SearchIndex,
-) -> dict[str, Any]:
-    """A page of a list of services: filtered, and best first when there are search words."""
-    ranked = _ranked(search_index, filters)
-    base_url = _base_url(request)
-    return feed.list_page(db, endpoint, filters, paging, base_url, today=clock.today(), ranked=ranked)
+    paging: NamedDependency[Paging],
+    filters: NamedDependency[ServiceQuery],
+    search_index: NamedDependency[SearchIndex],
+) -> ServiceLists:
+    return ServiceLists(request, db, paging, filters, search_index)
 
 
 # ---- the feed -----------------------------------------------------------------------------------
@@ -167,74 +187,36 @@ class OrukFeed(Controller):
     dependencies = {
         "paging": Provide(provide_paging, sync_to_thread=False),
         "filters": Provide(provide_filters, sync_to_thread=False),
+        "service_lists": Provide(provide_service_lists, sync_to_thread=False),
     }
 
     @get("/", sync_to_thread=False, summary="About this ORUK feed")
     def root(self, request: Request) -> dict[str, Any]:
         return feed.root(_base_url(request))
 
-    @get("/services", sync_to_thread=True, responses=LIST_ERRORS, summary="Listed services, a page at a time")
-    def services(
-        self,
-        request: Request,
-        db: DbSession,
-        paging: NamedDependency[Paging],
-        filters: NamedDependency[ServiceQuery],
-        search_index: NamedDependency[SearchIndex],
-    ) -> dict[str, Any]:
-        return _listed("services", request, db, paging, filters, search_index)
+    @list_route("/services", summary="Listed services, a page at a time")
+    def services(self, service_lists: NamedDependency[ServiceLists]) -> dict[str, Any]:
+        return service_lists.page("services")
 
-    @get(
-        "/services/{service_id:str}",
-        sync_to_thread=True,
-        responses=ONE_ERRORS,
-        summary="One fully nested service",
-    )
+    @one_route("/services/{service_id:str}", summary="One fully nested service")
     def service(self, request: Request, db: DbSession, service_id: FromPath[str]) -> dict[str, Any]:
         return feed.service(db, service_id, _base_url(request), today=clock.today())
 
-    @get(
-        "/service_at_locations",
-        sync_to_thread=True,
-        responses=LIST_ERRORS,
-        summary="Services at their venues, a page at a time",
-    )
-    def service_at_locations(
-        self,
-        request: Request,
-        db: DbSession,
-        paging: NamedDependency[Paging],
-        filters: NamedDependency[ServiceQuery],
-        search_index: NamedDependency[SearchIndex],
-    ) -> dict[str, Any]:
-        return _listed("service_at_locations", request, db, paging, filters, search_index)
+    @list_route("/service_at_locations", summary="Services at their venues, a page at a time")
+    def service_at_locations(self, service_lists: NamedDependency[ServiceLists]) -> dict[str, Any]:
+        return service_lists.page("service_at_locations")
 
-    @get(
-        "/service_at_locations/{sal_id:str}",
-        sync_to_thread=True,
-        responses=ONE_ERRORS,
-        summary="One service at its venue",
-    )
+    @one_route("/service_at_locations/{sal_id:str}", summary="One service at its venue")
     def service_at_location(self, request: Request, db: DbSession, sal_id: FromPath[str]) -> dict[str, Any]:
         return feed.service_at_location(db, sal_id, _base_url(request), today=clock.today())
 
-    @get(
-        "/organizations",
-        sync_to_thread=True,
-        responses=LIST_ERRORS,
-        summary="Organisations, a page at a time",
-    )
+    @list_route("/organizations", summary="Organisations, a page at a time")
     def organizations(
         self, request: Request, db: DbSession, paging: NamedDependency[Paging]
     ) -> dict[str, Any]:
         return feed.organizations_page(db, paging, _base_url(request))
 
-    @get(
-        "/organizations/{organization_id:str}",
-        sync_to_thread=True,
-        responses=ONE_ERRORS,
-        summary="One organisation and its services",
-    )
+    @one_route("/organizations/{organization_id:str}", summary="One organisation and its services")
     def organization(
         self,
         request: Request,
@@ -247,34 +229,21 @@ class OrukFeed(Controller):
             db, organization_id, _base_url(request), today=clock.today(), full_service=full
         )
 
-    @get("/taxonomies", sync_to_thread=False, responses=LIST_ERRORS, summary="The Flourish taxonomy")
+    @list_route("/taxonomies", sync_to_thread=False, summary="The Flourish taxonomy")
     def taxonomies(self, paging: NamedDependency[Paging]) -> dict[str, Any]:
         return feed.taxonomies_page(paging)
 
-    @get(
-        "/taxonomies/{taxonomy_id:str}",
-        sync_to_thread=False,
-        responses=ONE_ERRORS,
-        summary="The Flourish taxonomy with its terms",
+    @one_route(
+        "/taxonomies/{taxonomy_id:str}", sync_to_thread=False, summary="The Flourish taxonomy with its terms"
     )
     def taxonomy(self, taxonomy_id: FromPath[str]) -> dict[str, Any]:
         return feed.taxonomy_document(taxonomy_id)
 
-    @get(
-        "/taxonomy_terms",
-        sync_to_thread=False,
-        responses=LIST_ERRORS,
-        summary="Terms of the Flourish taxonomy",
-    )
+    @list_route("/taxonomy_terms", sync_to_thread=False, summary="Terms of the Flourish taxonomy")
     def taxonomy_terms(self, paging: NamedDependency[Paging]) -> dict[str, Any]:
         return feed.taxonomy_terms_page(paging)
 
-    @get(
-        "/taxonomy_terms/{term_id:str}",
-        sync_to_thread=False,
-        responses=ONE_ERRORS,
-        summary="One taxonomy term",
-    )
+    @one_route("/taxonomy_terms/{term_id:str}", sync_to_thread=False, summary="One taxonomy term")
     def taxonomy_term(self, term_id: FromPath[str]) -> dict[str, Any]:
         return feed.taxonomy_term_document(term_id)
 
