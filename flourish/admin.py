@@ -163,10 +163,15 @@ def audit_csv(entries: list[AuditEntry]) -> str:
     return to_csv(lines)
 
 
-class AdminController(Controller):
-    path = "/admin"
+class AdminPages(Controller):
+    """Administrators' pages: for them alone, and no part of the API's schema."""
+
     guards = [admins]
     include_in_schema = False
+
+
+class AdminController(AdminPages):
+    path = "/admin"
 
     @get("/", sync_to_thread=False)
     def home(self, request: Request, settings: NamedDependency[Settings]) -> Template:
@@ -235,10 +240,8 @@ def organisation_choices(db: Session) -> list[tuple[str, str]]:
     return [(o.id, o.name) for o in db.scalars(sa.select(Organisation).order_by(Organisation.name))]
 
 
-class AdminUsersController(Controller):
+class AdminUsersController(AdminPages):
     path = "/admin/users"
-    guards = [admins]
-    include_in_schema = False
 
     @get("/", sync_to_thread=True)
     def users(self, request: Request, db: DbSession) -> Template:
@@ -324,10 +327,8 @@ class AdminUsersController(Controller):
 # ---- people's rights over their records ----------------------------------------------------------
 
 
-class AdminPatientsController(Controller):
+class AdminPatientsController(AdminPages):
     path = "/admin/patients"
-    guards = [admins]
-    include_in_schema = False
 
     @get("/", sync_to_thread=True)
     def search(self, request: Request, db: DbSession) -> Template:
