@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime, time
 from functools import lru_cache
 from pathlib import Path
@@ -135,6 +136,11 @@ def _part_name(name: str) -> str:
     return str(escape(name.replace("_", " ").capitalize()))
 
 
+def _by_own_name(*functions: Callable[..., Any]) -> dict[str, Callable[..., Any]]:
+    """Templates call these functions by the names they have here."""
+    return {function.__name__: function for function in functions}
+
+
 def make_environment(templates_dir: Path = TEMPLATES_DIR) -> Environment:
     env = Environment(
         loader=FileSystemLoader(str(templates_dir)),
@@ -146,23 +152,14 @@ def make_environment(templates_dir: Path = TEMPLATES_DIR) -> Environment:
         auto_reload=False,
     )
     env.filters.update(
+        _by_own_name(london_date, london_datetime, clock_time, role_label, possessive, breakdown_rows),
         pounds=format_pence,
         pounds_input=pence_to_input,
-        london_date=london_date,
-        london_datetime=london_datetime,
-        clock_time=clock_time,
-        role_label=role_label,
-        possessive=possessive,
-        breakdown_rows=breakdown_rows,
     )
     env.globals.update(
-        form_token_field=form_token_field,
-        form_token=form_token,
-        current_user=current_user,
-        demonstration_data=demonstration_data,
-        unread_notices=unread_notices,
-        take_flash=take_flash,
-        plural=plural,
+        _by_own_name(
+            form_token_field, form_token, current_user, demonstration_data, unread_notices, take_flash, plural
+        ),
         htmx_available=HTMX_FILE.exists(),
         Role=Role,
     )

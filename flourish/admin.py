@@ -25,7 +25,7 @@ from core.auth.models import User
 from core.auth.roles import ROLE_LABELS
 from core.auth.services import create_user
 from core.auth.sessions import SessionStore
-from core.errors import Conflict, InvalidInput
+from core.errors import Conflict, InvalidInput, NotFound
 from core.forms import FormReader, calendar_date, first, first_values
 from core.settings import Settings
 from core.web import DbSession, FormBody, actor_of, redirect, refuse, render, url_with
@@ -163,10 +163,15 @@ def audit_csv(entries: list[AuditEntry]) -> str:
     return to_csv(lines)
 
 
-class AdminController(Controller):
-    path = "/admin"
+class AdminPages(Controller):
+    """Administrators' pages: for them alone, and no part of the API's schema."""
+
     guards = [admins]
     include_in_schema = False
+
+
+class AdminController(AdminPages):
+    path = "/admin"
 
     @get("/", sync_to_thread=False)
     def home(self, request: Request, settings: NamedDependency[Settings]) -> Template:
@@ -227,14 +232,16 @@ class AdminController(Controller):
 # ---- users ---------------------------------------------------------------------------------------
 
 
+#: What an admin can do to an account, each posted to /admin/users/<id>/<action>.
+USER_ACTIONS = ("deactivate", "reactivate", "end-sessions", "reset-two-step")
+
+
 def organisation_choices(db: Session) -> list[tuple[str, str]]:
     return [(o.id, o.name) for o in db.scalars(sa.select(Organisation).order_by(Organisation.name))]
 
 
-class AdminUsersController(Controller):
+class AdminUsersController(AdminPages):
     path = "/admin/users"
-    guards = [admins]
-    include_in_schema = False
 
     @get("/", sync_to_thread=True)
     def users(self, request: Request, db: DbSession) -> Template:
@@ -273,57 +280,28 @@ class AdminUsersController(Controller):
             raise InvalidInput({"organisation": "Choose an organisation from the list"})
         return chosen
 
-    @post("/{user_id:int}/deactivate", sync_to_thread=True)
-    def deactivate(
+    @post("/{user_id:int}/{action:str}", sync_to_thread=True)
+    def act(
         self,
         request: Request,
         db: DbSession,
         session_store: NamedDependency[SessionStore],
         user_id: FromPath[int],
+        action: FromPath[str],
     ) -> Redirect:
-        return self._act(request, db, session_store, user_id, "deactivate")
-
-    @post("/{user_id:int}/reactivate", sync_to_thread=True)
-    def reactivate(
-        self,
-        request: Request,
-        db: DbSession,
-        session_store: NamedDependency[SessionStore],
-        user_id: FromPath[int],
-    ) -> Redirect:
-        return self._act(request, db, session_store, user_id, "reactivate")
-
-    @post("/{user_id:int}/end-sessions", sync_to_thread=True)
-    def end_sessions(
-        self,
-        request: Request,
-        db: DbSession,
-        session_store: NamedDependency[SessionStore],
-        user_id: FromPath[int],
-    ) -> Redirect:
-        return self._act(request, db, session_store, user_id, "end-sessions")
-
-    @post("/{user_id:int}/reset-two-step", sync_to_thread=True)
-    def reset_two_step(
-        self,
-        request: Request,
-        db: DbSession,
-        session_store: NamedDependency[SessionStore],
-        user_id: FromPath[int],
-    ) -> Redirect:
-        return self._act(request, db, session_store, user_id, "reset-two-step")
-
-    def _act(self, request: Request, db: Session, store: SessionStore, user_id: int, what: str) -> Redirect:
+        """Deactivate or reactivate an account, end its sessions, or turn off its two-step sign-in."""
+        if action not in USER_ACTIONS:
+            raise NotFound("There is no such action on an account.")
         actor = actor_of(request)
         try:
-            if what == "end-sessions":
-                ended = accounts.end_sessions(db, actor, store, user_id)
+            if action == "end-sessions":
+                ended = accounts.end_sessions(db, actor, session_store, user_id)
                 message = f"Ended {ended} session{'s' if ended != 1 else ''}."
-            elif what == "reset-two-step":
+            elif action == "reset-two-step":
                 user = accounts.reset_two_step(db, actor, user_id)
                 message = f"Two-step sign-in is off for {user.email}; they can set it up again."
             else:
-                user = accounts.set_active(db, actor, store, user_id, what == "reactivate")
+                user = accounts.set_active(db, actor, session_store, user_id, action == "reactivate")
                 message = (
                     f"{user.email} is {'active again' if user.is_active else 'deactivated and signed out'}."
                 )
@@ -349,10 +327,8 @@ class AdminUsersController(Controller):
 # ---- people's rights over their records ----------------------------------------------------------
 
 
-class AdminPatientsController(Controller):
+class AdminPatientsController(AdminPages):
     path = "/admin/patients"
-    guards = [admins]
-    include_in_schema = False
 
     @get("/", sync_to_thread=True)
     def search(self, request: Request, db: DbSession) -> Template:

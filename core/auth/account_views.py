@@ -3,8 +3,10 @@ the password, and turning two-step sign-in on and off."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from litestar import Controller, Request, Response, get, post
-from litestar.di import NamedDependency
+from litestar.di import NamedDependency, Provide
 from litestar.response import Redirect, Template
 from sqlmodel import Session
 
@@ -29,15 +31,33 @@ def no_store(response: Response) -> Response:
     return response
 
 
-def _try_allowed(request: Request, database: Database, settings: Settings) -> bool:
-    """Count a signed-in person's try at their password or code against the sign-in limit, before
-    it is checked (see core.auth.limits); False when they have had too many."""
-    actor = actor_of(request)
-    return take_attempt(database, limits_from(settings), email=actor.email, address=client_address(request))
+@dataclass(frozen=True)
+class Tries:
+    """A signed-in person's tries at their own password or code. Each counts against the sign-in
+    limit (see core.auth.limits) before it is checked, and a wrong one is kept although the
+    request's own changes are not."""
+
+    request: Request
+    database: Database
+    settings: Settings
+
+    def allowed(self) -> bool:
+        """Count this try; False when they have had too many."""
+        actor = actor_of(self.request)
+        limits = limits_from(self.settings)
+        return take_attempt(self.database, limits, email=actor.email, address=client_address(self.request))
+
+    def too_many(self, what: str) -> str:
+        return f"Too many wrong {what}. Wait {limits_from(self.settings).minutes} minutes and try again"
+
+    def wrong(self, action: str, detail: str | None = None) -> None:
+        record_wrong_guess(self.database, actor_of(self.request), action, detail=detail)
 
 
-def _too_many(settings: Settings, what: str) -> str:
-    return f"Too many wrong {what}. Wait {limits_from(settings).minutes} minutes and try again"
+async def provide_tries(
+    request: Request, database: NamedDependency[Database], settings: NamedDependency[Settings]
+) -> Tries:
+    return Tries(request, database, settings)
 
 
 class SignInCodeController(Controller):
@@ -93,6 +113,7 @@ class SignInCodeController(Controller):
 class AccountController(Controller):
     path = "/account"
     guards = [signed_in]
+    dependencies = {"tries": Provide(provide_tries)}
 
     @get("/", sync_to_thread=True)
     def account(self, request: Request, db: DbSession) -> Template:
@@ -110,14 +131,13 @@ class AccountController(Controller):
         self,
         request: Request,
         db: DbSession,
-        database: NamedDependency[Database],
         data: FormBody,
-        settings: NamedDependency[Settings],
+        tries: NamedDependency[Tries],
         session_store: NamedDependency[SessionStore],
     ) -> Template | Redirect:
         # Passwords are never written back into the page, so each field is typed again.
-        if not _try_allowed(request, database, settings):
-            errors = {"current": _too_many(settings, "passwords")}
+        if not tries.allowed():
+            errors = {"current": tries.too_many("passwords")}
             return render(request, "auth/password.html", {"errors": errors}, status_code=400)
         try:
             accounts.change_password(
@@ -131,7 +151,7 @@ class AccountController(Controller):
         except InvalidInput as exc:
             refuse(db)
             if isinstance(exc, accounts.WrongPassword):
-                record_wrong_guess(database, actor_of(request), "user.password_change_refused")
+                tries.wrong("user.password_change_refused")
             return render(request, "auth/password.html", {"errors": exc.errors}, status_code=400)
         # Every old session has ended, this browser's included; it gets a new one, with the change.
         start_session(request, session_store, actor_of(request).user_id, db)
@@ -145,6 +165,7 @@ class AccountController(Controller):
 class TwoStepController(Controller):
     path = "/account/two-step"
     guards = [var_managers]
+    dependencies = {"tries": Provide(provide_tries)}
 
     @get("/", sync_to_thread=True)
     def show(self, request: Request, db: DbSession) -> Template:
@@ -161,16 +182,9 @@ class TwoStepController(Controller):
 
     @post("/confirm", sync_to_thread=True)
     def confirm(
-        self,
-        request: Request,
-        db: DbSession,
-        database: NamedDependency[Database],
-        data: FormBody,
-        settings: NamedDependency[Settings],
+        self, request: Request, db: DbSession, data: FormBody, tries: NamedDependency[Tries]
     ) -> Template | Redirect:
-        return self._with_code(
-            request, db, database, settings, "confirming set-up", totp.confirm_setup, data
-        ) or (
+        return self._with_code(request, db, tries, "confirming set-up", totp.confirm_setup, data) or (
             redirect(
                 request,
                 "/account",
@@ -180,28 +194,23 @@ class TwoStepController(Controller):
 
     @post("/disable", sync_to_thread=True)
     def disable(
-        self,
-        request: Request,
-        db: DbSession,
-        database: NamedDependency[Database],
-        data: FormBody,
-        settings: NamedDependency[Settings],
+        self, request: Request, db: DbSession, data: FormBody, tries: NamedDependency[Tries]
     ) -> Template | Redirect:
-        return self._with_code(request, db, database, settings, "turning off", totp.disable, data) or (
+        return self._with_code(request, db, tries, "turning off", totp.disable, data) or (
             redirect(request, "/account", message="Two-step sign-in is off.")
         )
 
-    def _with_code(self, request, db, database, settings, during, change, data) -> Template | None:
+    def _with_code(self, request, db, tries, during, change, data) -> Template | None:
         """Make a change that needs a code from the person's app; the refusal page, or None when
-        it was made. The try counts against the sign-in limit before the code is checked."""
-        if not _try_allowed(request, database, settings):
-            return self._page(request, db, {"code": _too_many(settings, "codes")}, status=400)
+        it was made."""
+        if not tries.allowed():
+            return self._page(request, db, {"code": tries.too_many("codes")}, status=400)
         try:
             change(db, actor_of(request), first(data, "code"))
         except (InvalidInput, Conflict) as exc:
             refuse(db)
             if isinstance(exc, totp.WrongCode):
-                record_wrong_guess(database, actor_of(request), "user.totp_code_refused", detail=during)
+                tries.wrong("user.totp_code_refused", detail=during)
             return self._page(request, db, getattr(exc, "errors", {}), exc.message, exc.status_code)
         return None
 

@@ -27,6 +27,7 @@ ADMINS = allow("admin")
 
 _someone = ids(user_id="commissioner")
 _person = ids(patient_id="patient")
+_user_action = "/admin/users/{user_id}/{action}"
 
 
 RULES += [
@@ -41,10 +42,10 @@ RULES += [
     Rule("GET", "/admin/audit", ADMINS),
     Rule("GET", "/admin/audit.csv", ADMINS),
     *form("/admin/users", ADMINS, body={"email": "new-person@example.org"}),
-    Rule("POST", "/admin/users/{user_id}/deactivate", ADMINS, _someone),
-    Rule("POST", "/admin/users/{user_id}/reactivate", ADMINS, _someone),
-    Rule("POST", "/admin/users/{user_id}/end-sessions", ADMINS, _someone),
-    Rule("POST", "/admin/users/{user_id}/reset-two-step", ADMINS, _someone),
+    Rule("POST", "/admin/users/{user_id}/deactivate", ADMINS, _someone, route=_user_action),
+    Rule("POST", "/admin/users/{user_id}/reactivate", ADMINS, _someone, route=_user_action),
+    Rule("POST", "/admin/users/{user_id}/end-sessions", ADMINS, _someone, route=_user_action),
+    Rule("POST", "/admin/users/{user_id}/reset-two-step", ADMINS, _someone, route=_user_action),
     Rule("GET", "/admin/patients", ADMINS),
     Rule("GET", "/admin/patients/{patient_id}", ADMINS, _person),
     Rule("GET", "/admin/patients/{patient_id}/subject-access.json", ADMINS, _person),
