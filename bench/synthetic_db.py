@@ -15,14 +15,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
-from sqlalchemy.engine import make_url
 
 from bench.synthetic import synthetic_directory
 from core import clock
 from core.audit import Actor
 from core.auth.models import User
 from core.auth.services import create_user
-from core.database import Database
+from core.database import Database, create_postgres_database_if_missing
 from directory.models import (
     Activity,
     ActivityCategory,
@@ -63,25 +62,10 @@ def coordinator_email(n: int) -> str:
     return f"load-coordinator-{n}@bench.flourish.example"
 
 
-def ensure_postgres_database(url: str) -> None:
-    """Create the PostgreSQL database named in the URL if the server does not have it yet."""
-    target = make_url(url)
-    admin = sa.create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            exists = conn.scalar(
-                sa.text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": target.database}
-            )
-            if not exists:
-                conn.execute(sa.text(f'CREATE DATABASE "{target.database}"'))
-    finally:
-        admin.dispose()
-
-
 def build_database(url: str, activities: int = 10_000) -> BuiltDatabase:
     started = datetime.now(UTC)
     if url.startswith("postgresql"):
-        ensure_postgres_database(url)
+        create_postgres_database_if_missing(url)
     migrate_database(url)
     database = Database(url)
     try:

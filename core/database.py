@@ -127,6 +127,23 @@ def _postgres_connect_args(statement_timeout_ms: int | None) -> dict[str, Any]:
     return connect_args
 
 
+def create_postgres_database_if_missing(url: str) -> None:
+    """Create the PostgreSQL database the URL names if the server does not have it yet (a restore
+    into a new server, a benchmark's own database)."""
+    parsed = sa.make_url(url)
+    admin = sa.create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            exists = connection.scalar(
+                sa.text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": parsed.database}
+            )
+            if not exists:
+                quoted = connection.dialect.identifier_preparer.quote(parsed.database)
+                connection.execute(sa.text(f"CREATE DATABASE {quoted}"))
+    finally:
+        admin.dispose()
+
+
 def _existing_file_only(url: str) -> sa.URL:
     """The same SQLite database, opened only if its file is there. Otherwise SQLite quietly creates an
     empty database at a path that is missing for a moment (a volume not yet mounted, a file being

@@ -23,7 +23,7 @@ from urllib.parse import quote
 
 import sqlalchemy as sa
 
-from core.database import SQLITE_BUSY_TIMEOUT_MS
+from core.database import SQLITE_BUSY_TIMEOUT_MS, create_postgres_database_if_missing
 from core.settings import VAR_DIR
 
 BACKUP_DIR = VAR_DIR / "backups"
@@ -296,20 +296,10 @@ def _restore_postgres(backup: Path, url: str, *, force: bool) -> None:
 
 
 def _create_postgres_database_if_missing(url: str) -> None:
-    parsed = sa.make_url(url)
-    admin = sa.create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
     try:
-        with admin.connect() as connection:
-            exists = connection.scalar(
-                sa.text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": parsed.database}
-            )
-            if not exists:
-                quoted = connection.dialect.identifier_preparer.quote(parsed.database)
-                connection.execute(sa.text(f"CREATE DATABASE {quoted}"))
+        create_postgres_database_if_missing(url)
     except sa.exc.OperationalError as exc:
         raise BackupError(f"could not reach PostgreSQL for {safe_url(url)}: {exc.orig}") from None
-    finally:
-        admin.dispose()
 
 
 def _summary(url: str) -> Restored:
