@@ -200,12 +200,21 @@ class Database:
                 make_engine(url, must_exist=True, durable=durable, poolclass=sa.pool.NullPool)
             )
         else:
-            quick = make_engine(url, statement_timeout_ms=statement_timeout_ms, pool_size=1, max_overflow=0)
+            # The same connection settings as the pool's (a client name, say), so that what is
+            # done to its connections (a restart cutting them all) is done to these too.
+            extra = engine_kwargs.get("connect_args", {})
+            quick = make_engine(
+                url,
+                statement_timeout_ms=statement_timeout_ms,
+                pool_size=1,
+                max_overflow=0,
+                connect_args=extra,
+            )
             self._quick = _QuickReads(quick)
             _, driver_args = quick.dialect.create_connect_args(quick.url)
             driver_args.pop("context", None)  # SQLAlchemy's own type adapters
             self._quick_async = _QuickAsyncReads(
-                driver_args | _postgres_connect_args(statement_timeout_ms), self._quick.execute_plain
+                driver_args | _postgres_connect_args(statement_timeout_ms) | extra, self._quick.execute_plain
             )
 
     @property
