@@ -284,11 +284,14 @@ async def in_quick_thread(work: Callable[..., T], *args: Any) -> T:
 
 class _QuickAsyncReads:
     """The quick reads on PostgreSQL, waited for on the event loop itself through psycopg's async
-    connection: handing a read to a thread and back costs more than the read. One connection per
-    event loop, one read at a time. On any failure the connection is dropped, and the read is made
-    again on the threaded connection, which reconnects and reports errors as the rest of the app
-    expects; after a failure that one alone is used for a few seconds, so an outage is not waited
-    for twice."""
+    connection: handing a read to a thread and back costs more than the read. One connection, on
+    the first event loop that asks (a served worker has only one); any other loop reads on the
+    threaded connection. One read at a time.
+
+    An error from a working connection (a statement timeout, say) is raised once, in SQLAlchemy's
+    words, as the rest of the app expects. A connection that cannot be made or has broken is
+    dropped, and the read is made on the threaded connection instead, which reconnects; for a few
+    seconds after, that one alone is used, so an outage is not waited for twice."""
 
     REST_SECONDS = 5.0
 
@@ -302,29 +305,49 @@ class _QuickAsyncReads:
 
     async def execute(self, sql: str, params: dict[str, Any]) -> Sequence[Sequence[Any]]:
         loop = asyncio.get_running_loop()
-        if self._loop is not loop:  # a connection belongs to the loop it was made on
-            self.drop()
-            self._loop, self._lock = loop, asyncio.Lock()
-        if loop.time() >= self._resting_until:
+        if self._loop is None:
+            self._loop = loop
+        if loop is self._loop and not self._resting(loop):
             async with self._lock:
-                try:
-                    if self._connection is None:
-                        self._connection = await psycopg.AsyncConnection.connect(
-                            autocommit=True, **self._connect_args
+                if not self._resting(loop):  # a read queued behind a failed one does not retry it
+                    try:
+                        if self._connection is None:
+                            self._connection = await psycopg.AsyncConnection.connect(
+                                autocommit=True, **self._connect_args
+                            )
+                        cursor = await self._connection.execute(sql, params)
+                        return await cursor.fetchall()
+                    except BaseException as exc:
+                        if isinstance(exc, Exception) and _still_working(self._connection):
+                            raise _as_sqlalchemy_error(sql, params, exc) from exc
+                        self.drop()  # broken, never made, or left half-way through a read
+                        if not isinstance(exc, Exception):
+                            raise
+                        log.warning(
+                            "quick reads: the event loop's connection failed (%s)", type(exc).__name__
                         )
-                    cursor = await self._connection.execute(sql, params)
-                    return await cursor.fetchall()
-                except BaseException as exc:
-                    self.drop()  # half-way through a read (an error, or cancelled): not reusable
-                    if not isinstance(exc, Exception):
-                        raise
-                    self._resting_until = loop.time() + self.REST_SECONDS
+                        self._resting_until = loop.time() + self.REST_SECONDS
         return await in_quick_thread(self._fallback, sql, params)
+
+    def _resting(self, loop: asyncio.AbstractEventLoop) -> bool:
+        return loop.time() < self._resting_until
 
     def drop(self) -> None:
         connection, self._connection = self._connection, None
         if connection is not None:
             connection.pgconn.finish()  # at once, without waiting on a loop that may be gone
+
+
+def _still_working(connection: Any) -> bool:
+    return connection is not None and not connection.broken and not connection.closed
+
+
+def _as_sqlalchemy_error(sql: str, params: dict[str, Any], error: Exception) -> Exception:
+    """A driver's error worded as SQLAlchemy words it, so that it is answered as every other
+    database error is (a statement timeout: a calm 503)."""
+    if not isinstance(error, psycopg.Error):
+        return error
+    return sa.exc.DBAPIError.instance(sql, params, error, psycopg.Error, hide_parameters=True)
 
 
 class _QuickSqliteReads:
@@ -360,11 +383,14 @@ class _QuickReads:
 
     def execute_plain(self, sql: str, params: dict[str, Any]) -> Sequence[Sequence[Any]]:
         def plain(connection: sa.Connection) -> Sequence[Sequence[Any]]:
+            driver = connection.connection.driver_connection
             try:
-                return connection.connection.driver_connection.execute(sql, params).fetchall()
-            except Exception:
-                # Asked again through SQLAlchemy, whose errors the reconnection below and the
-                # error pages understand.
+                return driver.execute(sql, params).fetchall()
+            except Exception as exc:
+                if _still_working(driver):
+                    raise _as_sqlalchemy_error(sql, params, exc) from exc
+                # A broken connection: asked again through SQLAlchemy, which notices, so that the
+                # reconnection below replaces it.
                 return connection.exec_driver_sql(sql, params).all()
 
         return self._run(plain)

@@ -103,6 +103,10 @@ def app_state(settings: Settings, database: Database) -> dict[str, Any]:
     }
 
 
+async def _close_session_store(app: Litestar) -> None:
+    await app.state.session_store.close()  # the store the app has now, which a test may have swapped
+
+
 def create_app(settings: Settings | None = None, database: Database | None = None) -> Litestar:
     settings = settings or get_settings()
     configure_logging(json_lines=settings.log_json)
@@ -133,7 +137,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             components=COMPONENTS,
         ),
         logging_config=LoggingConfig(configure_root_logger=False, log_exceptions="never"),
-        on_shutdown=[database.dispose, state["session_store"].close],
+        on_shutdown=[database.dispose, _close_session_store],
         debug=settings.debug,
     )
     # Around everything, not route middleware, so 404s and errors are timed and logged as well.
